@@ -1,0 +1,162 @@
+"""The notebook builder: solutions/ (the masters) -> notebooks/ (what learners get).
+
+In a solution notebook, what the learner writes sits between `### BEGIN SOLUTION` and
+`### END SOLUTION`; a cell that calls `check(...)` is a check cell. The builder tags and locks
+cells by role, gives them stable ids (the inline check finds answer cells by id), replaces each
+answer with a placeholder and clears outputs. The output is a pure function of the input, so
+building twice changes nothing and `--check` can tell a stale `notebooks/` from a fresh one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .inline import CHECK_CALL, answer_cell_prefix
+from .spec import ALL_STEPS, step_for_notebook
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+PLACEHOLDER = "# YOUR CODE HERE"
+SOLUTION_BLOCK = re.compile(
+    rf"^([ \t]*){re.escape(BEGIN)}[^\n]*\n.*?^[ \t]*{re.escape(END)}[^\n]*(\n|$)", re.M | re.S)
+KEEP_CELL_METADATA = ("tags", "editable", "deletable", "collapsed", "jupyter")
+NBVAL_TAGS = ("nbval-ignore-output", "nbval-skip", "raises-exception", "nbval-check-output")
+
+
+class BuildError(Exception):
+    """A solution notebook the builder can't turn into a learner notebook."""
+
+
+@dataclass(frozen=True)
+class Built:
+    name: str
+    solution: str  # normalised solution JSON
+    learner: str  # learner notebook JSON
+
+
+def _role(cell: nbformat.NotebookNode) -> str:
+    if cell.cell_type == "code" and BEGIN in cell.source:
+        return "answer"
+    if cell.cell_type == "code" and CHECK_CALL.search(cell.source) and "check(" in cell.source:
+        return "check"
+    return "given"
+
+
+def strip_solutions(source: str) -> str:
+    if source.count(BEGIN) != source.count(END):
+        raise BuildError(f"unbalanced {BEGIN} / {END} markers in:\n{source}")
+    return SOLUTION_BLOCK.sub(lambda m: f"{m.group(1)}{PLACEHOLDER}{m.group(2)}", source)
+
+
+def _clean_metadata(cell: nbformat.NotebookNode, role: str) -> None:
+    kept = {k: v for k, v in cell.metadata.items() if k in KEEP_CELL_METADATA}
+    tags = [t for t in kept.get("tags", []) if t in NBVAL_TAGS]
+    if role != "given":
+        tags.append(role)
+    kept["tags"] = sorted(set(tags))
+    if not kept["tags"]:
+        del kept["tags"]
+    kept["editable"] = role == "answer"
+    kept["deletable"] = False
+    cell.metadata = nbformat.from_dict(kept)
+
+
+def normalise_solution(nb: nbformat.NotebookNode, step_key: str) -> nbformat.NotebookNode:
+    """Stable ids by role, tidy metadata; outputs are kept (nbval compares them)."""
+    nb.metadata = nbformat.from_dict({
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                       "name": "python3"},
+        "language_info": {"name": "python"},
+    })
+    counters: dict[str, int] = {}
+    for index, cell in enumerate(nb.cells):
+        role = _role(cell)
+        counters[role] = counters.get(role, 0) + 1
+        if role == "answer":
+            cell.id = f"{answer_cell_prefix(step_key)}{counters[role]}"
+        else:
+            cell.id = f"step{step_key}-{role}-{index + 1:02d}"
+        _clean_metadata(cell, role)
+    return nb
+
+
+def learner_version(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(solution)
+    for cell in nb.cells:
+        if "answer" in cell.metadata.get("tags", []):
+            cell.source = strip_solutions(cell.source)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def _dump(nb: nbformat.NotebookNode) -> str:
+    nbformat.validate(nb)
+    return nbformat.writes(nb, version=4) + "\n"
+
+
+def build_one(path: Path) -> Built:
+    step = step_for_notebook(path.name)
+    if step is None:
+        known = ", ".join(s.notebook for s in ALL_STEPS)
+        raise BuildError(f"{path.name} is not a course notebook (expected one of: {known})")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:
+        raise BuildError(f"{path} is not a readable notebook: {err}") from err
+    solution = normalise_solution(nb, step.key)
+    if step.key != "quiz" and not any(_role(c) == "answer" for c in solution.cells):
+        raise BuildError(f"{path.name} has no cell with {BEGIN}")
+    return Built(path.name, _dump(solution), _dump(learner_version(solution)))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def build(solutions: Path, notebooks: Path, check_only: bool = False) -> list[Path]:
+    """Build every notebook; return the files that were (or, with check_only, would be) changed.
+
+    Everything is built in memory first, so one bad solution writes nothing at all.
+    """
+    sources = sorted(solutions.glob("[0-9][0-9]_*.ipynb"))
+    if not sources:
+        raise BuildError(f"no solution notebooks (NN_name.ipynb) in {solutions}")
+    built = [build_one(path) for path in sources]
+    stale: list[Path] = []
+    for item in built:
+        for target, text in ((solutions / item.name, item.solution),
+                             (notebooks / item.name, item.learner)):
+            if _read(target) != text:
+                stale.append(target)
+                if not check_only:
+                    write_atomic(target, text)
+    expected = {item.name for item in built}
+    for extra in sorted(notebooks.glob("[0-9][0-9]_*.ipynb")):
+        if extra.name not in expected:
+            stale.append(extra)
+            if not check_only:
+                extra.unlink()
+    return stale

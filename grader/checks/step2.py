@@ -1,0 +1,34 @@
+"""Step 2: `threshold` is the number 0.6."""
+
+from __future__ import annotations
+
+from ..snapshot import Snapshot, type_name
+from ..spec import EXPECTED_THRESHOLD
+from . import Finding, check, fail, not_started, ok
+
+HINT = "Assign the number itself: `threshold = 0.6`."
+
+
+@check("2", "threshold", "`threshold` is the number 0.6")
+def threshold(snap: Snapshot) -> Finding:
+    if not snap.has("threshold"):
+        return not_started("`threshold` is not defined yet. Write it in the answer cell and run "
+                           "that cell.", HINT)
+    value = snap.value("threshold")
+    if isinstance(value, bool):
+        return fail(f"`threshold` is `{value}`, a yes/no value, not the number 0.6.", HINT)
+    if isinstance(value, str):
+        return fail(f"`threshold` is the text `{value!r}`. Text can't be compared with numbers.",
+                    "Remove the quotes: `threshold = 0.6`.")
+    if type(value) not in (int, float):
+        return fail(f"`threshold` is a {type_name(value)}; it should be a plain number.", HINT)
+    if abs(value - EXPECTED_THRESHOLD) < 1e-9:
+        return ok("`threshold` is 0.6.")
+    if abs(value - 60) < 1e-9:
+        return fail("`threshold` is 60: that looks like a percentage. Feature values go from 0 "
+                    "to 1, so write the fraction.", HINT)
+    if abs(value - 6) < 1e-9:
+        return fail("`threshold` is 6: the decimal point is missing.", HINT)
+    if abs(value - 0.06) < 1e-9:
+        return fail("`threshold` is 0.06, ten times too small.", HINT)
+    return fail(f"`threshold` is {value!r}; the step asks for 0.6.", HINT)

@@ -1,0 +1,81 @@
+"""`python -m grader ...`: the command line for authors, learners and instructors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import BuildError, build
+
+    if args.execute:
+        from .execute import execute_solutions
+
+        execute_solutions(args.solutions)
+    try:
+        changed = build(args.solutions, args.notebooks, check_only=args.check)
+    except BuildError as err:
+        print(f"grader build: {err}", file=sys.stderr)
+        return 2
+    if args.check:
+        if changed:
+            print("These notebooks are not what `python -m grader build` would write:",
+                  file=sys.stderr)
+            for path in changed:
+                print(f"  {path}", file=sys.stderr)
+            print("Run `python -m grader build` and commit the result.", file=sys.stderr)
+            return 1
+        print("Learner notebooks are up to date.")
+        return 0
+    for path in changed:
+        print(f"wrote {path}")
+    print(f"{len(changed)} notebook(s) changed." if changed else "Nothing to change.")
+    return 0
+
+
+def _progress(args: argparse.Namespace) -> int:
+    from .progress import report
+
+    print(report(args.file))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="python -m grader",
+        description="Grader of the course 'Batch Prediction vs Real-Time Serving'.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build", help="generate the learner notebooks from the solutions",
+        description="Generate notebooks/ from solutions/: answers between ### BEGIN SOLUTION and "
+                    "### END SOLUTION become '# YOUR CODE HERE', outputs are cleared, cells are "
+                    "tagged and locked. Solution notebooks are normalised in place.")
+    build.add_argument("--check", action="store_true",
+                       help="change nothing; exit 1 and name the stale files if a build would "
+                            "change anything")
+    build.add_argument("--execute", action="store_true",
+                       help="first re-run every solution notebook to refresh its stored outputs")
+    build.add_argument("--solutions", type=Path, default=ROOT / "solutions",
+                       help="folder of solution notebooks (default: %(default)s)")
+    build.add_argument("--notebooks", type=Path, default=ROOT / "notebooks",
+                       help="folder to write learner notebooks to (default: %(default)s)")
+    build.set_defaults(run=_build)
+
+    prog = commands.add_parser("progress", help="show which steps you have passed",
+                               description="Print the progress recorded by check(...) calls.")
+    prog.add_argument("--file", type=Path, default=None,
+                      help="progress file (default: $COURSE_PROGRESS_FILE or "
+                           "./.course_progress.json)")
+    prog.set_defaults(run=_progress)
+
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)

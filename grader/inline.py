@@ -1,0 +1,136 @@
+"""`check(N)`: the real-time path. Probe the learner's own kernel, judge, show, remember.
+
+Imported by the first cell of every notebook, so it stays light (no nbformat, no widgets) and
+installs a tiny recorder of which cell ran what, so step 3 and 4 checks can read the learner's
+answer cells by their ids.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+from . import feedback, progress
+from .checks import evaluate
+from .probe import take_snapshot
+from .results import CheckResult, StepResult
+from .snapshot import Snapshot
+from .spec import step_for
+
+CHECK_CALL = re.compile(r"^\s*(from grader import|import grader|(\w+\s*=\s*)?check\()", re.M)
+_RECORDED: dict[str, str] = {}  # cell id -> the source it last ran
+
+
+def answer_cell_prefix(step: str) -> str:
+    """Answer cells are given ids `step<N>-answer-<k>` by the notebook builder."""
+    return f"step{step}-answer-"
+
+
+def _ipython() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _remember_cell(info: Any) -> None:
+    cell_id = getattr(info, "cell_id", None)
+    if cell_id:
+        _RECORDED[str(cell_id)] = info.raw_cell
+
+
+def install_recorder(shell: Any) -> None:
+    if shell is None or getattr(shell, "_course_recorder", False):
+        return
+    shell.events.register("pre_run_cell", _remember_cell)
+    shell._course_recorder = True
+
+
+def _history(shell: Any) -> list[str]:
+    """Cells run in this kernel, oldest first, without the check and import cells."""
+    cells = list(getattr(shell, "user_ns", {}).get("In", []) or [])
+    return [c for c in cells if c.strip() and not CHECK_CALL.search(c)]
+
+
+def answer_sources(step: str, shell: Any) -> list[str]:
+    prefix = answer_cell_prefix(step)
+    recorded = [_RECORDED[k] for k in sorted(_RECORDED) if k.startswith(prefix)]
+    if recorded:
+        return recorded
+    history = _history(shell) if shell is not None else []
+    if step == "4":  # the answer cell is the one that prints; fall back to the latest cell
+        printing = [c for c in history if "print" in c and "serving_panel" not in c]
+        return printing[-1:] or history[-1:]
+    return history
+
+
+class CheckReport:
+    """What `check(N)` returns: shown as a rich verdict in notebooks, plain text elsewhere."""
+
+    def __init__(self, result: StepResult, progress_line: str = "") -> None:
+        self.result = result
+        self.progress_line = progress_line
+
+    @property
+    def passed(self) -> bool:
+        return self.result.passed
+
+    @property
+    def checks(self) -> tuple[CheckResult, ...]:
+        return self.result.checks
+
+    @property
+    def points(self) -> float:
+        return self.result.points
+
+    def _repr_html_(self) -> str:
+        return feedback.as_html(self.result, self.progress_line)
+
+    def __repr__(self) -> str:
+        return feedback.as_text(self.result, self.progress_line)
+
+    __str__ = __repr__
+
+
+def judge(step: str, namespace: dict, sources: list[str]) -> StepResult:
+    """Probe and judge one step. The snapshot goes through JSON-shaped validation exactly as a
+    grading worker's would, so inline verdicts and grades agree."""
+    if step == "quiz":
+        from .quiz import quiz_snapshot
+
+        data = quiz_snapshot(namespace)
+    else:
+        printing = sources[-1] if step == "4" and sources else None
+        data = take_snapshot(step, namespace, sources, printing)
+    return evaluate(Snapshot.load(data))
+
+
+def check(step: int | str, namespace: dict | None = None, source: str | list[str] | None = None,
+          record: bool = True) -> CheckReport:
+    """Check one step of the course against the learner's own variables.
+
+    In a notebook, just `check(3)`. Elsewhere pass `namespace=` (defaults to the caller's
+    globals) and, for steps 3 and 4, `source=` the answer code.
+    """
+    key = step_for(step).key
+    shell = _ipython()
+    if namespace is None:
+        if shell is not None:
+            namespace = shell.user_ns
+        else:
+            caller = inspect.currentframe().f_back  # type: ignore[union-attr]
+            namespace = caller.f_globals if caller else {}
+    if source is None:
+        sources = answer_sources(key, shell)
+    else:
+        sources = [source] if isinstance(source, str) else list(source)
+    result = judge(key, namespace, sources)
+    note = progress.record(result) if record else ""
+    steps, _ = progress.load()
+    line = progress.summary(steps) + (f" {note}" if note else "")
+    return CheckReport(result, line)
+
+
+install_recorder(_ipython())

@@ -1,0 +1,84 @@
+"""The learner's progress: which steps passed, kept in a small JSON file beside the notebooks.
+
+Progress is a convenience, never a reason to fail: a missing, unreadable or corrupt file is
+treated as empty, with a note, and writes are atomic so a crash can't leave half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .results import StepResult
+from .spec import ALL_STEPS, STEPS
+
+FILE_NAME = ".course_progress.json"
+ENV_VAR = "COURSE_PROGRESS_FILE"
+
+
+def default_path() -> Path:
+    return Path(os.environ.get(ENV_VAR) or FILE_NAME)
+
+
+def load(path: Path | None = None) -> tuple[dict, str]:
+    """(progress, note): the note says why the file was ignored, if it was."""
+    path = path or default_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, ""
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}, f"(Your progress file {path.name} could not be read; starting it afresh.)"
+    steps = data.get("steps") if isinstance(data, dict) else None
+    if not isinstance(steps, dict):
+        return {}, f"(Your progress file {path.name} was not in the expected form; starting afresh.)"
+    return {k: v for k, v in steps.items() if isinstance(v, dict)}, ""
+
+
+def record(result: StepResult, path: Path | None = None) -> str:
+    """Remember this step's latest verdict; returns a note if the file couldn't be used."""
+    path = path or default_path()
+    steps, note = load(path)
+    steps[result.step] = {
+        "passed": result.passed, "points": result.points, "max_points": result.max_points,
+        "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump({"version": 1, "steps": steps}, out, indent=2, sort_keys=True)
+        os.replace(temp, path)
+    except OSError:
+        return f"(Progress could not be saved to {path}; your check result is unaffected.)"
+    return note
+
+
+def summary(steps: dict) -> str:
+    done = sum(1 for s in STEPS if steps.get(s.key, {}).get("passed"))
+    line = f"Progress: {done} / {len(STEPS)} steps"
+    quiz = steps.get("quiz")
+    if quiz:
+        line += f" · quiz {quiz.get('points', 0):g} / {quiz.get('max_points', 0):g}"
+    return line
+
+
+def report(path: Path | None = None) -> str:
+    """What `python -m grader progress` prints."""
+    steps, note = load(path)
+    lines = [summary(steps)]
+    for step in ALL_STEPS:
+        entry = steps.get(step.key)
+        if not entry:
+            mark, detail = "·", "not checked yet"
+        else:
+            mark = "✔" if entry.get("passed") else "✘"
+            detail = f"{entry.get('points', 0):g} / {entry.get('max_points', 0):g} points"
+        label = "Quiz" if step.key == "quiz" else f"Step {step.key}"
+        lines.append(f"  {mark} {label}: {step.title} ({detail})")
+    if note:
+        lines.append(note)
+    return "\n".join(lines)

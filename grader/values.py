@@ -1,0 +1,154 @@
+"""Learner values as plain, typed JSON, and back.
+
+The probe (in the learner's process) describes each value it finds with `describe`; the trusted
+side rebuilds it with `rebuild`, which only ever makes built-in containers and scalars. A tuple
+stays a tuple and `"0.6"` stays a string, so checks can tell `(101, 0.2)` from `[101, 0.2]`
+without ever holding a learner object. Sizes are capped on both sides: a learner value can't
+make the snapshot large, and a forged snapshot can't make the grader recurse or allocate much.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MAX_ITEMS = 50
+MAX_DEPTH = 6
+MAX_TEXT = 2000
+
+_SEQUENCES = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset"}
+
+
+class SnapshotError(ValueError):
+    """A snapshot that is not what the probe writes: refused before any check reads it."""
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """Something that is not plain data (a function, a generator, a learner's own class)."""
+
+    type_name: str
+    text: str = ""
+    params: tuple[str, ...] | None = None  # for callables whose signature could be read
+
+    @property
+    def is_callable(self) -> bool:
+        return self.params is not None or self.type_name in {"function", "builtin_function"}
+
+
+def _safe_repr(value: object) -> str:
+    try:
+        text = repr(value)
+    except BaseException:  # a learner __repr__ may raise anything
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def describe(value: Any, depth: int = 0) -> dict:
+    """Plain-JSON description of `value` (runs beside learner code, so it trusts nothing)."""
+    kind = type(value)
+    if value is None:
+        return {"t": "none"}
+    if kind is bool:
+        return {"t": "bool", "v": value}
+    if kind is int:
+        text = str(value) if value.bit_length() < 256 else "big"
+        return {"t": "int", "v": text}
+    if kind is float:
+        return {"t": "float", "v": repr(value)}
+    if kind is str:
+        return {"t": "str", "v": value[:MAX_TEXT], "n": len(value)}
+    if kind in _SEQUENCES or kind is dict:
+        if depth >= MAX_DEPTH:
+            return {"t": "object", "type": kind.__name__, "text": "(nested too deeply)"}
+        if kind is dict:
+            pairs = list(value.items())[:MAX_ITEMS]
+            items = [[describe(k, depth + 1), describe(v, depth + 1)] for k, v in pairs]
+        else:
+            elements = list(value)
+            if kind in (set, frozenset):
+                elements.sort(key=_safe_repr)
+            items = [describe(v, depth + 1) for v in elements[:MAX_ITEMS]]
+        return {"t": _SEQUENCES.get(kind, "dict"), "items": items, "n": len(value)}
+    if callable(value):
+        return {"t": "callable", "type": kind.__name__, "text": _safe_repr(value),
+                "params": _parameters(value)}
+    return {"t": "object", "type": kind.__name__, "text": _safe_repr(value)}
+
+
+def _parameters(func: object) -> list[str] | None:
+    import inspect
+
+    try:
+        return [str(p) for p in inspect.signature(func).parameters.values()][:20]  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value: object, limit: int = MAX_TEXT) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise SnapshotError("expected a short string")
+    return value
+
+
+def rebuild(data: object, depth: int = 0) -> Any:
+    """Turn a description back into built-in values; refuse anything malformed."""
+    if depth > MAX_DEPTH + 1 or not isinstance(data, dict):
+        raise SnapshotError("malformed value")
+    tag = data.get("t")
+    if tag == "none":
+        return None
+    if tag == "bool" and isinstance(data.get("v"), bool):
+        return data["v"]
+    if tag == "int":
+        text = _text(data.get("v"), 100)
+        if text == "big":
+            return Opaque("int", "a very large integer")
+        try:
+            return int(text)
+        except ValueError as err:
+            raise SnapshotError("malformed int") from err
+    if tag == "float":
+        try:
+            return float(_text(data.get("v"), 40))
+        except ValueError as err:
+            raise SnapshotError("malformed float") from err
+    if tag == "str":
+        return _text(data.get("v"))
+    if tag in ("list", "tuple", "set", "frozenset", "dict"):
+        items = data.get("items")
+        if not isinstance(items, list) or len(items) > MAX_ITEMS:
+            raise SnapshotError("malformed container")
+        if tag == "dict":
+            pairs = []
+            for pair in items:
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise SnapshotError("malformed dict")
+                key = rebuild(pair[0], depth + 1)
+                try:
+                    hash(key)
+                except TypeError as err:
+                    raise SnapshotError("unhashable dict key") from err
+                pairs.append((key, rebuild(pair[1], depth + 1)))
+            return dict(pairs)
+        elements = [rebuild(item, depth + 1) for item in items]
+        if tag == "list":
+            return elements
+        if tag == "tuple":
+            return tuple(elements)
+        try:
+            return set(elements) if tag == "set" else frozenset(elements)
+        except TypeError as err:
+            raise SnapshotError("unhashable set item") from err
+    if tag in ("object", "callable"):
+        type_name = _text(data.get("type"), 200)
+        text = _text(data.get("text", ""), 400)
+        params = data.get("params")
+        if tag == "callable":
+            if params is not None and not (
+                isinstance(params, list) and all(isinstance(p, str) for p in params)
+            ):
+                raise SnapshotError("malformed parameters")
+            return Opaque(type_name, text, tuple(params) if params is not None else ())
+        return Opaque(type_name, text)
+    raise SnapshotError(f"unknown value tag {tag!r}")
