@@ -26,17 +26,19 @@ def _rich(text: str) -> str:
 
 
 def headline(result: StepResult) -> str:
-    ran = [c for c in result.checks if c.ran]
+    total = len(result.checks)
     passed = sum(c.passed for c in result.checks)
-    name = "the quiz" if result.step == "quiz" else f"Step {result.step}"
+    skipped = sum(not c.ran for c in result.checks)
+    name = "The quiz" if result.step == "quiz" else f"Step {result.step}"
     if result.problem:
         return f"{name} could not be checked: {result.problem}"
     if result.passed:
-        return f"{name} passed: all {len(result.checks)} checks are right. Well done!"
+        return f"{name} passed: {'its check is' if total == 1 else f'all {total} checks are'} "\
+            "right. Well done!"
     if not result.started:
         return f"{name} is not done yet: write your answer above, run it, then run this check."
-    return (f"{name}: {passed} of {len(result.checks)} checks passed "
-            f"({len(ran)} ran). Have a look at the first ✘ below.")
+    waiting = f"; {skipped} more will run once the first ✘ is fixed" if skipped else ""
+    return f"{name}: {passed} of {total} checks passed{waiting}. Start with the first ✘ below."
 
 
 def as_text(result: StepResult, progress: str = "") -> str:

@@ -20,6 +20,7 @@ from .spec import step_for
 
 CHECK_CALL = re.compile(r"^\s*(from grader import|import grader|(\w+\s*=\s*)?check\()", re.M)
 _RECORDED: dict[str, str] = {}  # cell id -> the source it last ran
+_RAN: list[str] = []  # every cell run since the import, oldest first (front-ends may send no ids)
 
 
 def answer_cell_prefix(step: str) -> str:
@@ -37,8 +38,11 @@ def _ipython() -> Any:
 
 def _remember_cell(info: Any) -> None:
     cell_id = getattr(info, "cell_id", None)
+    source = str(getattr(info, "raw_cell", ""))
     if cell_id:
-        _RECORDED[str(cell_id)] = info.raw_cell
+        _RECORDED[str(cell_id)] = source
+    _RAN.append(source)
+    del _RAN[:-200]
 
 
 def install_recorder(shell: Any) -> None:
@@ -50,7 +54,7 @@ def install_recorder(shell: Any) -> None:
 
 def _history(shell: Any) -> list[str]:
     """Cells run in this kernel, oldest first, without the check and import cells."""
-    cells = list(getattr(shell, "user_ns", {}).get("In", []) or [])
+    cells = _RAN or list(getattr(shell, "user_ns", {}).get("In", []) or [])
     return [c for c in cells if c.strip() and not CHECK_CALL.search(c)]
 
 
@@ -59,7 +63,7 @@ def answer_sources(step: str, shell: Any) -> list[str]:
     recorded = [_RECORDED[k] for k in sorted(_RECORDED) if k.startswith(prefix)]
     if recorded:
         return recorded
-    history = _history(shell) if shell is not None else []
+    history = _history(shell)
     if step == "4":  # the answer cell is the one that prints; fall back to the latest cell
         printing = [c for c in history if "print" in c and "serving_panel" not in c]
         return printing[-1:] or history[-1:]
@@ -114,7 +118,10 @@ def check(step: int | str, namespace: dict | None = None, source: str | list[str
     In a notebook, just `check(3)`. Elsewhere pass `namespace=` (defaults to the caller's
     globals) and, for steps 3 and 4, `source=` the answer code.
     """
-    key = step_for(step).key
+    try:
+        key = step_for(step).key
+    except ValueError as err:
+        return CheckReport(StepResult(str(step), "Unknown step", problem=str(err)))
     shell = _ipython()
     if namespace is None:
         if shell is not None:

@@ -34,7 +34,8 @@ def load(path: Path | None = None) -> tuple[dict, str]:
         return {}, f"(Your progress file {path.name} could not be read; starting it afresh.)"
     steps = data.get("steps") if isinstance(data, dict) else None
     if not isinstance(steps, dict):
-        return {}, f"(Your progress file {path.name} was not in the expected form; starting afresh.)"
+        return {}, f"(Your progress file {path.name} was not in the expected form; starting "\
+                   "afresh.)"
     return {k: v for k, v in steps.items() if isinstance(v, dict)}, ""
 
 

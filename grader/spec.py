@@ -1,4 +1,4 @@
-"""The course's shape: which steps exist, which notebook teaches each, and the exact expected values.
+"""The course's shape: which steps exist, which notebook teaches each, the exact expected values.
 
 Everything else (checks, builder, batch grader) reads from here so a renamed notebook or a changed
 value is one edit, not a hunt.

@@ -93,12 +93,12 @@ def _realtime_call_mistake(tree: ast.Module | None) -> Finding | None:
 
 @check("4", "prints_realtime", "then prints the real-time prediction for customer 105: `True`")
 def prints_realtime(snap: Snapshot) -> Finding:
-    empty = _nothing_printed(snap)
-    if empty:
-        return empty
     mistake = _realtime_call_mistake(parse(_source(snap)))
     if mistake:
         return mistake
+    empty = _nothing_printed(snap)
+    if empty:
+        return empty
     lines = _lines(snap)
     start = _batch_index(lines)
     after = lines[start + 1:] if start is not None else lines

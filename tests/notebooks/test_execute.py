@@ -1,0 +1,46 @@
+"""Run every notebook top to bottom in a real Jupyter kernel, as a learner would.
+
+The learner notebooks must run without an error and every check must say "not done yet"; the
+solution notebooks must pass every check. Together: each check fails on the learner notebook and
+passes on the solution (the inverted test). It also proves the step 4 printed-output check works
+through a real kernel, where answer cells are recognised by their cell ids.
+"""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from grader.spec import STEPS
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def _run(path: Path, workdir: Path) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(workdir)}}).execute()
+    return nb
+
+
+def _verdict(nb: nbformat.NotebookNode) -> str:
+    cell = next(c for c in nb.cells if "check" in c.metadata.get("tags", []))
+    return "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.notebook)
+def test_learner_notebook_runs_and_says_not_done_yet(step, tmp_path) -> None:
+    nb = _run(ROOT / "notebooks" / step.notebook, tmp_path)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert errors == []
+    assert f"Step {step.key} is not done yet" in _verdict(nb)
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.notebook)
+def test_solution_notebook_passes_its_check(step, tmp_path) -> None:
+    verdict = _verdict(_run(ROOT / "solutions" / step.notebook, tmp_path))
+    assert f"Step {step.key} passed" in verdict
+    assert "✘" not in verdict
