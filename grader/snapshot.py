@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .probe import NAMES, PROBE_CALLS, SNAPSHOT_VERSION
+from .spec import ALL_STEPS
 from .values import Opaque, SnapshotError, rebuild
 
 _MISSING = object()
@@ -59,6 +60,8 @@ class Snapshot:
         if not isinstance(data, dict) or data.get("version") != SNAPSHOT_VERSION:
             raise SnapshotError("not a snapshot of this grader's version")
         step = _str(data, "step", 10)
+        if step not in {s.key for s in ALL_STEPS}:
+            raise SnapshotError(f"unknown step {step!r}")
         raw_names = data.get("names")
         if not isinstance(raw_names, dict) or not set(raw_names) <= set(NAMES):
             raise SnapshotError("malformed names")

@@ -29,11 +29,8 @@ class Opaque:
 
     type_name: str
     text: str = ""
-    params: tuple[str, ...] | None = None  # for callables whose signature could be read
-
-    @property
-    def is_callable(self) -> bool:
-        return self.params is not None or self.type_name in {"function", "builtin_function"}
+    is_callable: bool = False
+    params: tuple[str, ...] | None = None  # None: a callable whose signature can't be read
 
 
 def _safe_repr(value: object) -> str:
@@ -149,6 +146,6 @@ def rebuild(data: object, depth: int = 0) -> Any:
                 isinstance(params, list) and all(isinstance(p, str) for p in params)
             ):
                 raise SnapshotError("malformed parameters")
-            return Opaque(type_name, text, tuple(params) if params is not None else ())
+            return Opaque(type_name, text, True, tuple(params) if params is not None else None)
         return Opaque(type_name, text)
     raise SnapshotError(f"unknown value tag {tag!r}")

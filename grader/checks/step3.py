@@ -28,7 +28,9 @@ def predict_defined(snap: Snapshot) -> Finding:
     if not getattr(value, "is_callable", False):
         return fail(f"`predict` is a {type_name(value)}, not a function.",
                     "Define it with `def predict(feature):`.")
-    params = value.params or ()
+    if value.params is None:  # a built-in or callable object: its calls will tell
+        return ok("`predict` can be called.")
+    params = value.params
     required = _required(params)
     if not params:
         return fail("`predict` takes no input; it needs one: the feature value.", PREDICT_HINT)
