@@ -59,15 +59,21 @@ def _history(shell: Any) -> list[str]:
 
 
 def answer_sources(step: str, shell: Any) -> list[str]:
+    """The learner's code the checks may read, newest last.
+
+    Step 3 reads the latest cell that builds `batch_results`, wherever it is, so it gets the
+    whole run history. Step 4 re-runs *the* answer cell, found by its id where the front-end
+    sends ids (JupyterLab, Notebook 7), else by what it looks like.
+    """
+    history = [c for c in _history(shell) if "serving_panel" not in c]
+    if step != "4":
+        return history[-20:]
     prefix = answer_cell_prefix(step)
     recorded = [_RECORDED[k] for k in sorted(_RECORDED) if k.startswith(prefix)]
     if recorded:
-        return recorded
-    history = _history(shell)
-    if step == "4":  # the answer cell is the one that prints; fall back to the latest cell
-        printing = [c for c in history if "print" in c and "serving_panel" not in c]
-        return printing[-1:] or history[-1:]
-    return history
+        return recorded[-1:]
+    printing = [c for c in history if "print" in c]
+    return printing[-1:] or history[-1:]
 
 
 class CheckReport:

@@ -1,0 +1,154 @@
+"""From the bytes a learner handed in to a *plan*: which cells the worker runs, and which
+sources the checks read.
+
+This runs in the trusted parent, on untrusted bytes, so it only parses (plain `json`, sizes
+capped) and never executes anything. Whatever is wrong with a file becomes one plain sentence
+(`InvalidNotebook`), which ends up in the learner's feedback and the instructor's status column.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+
+from ..inline import CHECK_CALL, answer_cell_prefix
+
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_CELLS = 2000
+
+
+class InvalidNotebook(ValueError):
+    """A hand-in that can't be graded as a notebook; the message is meant for people."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    id: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to run for one step notebook, decided before any learner code runs."""
+
+    step: str
+    cells: tuple[Cell, ...]
+    sources: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        return "".join(value)
+    raise InvalidNotebook("a cell's source is not text")
+
+
+def _tags(cell: dict) -> list[str]:
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
+def _is_check_call(node: ast.stmt) -> bool:
+    value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id == "check")
+
+
+def is_check_cell(cell: dict, source: str) -> bool:
+    """A check cell is tagged `check`, or (tags lost) holds nothing but `check(...)` calls.
+    An answer cell that merely *also* calls `check(` is still run: its code is the answer."""
+    tags = _tags(cell)
+    if "check" in tags:
+        return True
+    if "answer" in tags or "check(" not in source:
+        return False
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    body = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))]
+    return bool(body) and all(_is_check_call(n) for n in body)
+
+
+def _upgrade(data: dict) -> tuple[dict, str]:
+    """Old nbformat 3 files (very old Jupyter) are converted rather than refused."""
+    try:
+        import nbformat  # costly to import; only an old notebook pays for it
+
+        node = nbformat.convert(nbformat.from_dict(data), 4)
+    except Exception as err:
+        raise InvalidNotebook(
+            f"it is in the old notebook format {data.get('nbformat')} and could not be "
+            "converted; open it in Jupyter, save it and hand it in again") from err
+    return json.loads(json.dumps(node)), f"converted from notebook format {data['nbformat']}"
+
+
+def load_notebook(data: bytes) -> tuple[dict, list[str]]:
+    """Parse and sanity-check notebook JSON; (notebook, notes)."""
+    if not data.strip():
+        raise InvalidNotebook("the file is empty")
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+    try:
+        parsed = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise InvalidNotebook("it is not a Jupyter notebook (the file is not valid JSON)") from None
+    if not isinstance(parsed, dict) or "nbformat" not in parsed:
+        raise InvalidNotebook("it is not a Jupyter notebook (no notebook format in the file)")
+    notes: list[str] = []
+    version = parsed.get("nbformat")
+    if not isinstance(version, int):
+        raise InvalidNotebook("it is not a Jupyter notebook (its format number is not a number)")
+    if version < 4:
+        parsed, note = _upgrade(parsed)
+        notes.append(note)
+    cells = parsed.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise InvalidNotebook("it is not a Jupyter notebook (no list of cells)")
+    if len(cells) > MAX_CELLS:
+        raise InvalidNotebook(f"it has more than {MAX_CELLS} cells")
+    return parsed, notes
+
+
+def _fallback_sources(step: str, history: list[str]) -> list[str]:
+    """Answer tags lost (a copy-paste into a fresh notebook): guess as the inline check does."""
+    cells = [c for c in history if c.strip() and not CHECK_CALL.search(c)]
+    if step == "4":
+        printing = [c for c in cells if "print" in c and "serving_panel" not in c]
+        return printing[-1:] or cells[-1:]
+    return cells
+
+
+def plan_notebook(data: bytes, step: str) -> Plan:
+    """Which cells to run for `step`, and the answer sources the checks will read.
+
+    The worker runs the code cells top to bottom, skipping check cells and stopping at the last
+    one: the grade is then what the learner's own `check(N)` says after a clean run. Cells below
+    the last check (the live serving panel) are for exploring, not for grading.
+    """
+    notebook, notes = load_notebook(data)
+    code = []
+    for index, cell in enumerate(notebook["cells"]):
+        if cell.get("cell_type") == "code":
+            cell_id = cell.get("id")
+            code.append((cell, cell_id if isinstance(cell_id, str) else f"cell-{index + 1}",
+                         _text(cell.get("source", ""))))
+    if not code:
+        raise InvalidNotebook("it has no code cells, so there is nothing to grade")
+    checks = [i for i, (cell, _, source) in enumerate(code) if is_check_cell(cell, source)]
+    last = checks[-1] if checks else len(code)
+    run = [Cell(cell_id, source) for i, (_, cell_id, source) in enumerate(code)
+           if i < last and i not in checks]
+    if not checks:
+        notes.append("no check cell found: every code cell was run")
+    prefix = answer_cell_prefix(step)
+    answers = [source for cell, cell_id, source in code[:last]
+               if "answer" in _tags(cell) or cell_id.startswith(prefix)]
+    if not answers:
+        answers = _fallback_sources(step, [c.source for c in run])
+        notes.append("no answer cells tagged: the checks read the cells that were run")
+    return Plan(step, tuple(run), tuple(answers), tuple(notes))

@@ -1,0 +1,43 @@
+"""How `check(N)` finds the learner's answer cells in a running kernel."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from grader import inline
+
+
+@pytest.fixture()
+def fresh_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inline, "_RECORDED", {})
+    monkeypatch.setattr(inline, "_RAN", [])
+
+
+def _ran(source: str, cell_id: str | None = None) -> None:
+    inline._remember_cell(SimpleNamespace(raw_cell=source, cell_id=cell_id))
+
+
+def test_step4_uses_the_answer_cell_by_id_even_if_other_cells_ran_later(fresh_record) -> None:
+    _ran("from grader import check\ncustomers = []", "step4-given-02")
+    _ran("print(batch_results)\nprint(predict(0.7))", "step4-answer-1")
+    _ran("check(4)", "step4-check-06")
+    _ran("print('something else')", "scratch-cell")
+    assert inline.answer_sources("4", None) == ["print(batch_results)\nprint(predict(0.7))"]
+
+
+def test_without_cell_ids_step4_falls_back_to_the_latest_printing_cell(fresh_record) -> None:
+    _ran("from grader import check\nx = 1")
+    _ran("print(batch_results)\nprint(predict(0.7))")
+    _ran("check(4)")
+    _ran("from churn_course.serving_panel import serving_panel\nserving_panel()")
+    assert inline.answer_sources("4", None) == ["print(batch_results)\nprint(predict(0.7))"]
+
+
+def test_step3_reads_the_whole_history_without_check_cells(fresh_record) -> None:
+    _ran("from grader import check\ncustomers = []", "step3-given-02")
+    _ran("def predict(f):\n    return f > threshold", "step3-answer-1")
+    _ran("check(3)", "step3-check-08")
+    _ran("batch_results = [predict(f) for _, f in customers]", "a-new-cell")
+    assert inline.answer_sources("3", None) == [
+        "def predict(f):\n    return f > threshold",
+        "batch_results = [predict(f) for _, f in customers]"]
