@@ -48,12 +48,14 @@ def _str(data: dict, key: str, limit: int, default: str = "") -> str:
 
 class Snapshot:
     def __init__(self, step: str, names: dict[str, Any], sources: list[str],
-                 calls: dict[tuple[Any, float | None], Call], printing: Printing | None) -> None:
+                 calls: dict[tuple[Any, float | None], Call], printing: Printing | None,
+                 quiz_answers: dict[str, str] | None = None) -> None:
         self.step = step
         self._names = names
         self.sources = sources
         self._calls = calls
         self.printing = printing
+        self.quiz_answers = quiz_answers or {}
 
     @classmethod
     def load(cls, data: object) -> Snapshot:
@@ -91,7 +93,7 @@ class Snapshot:
             printing = Printing(_str(raw_printing, "outcome", 20),
                                 _str(raw_printing, "printed", 20_000),
                                 _str(raw_printing, "error", 300))
-        return cls(step, names, sources, calls, printing)
+        return cls(step, names, sources, calls, printing, _quiz_answers(data))
 
     def has(self, name: str) -> bool:
         return name in self._names
@@ -108,6 +110,15 @@ class Snapshot:
         if type(value) in (int, float):
             return float(value)
         return fallback
+
+
+def _quiz_answers(data: dict) -> dict[str, str]:
+    answers = data.get("quiz_answers", {})
+    if not isinstance(answers, dict) or len(answers) > 50 or not all(
+            isinstance(k, str) and len(k) <= 10 and isinstance(v, str) and len(v) == 1
+            for k, v in answers.items()):
+        raise SnapshotError("malformed quiz answers")
+    return dict(answers)
 
 
 def type_name(value: Any) -> str:

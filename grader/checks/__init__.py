@@ -61,7 +61,7 @@ def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str,
 
 
 def _load_all() -> None:
-    from . import step1, step2, step3, step4  # noqa: F401  (registration by import)
+    from . import quiz, step1, step2, step3, step4  # noqa: F401  (registration by import)
 
 
 def checks_for(step: str) -> list[Check]:

@@ -100,7 +100,7 @@ def predict_rule(snap: Snapshot) -> Finding:
                     f"`{arg > limit}` because {arg} is {'' if arg > limit else 'not '}greater "
                     f"than {limit}.", PREDICT_HINT)
     if at_limit != (0.6 > limit):
-        return fail(f"`predict(0.6)` returned `{at_limit}`, but 0.6 is not *greater* than the "
+        return fail(f"`predict(0.6)` returned `{at_limit}`, but 0.6 is not greater than the "
                     "threshold 0.6. Use `>` rather than `>=`.",
                     "A customer exactly at the threshold stays: `feature > threshold`.")
     return ok("`predict` says churn exactly when the feature is greater than the threshold, "

@@ -1,0 +1,30 @@
+"""The practice quiz: one check per question of the bank, a point for each right answer.
+
+The answer key stays here, on the trusted side; the learner's snapshot only carries letters.
+Messages don't give the right letter away: the quiz widget shows the worked solution.
+"""
+
+from __future__ import annotations
+
+from churn_course.quiz import Question, load_bank
+
+from ..snapshot import Snapshot
+from . import Finding, check, fail, not_started, ok
+
+
+def _judge(question: Question):  # noqa: ANN202 - a check function, typed by `check`
+    def judge(snap: Snapshot) -> Finding:
+        given = snap.quiz_answers.get(question.id)
+        if given is None:
+            return not_started(f"Question {question.number} is not answered yet.")
+        if given == question.answer:
+            return ok(f"Question {question.number}: {given} is right.")
+        return fail(f"Question {question.number}: {given} is not right yet. Read the worked "
+                    "solution in the quiz, then try again.", question.hint)
+
+    return judge
+
+
+for _question in load_bank():
+    check("quiz", _question.id, f"Question {_question.number} ({_question.difficulty})")(
+        _judge(_question))

@@ -1,0 +1,50 @@
+"""`check("quiz")`: a point per right answer, whether given by widget, `answer()` or the file."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from churn_course import quiz
+from grader import check
+from grader.checks import max_points
+
+
+@pytest.fixture(autouse=True)
+def _fresh_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(quiz, "_SESSION", {})
+
+
+def test_no_answers_is_not_started() -> None:
+    report = check("quiz", namespace={})
+    assert report.result.status == "not started"
+    assert "The quiz is not done yet" in repr(report)
+    assert max_points("quiz") == 10
+
+
+def test_right_and_wrong_answers_score_and_say_so(capsys) -> None:
+    key = quiz.answer_key()
+    quiz.answer(1, key["q1"])
+    wrong = next(letter for letter in "ABCD" if letter != key["q2"])
+    quiz.answer(2, wrong)
+    report = check("quiz", namespace={})
+    assert report.points == 1
+    by_id = {c.id: c for c in report.checks}
+    assert by_id["quiz.q1"].passed and by_id["quiz.q1"].message == (
+        f"Question 1: {key['q1']} is right.")
+    assert not by_id["quiz.q2"].passed
+    assert f"Question 2: {wrong} is not right yet" in by_id["quiz.q2"].message
+    assert key["q2"] not in by_id["quiz.q2"].message.split("yet")[1], "no answer give-away"
+    assert by_id["quiz.q2"].hint
+    assert by_id["quiz.q3"].message == "Question 3 is not answered yet."
+    assert "quiz 1 / 10" in report.progress_line
+
+
+def test_answers_saved_in_an_earlier_session_count() -> None:
+    key = quiz.answer_key()
+    entries = [{"question": qid, "letter": letter} for qid, letter in key.items()]
+    Path(os.environ["COURSE_QUIZ_ANSWERS"]).write_text(json.dumps(
+        {"format": "churn-course-quiz-answers", "version": 1, "answers": entries}))
+    report = check("quiz", namespace={})
+    assert report.passed and report.points == 10

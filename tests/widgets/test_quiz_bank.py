@@ -1,0 +1,105 @@
+"""The question bank: ten well-formed questions, as COURSE.md asks."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from churn_course.quiz import BankError, answer_key, load_bank
+
+BANK = load_bank()
+
+
+def test_ten_questions_three_four_three() -> None:
+    assert [q.id for q in BANK] == [f"q{n}" for n in range(1, 11)]
+    assert [q.number for q in BANK] == list(range(1, 11))
+    assert Counter(q.difficulty for q in BANK) == {"easy": 3, "medium": 4, "hard": 3}
+
+
+def test_the_page_questions_keep_the_page_answers() -> None:
+    page = {"q1": ("easy", "C"), "q2": ("easy", "A"), "q3": ("medium", "B")}
+    page |= {"q4": ("medium", "A"), "q5": ("hard", "D")}
+    for q in BANK[:5]:
+        assert (q.difficulty, q.answer) == page[q.id]
+        assert q.source == "page"
+    assert {q.difficulty for q in BANK[5:]} == {"easy", "medium", "hard"}
+    assert Counter(q.difficulty for q in BANK[5:]) == {"easy": 1, "medium": 2, "hard": 2}
+
+
+@pytest.mark.parametrize("question", BANK, ids=[q.id for q in BANK])
+def test_each_question_is_complete(question) -> None:
+    assert question.letters == ("A", "B", "C", "D")
+    texts = [text for _, text in question.options]
+    assert len(set(texts)) == 4, "options must differ, so exactly one is the answer"
+    assert question.answer in question.letters
+    assert len(question.solution) >= 2
+    assert all(step.title and step.text for step in question.solution)
+    assert question.final_answer.endswith(f"-> Option {question.answer}")
+    assert question.hint.strip() and question.quick_check.strip()
+    assert len(question.common_mistakes) >= 2
+
+
+def test_new_questions_include_code_and_their_own_words() -> None:
+    new = BANK[5:]
+    assert any(q.code for q in new)
+    assert all(q.source == "course" for q in new)
+    assert len({q.question for q in BANK}) == 10
+
+
+def test_answers_are_not_all_the_same_letter() -> None:
+    assert len(set(answer_key().values())) == 4
+
+
+RUNNABLE = [q for q in BANK if q.code and "print(" in q.code and "model." not in q.code]
+
+
+def test_some_code_question_is_runnable() -> None:
+    # The page's code questions use a placeholder `model`; ours can be run and checked.
+    assert [q.id for q in RUNNABLE] == ["q7"]
+
+
+@pytest.mark.parametrize("question", RUNNABLE, ids=[q.id for q in RUNNABLE])
+def test_runnable_code_prints_its_answer(question) -> None:
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(question.code, {})
+    assert printed.getvalue().strip() == question.option_text(question.answer)
+
+
+def write_bank(tmp_path: Path, change) -> Path:
+    data = json.loads(
+        (Path(__file__).parents[2] / "churn_course" / "quiz_bank.json").read_text("utf-8")
+    )
+    change(data["questions"])
+    path = tmp_path / "bank.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda qs: qs[0].pop("hint"), "'hint' must be text"),
+        (lambda qs: qs[1].update(id="q1"), "question ids must be unique"),
+        (lambda qs: qs[2].update(answer="E"), "'answer' must be one of the option letters"),
+        (lambda qs: qs[3].update(difficulty="tricky"), "'difficulty'"),
+        (lambda qs: qs[4].update(common_mistakes=[]), "'common_mistakes'"),
+        (lambda qs: qs[5].update(solution=[]), "'solution' needs steps"),
+        (lambda qs: qs[6]["options"].pop("B"), "options must be lettered"),
+    ],
+)
+def test_a_broken_bank_is_refused_with_a_clear_message(tmp_path: Path, change, words) -> None:
+    with pytest.raises(BankError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        load_bank(write_bank(tmp_path, change))
+
+
+def test_an_unreadable_bank_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bank.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(BankError, match="cannot read the question bank"):
+        load_bank(path)

@@ -1,0 +1,373 @@
+"""The step 4 serving panel, driven as a learner drives it: slider, form, buttons."""
+
+from __future__ import annotations
+
+import re
+import signal
+from typing import Any
+
+import pytest
+from widget_text import shown
+
+from churn_course.serving_panel import LOG_SIZE, TEXT_FALLBACK, ServingPanel, serving_panel
+
+CHURN = "⚠ Churn — predict returned True"
+STAYS = "✓ Stays — predict returned False"
+NO_ANSWER = "? No prediction — see the message below"
+LATENCY = re.compile(r"^Latency: (<0\.001 ms|\d+(\.\d+)? (ms|s))$")
+
+
+def badge_kind(panel: ServingPanel) -> str:
+    kinds = [c for c in panel.badge._dom_classes if c.startswith("serving-badge-")]
+    assert len(kinds) == 1, kinds
+    return kinds[0].removeprefix("serving-badge-")
+
+
+@pytest.mark.parametrize(
+    ("feature", "badge", "kind"),
+    [(0.59, STAYS, "stays"), (0.6, STAYS, "stays"), (0.61, CHURN, "churn")],
+)
+def test_slider_serves_one_request_around_the_threshold(
+    solved_namespace: dict[str, Any], feature: float, badge: str, kind: str
+) -> None:
+    panel = serving_panel(solved_namespace)
+    panel.slider.value = feature
+    assert panel.badge.value == badge
+    assert badge_kind(panel) == kind
+    assert LATENCY.match(panel.latency.value), panel.latency.value
+    assert shown(panel.message) == ""
+    assert len(panel.log) == 1
+    assert panel.log[0].input_text == f"slider: feature {feature:g}"
+
+
+def test_slider_serves_the_value_its_readout_shows(solved_namespace: dict[str, Any]) -> None:
+    # A browser slider stepping by 0.01 can land on 0.6000000000000001; the readout says
+    # 0.60, so the learner must see "Stays", as predict(0.6) gives.
+    panel = serving_panel(solved_namespace)
+    panel.slider.value = 0.6000000000000001
+    assert panel.badge.value == STAYS
+
+
+def test_customer_form_defaults_reproduce_step_4(solved_namespace: dict[str, Any]) -> None:
+    panel = serving_panel(solved_namespace)
+    assert (panel.customer_id.value, panel.customer_value.value) == (105, 0.7)
+    panel.serve_button.click()
+    assert panel.badge.value == CHURN
+    assert LATENCY.match(panel.latency.value)
+    entry = panel.log[0]
+    assert entry.input_text == "customer 105: feature 0.7"
+    assert entry.prediction is True
+
+
+def test_customer_form_serves_what_is_typed(solved_namespace: dict[str, Any]) -> None:
+    panel = serving_panel(solved_namespace)
+    panel.customer_id.value = 103
+    panel.customer_value.value = 0.5
+    panel.serve_button.click()
+    assert panel.badge.value == STAYS
+    assert panel.log[0].input_text == "customer 103: feature 0.5"
+
+
+def test_batch_scores_every_customer_in_a_table(
+    solved_namespace: dict[str, Any], read_table
+) -> None:
+    panel = serving_panel(solved_namespace)
+    panel.batch_button.click()
+    assert read_table(panel.batch_table.value) == [
+        ["101", "0.2", "✓ Stays (False)"],
+        ["102", "0.8", "⚠ Churn (True)"],
+        ["103", "0.5", "✓ Stays (False)"],
+        ["104", "0.9", "⚠ Churn (True)"],
+    ]
+    assert panel.batch_rows == [
+        (101, 0.2, False),
+        (102, 0.8, True),
+        (103, 0.5, False),
+        (104, 0.9, True),
+    ]
+    assert re.fullmatch(
+        r"Scored 4 customers in .+ in total — .+ per customer\.", shown(panel.batch_time)
+    )
+    assert shown(panel.batch_message) == ""
+
+
+def test_batch_uses_the_customers_of_the_moment(solved_namespace: dict[str, Any], read_table):
+    panel = serving_panel(solved_namespace)
+    solved_namespace["customers"] = [(201, 0.95)]
+    panel.batch_button.click()
+    assert read_table(panel.batch_table.value) == [["201", "0.95", "⚠ Churn (True)"]]
+    assert shown(panel.batch_time).startswith("Scored 1 customer in ")
+
+
+def test_log_lists_recent_requests_newest_first(
+    solved_namespace: dict[str, Any], read_table
+) -> None:
+    panel = serving_panel(solved_namespace)
+    values = [round(0.3 + 0.03 * i, 2) for i in range(LOG_SIZE + 2)]
+    for value in values:
+        panel.slider.value = value
+    panel.serve_button.click()
+    rows = read_table(panel.log_table.value)
+    assert len(rows) == len(panel.log) == LOG_SIZE
+    assert rows[0][1:3] == ["customer 105: feature 0.7", "⚠ Churn (True)"]
+    assert [row[1] for row in rows[1:]] == [
+        f"slider: feature {value:g}" for value in reversed(values[-(LOG_SIZE - 1) :])
+    ]
+    for time_text, _input, _prediction, latency in rows:
+        assert re.fullmatch(r"\d\d:\d\d:\d\d", time_text)
+        assert latency.endswith(("ms", " s"))
+
+
+def assert_no_prediction(panel: ServingPanel, *words: str) -> None:
+    assert panel.badge.value == NO_ANSWER
+    assert badge_kind(panel) == "none"
+    assert panel.latency.value == ""
+    for word in words:
+        assert word in shown(panel.message), shown(panel.message)
+    assert "Traceback" not in shown(panel.message)
+    assert panel.log[0].prediction is None
+    assert panel.log[0].prediction_text == "no prediction"
+
+
+def test_missing_predict_is_explained(solved_namespace: dict[str, Any]) -> None:
+    del solved_namespace["predict"]
+    panel = serving_panel(solved_namespace)
+    panel.serve_button.click()
+    assert_no_prediction(panel, "predict is not defined yet")
+    panel.batch_button.click()
+    assert "predict is not defined yet" in shown(panel.batch_message)
+    assert panel.batch_table.value == ""
+
+
+def test_predict_that_is_not_a_function(solved_namespace: dict[str, Any]) -> None:
+    solved_namespace["predict"] = 0.7
+    panel = serving_panel(solved_namespace)
+    panel.serve_button.click()
+    assert_no_prediction(panel, "predict is 0.7 (a float), not a function")
+
+
+def test_raising_predict_is_explained(solved_namespace: dict[str, Any], learner_code) -> None:
+    learner_code("def predict(feature):\n    return feature / 0 > threshold\n", solved_namespace)
+    panel = serving_panel(solved_namespace)
+    panel.slider.value = 0.61
+    assert_no_prediction(panel, "predict(0.61) raised ZeroDivisionError")
+
+
+def test_predict_expecting_a_tuple_gets_a_parameter_hint(
+    solved_namespace: dict[str, Any], learner_code
+) -> None:
+    learner_code("def predict(customer):\n    return customer[1] > threshold\n", solved_namespace)
+    panel = serving_panel(solved_namespace)
+    panel.serve_button.click()
+    assert_no_prediction(panel, "raised TypeError", "called with one number")
+
+
+@pytest.mark.parametrize(
+    ("body", "words", "batch_words"),
+    [
+        (
+            "return 1 if feature > threshold else 0",
+            "predict(0.7) returned 1 (an int) instead of True or False",
+            "predict(0.2) returned 0 (an int) instead of True or False",
+        ),
+        (
+            "return 'True' if feature > threshold else 'False'",
+            "predict(0.7) returned 'True' (a str)",
+            "predict(0.2) returned 'False' (a str)",
+        ),
+        (
+            "feature > threshold",
+            "predict(0.7) returned None. Did it forget `return`?",
+            "predict(0.2) returned None. Did it forget `return`?",
+        ),
+        (
+            "print(feature > threshold)",
+            "predict(0.7) printed 'True' but returned None",
+            "predict(0.2) printed 'False' but returned None",
+        ),
+    ],
+)
+def test_predict_returning_a_non_bool_is_explained(
+    solved_namespace: dict[str, Any], learner_code, body: str, words: str, batch_words: str
+) -> None:
+    learner_code(f"def predict(feature):\n    {body}\n", solved_namespace)
+    panel = serving_panel(solved_namespace)
+    panel.serve_button.click()
+    assert_no_prediction(panel, words)
+    panel.batch_button.click()
+    assert shown(panel.batch_message).startswith(f"At customer 101: {batch_words}")
+    assert panel.batch_rows == [] and panel.batch_table.value == ""
+
+
+# Each runaway is bounded (about 5 s), so a broken guard fails the test instead of hanging it.
+@pytest.mark.parametrize(
+    "body",
+    [
+        "import time\n    end = time.monotonic() + 5\n    while time.monotonic() < end:\n"
+        "        pass\n    return True",
+        "import time\n    time.sleep(5)\n    return True",
+        # A learner's catch-all must not swallow the panel's time limit.
+        "import time\n    for _ in range(100):\n        try:\n            time.sleep(0.05)\n"
+        "        except Exception:\n            pass\n    return True",
+    ],
+    ids=["busy-loop", "sleep", "catch-all"],
+)
+def test_slow_predict_is_stopped(solved_namespace: dict[str, Any], learner_code, body) -> None:
+    learner_code(f"def predict(feature):\n    {body}\n", solved_namespace)
+    panel = serving_panel(solved_namespace, time_limit=0.2)
+    panel.serve_button.click()
+    assert_no_prediction(panel, "took longer than 0.2 s and was stopped")
+    panel.batch_button.click()
+    assert "The batch took longer than 0.2 s and was stopped" in shown(panel.batch_message)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_panel_leaves_an_outer_timer_alone(solved_namespace: dict[str, Any]) -> None:
+    fired: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 60)
+        panel = serving_panel(solved_namespace)
+        panel.serve_button.click()
+        assert panel.badge.value == CHURN
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
+        assert signal.getsignal(signal.SIGALRM) is not previous
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert fired == []
+
+
+def test_panel_recovers_when_predict_is_fixed(
+    solved_namespace: dict[str, Any], learner_code, read_table
+) -> None:
+    learner_code("def predict(feature):\n    feature > threshold\n", solved_namespace)
+    panel = serving_panel(solved_namespace)
+    panel.serve_button.click()
+    panel.batch_button.click()
+    assert shown(panel.message) and shown(panel.batch_message)
+
+    learner_code("def predict(feature):\n    return feature > threshold\n", solved_namespace)
+    panel.serve_button.click()
+    panel.batch_button.click()
+    assert panel.badge.value == CHURN
+    assert badge_kind(panel) == "churn"
+    assert shown(panel.message) == "" and shown(panel.batch_message) == ""
+    assert len(read_table(panel.batch_table.value)) == 4
+    assert [entry.prediction for entry in panel.log] == [True, None]
+
+
+def test_panel_follows_a_changed_threshold(solved_namespace: dict[str, Any]) -> None:
+    panel = serving_panel(solved_namespace)
+    panel.serve_button.click()
+    assert panel.badge.value == CHURN
+    solved_namespace["threshold"] = 0.8
+    panel.serve_button.click()
+    assert panel.badge.value == STAYS
+
+
+@pytest.mark.parametrize(
+    ("customers", "words"),
+    [
+        (None, "customers is not defined yet"),
+        ({101: 0.2, 102: 0.8}, "customers is {101: 0.2, 102: 0.8} (a dict)"),
+        ("101, 0.2", "(a str). The batch expects a list of (ID, feature value) tuples"),
+        ([], "customers is empty"),
+        ([(101, 0.2), 102], "Entry 2 of customers is 102 (an int)"),
+        ([(101, "0.2")], "entry 1 of customers is '0.2' (a str), not a number"),
+        ([(0.2, 101)], "looks swapped: put the ID first"),
+    ],
+)
+def test_odd_customers_are_explained(
+    solved_namespace: dict[str, Any], customers: Any, words: str
+) -> None:
+    if customers is None:
+        del solved_namespace["customers"]
+    else:
+        solved_namespace["customers"] = customers
+    panel = serving_panel(solved_namespace)
+    panel.batch_button.click()
+    assert words in shown(panel.batch_message), shown(panel.batch_message)
+    assert panel.batch_table.value == "" and panel.batch_rows == []
+    assert shown(panel.batch_time) == ""
+
+
+def test_batch_failure_names_the_customer(solved_namespace: dict[str, Any], learner_code):
+    learner_code(
+        "def predict(feature):\n"
+        "    if feature == 0.5:\n"
+        "        raise ValueError('bad value')\n"
+        "    return feature > threshold\n",
+        solved_namespace,
+    )
+    panel = serving_panel(solved_namespace)
+    panel.batch_button.click()
+    assert shown(panel.batch_message).startswith(
+        "The batch stopped at customer 103: predict(0.5) raised ValueError: bad value."
+    )
+
+
+def test_panel_reads_the_kernel_namespace_by_default() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    try:
+        panel = serving_panel()
+        panel.serve_button.click()
+        assert "needs a running notebook kernel" in shown(panel.message)
+
+        shell = InteractiveShell.instance()
+        shell.run_cell("threshold = 0.6\ndef predict(feature):\n    return feature > threshold\n")
+        panel.serve_button.click()
+        assert panel.badge.value == CHURN
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_text_fallback_is_plain_and_stable(solved_namespace: dict[str, Any]) -> None:
+    first, second = serving_panel(solved_namespace), serving_panel(solved_namespace)
+    second.serve_button.click()
+    bundles = [first._repr_mimebundle_(), second._repr_mimebundle_()]
+    assert bundles[0]["text/plain"] == bundles[1]["text/plain"] == TEXT_FALLBACK == repr(first)
+    assert TEXT_FALLBACK.startswith("Live serving panel: ")
+    assert not re.search(r"\d", TEXT_FALLBACK)
+    views = [b["application/vnd.jupyter.widget-view+json"]["model_id"] for b in bundles]
+    assert views == [first.widget.model_id, second.widget.model_id]
+
+
+def test_widgets_carry_the_classes_browser_tests_select_on(
+    solved_namespace: dict[str, Any],
+) -> None:
+    panel = serving_panel(solved_namespace)
+    expected = {
+        "slider": "serving-slider",
+        "customer_id": "serving-customer-id",
+        "customer_value": "serving-customer-value",
+        "serve_button": "serving-serve-button",
+        "badge": "serving-badge",
+        "latency": "serving-latency",
+        "message": "serving-message",
+        "log_table": "serving-log",
+        "batch_button": "serving-batch-button",
+        "batch_time": "serving-batch-time",
+        "batch_message": "serving-batch-message",
+        "batch_table": "serving-batch-table",
+    }
+    for attribute, css_class in expected.items():
+        assert css_class in getattr(panel, attribute)._dom_classes, attribute
+    assert "serving-panel" in panel.widget._dom_classes
+
+
+def test_panel_explains_batch_and_real_time(solved_namespace: dict[str, Any], read_text):
+    panel = serving_panel(solved_namespace)
+    realtime, batch = panel.widget.children
+    realtime_words = read_text(realtime.children[0].value)
+    batch_words = read_text(batch.children[0].value)
+    assert "Real-time serving" in realtime_words and "latency" in realtime_words
+    assert "Batch prediction" in batch_words and "throughput" in batch_words
+    assert "nightly" in batch_words
+
+
+@pytest.mark.parametrize("limit", [0, -1, float("nan"), "1"])
+def test_time_limit_must_be_positive(limit: Any) -> None:
+    with pytest.raises(ValueError, match="time_limit"):
+        serving_panel({}, time_limit=limit)
