@@ -73,6 +73,9 @@ def parser() -> argparse.ArgumentParser:
                            "./.course_progress.json)")
     prog.set_defaults(run=_progress)
 
+    from .batch.command import register as register_grade
+
+    register_grade(commands)
     return top
 
 

@@ -36,6 +36,7 @@ class Plan:
     cells: tuple[Cell, ...]
     sources: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    files: tuple[tuple[str, bytes], ...] = ()  # placed in the worker's empty folder first
 
 
 def _text(value: object) -> str:
@@ -114,13 +115,18 @@ def load_notebook(data: bytes) -> tuple[dict, list[str]]:
     return parsed, notes
 
 
-def _fallback_sources(step: str, history: list[str]) -> list[str]:
-    """Answer tags lost (a copy-paste into a fresh notebook): guess as the inline check does."""
-    cells = [c for c in history if c.strip() and not CHECK_CALL.search(c)]
-    if step == "4":
-        printing = [c for c in cells if "print" in c and "serving_panel" not in c]
-        return printing[-1:] or cells[-1:]
-    return cells
+def _sources(step: str, run: list[Cell], answers: list[str]) -> list[str]:
+    """The code the checks read, chosen as `grader.inline.answer_sources` chooses it in the
+    learner's kernel (keep the two in step): for steps 1-3 the run history without check and
+    import cells; for step 4 *the* answer cell, else the latest cell that prints."""
+    history = [c.source for c in run if c.source.strip() and not CHECK_CALL.search(c.source)
+               and "serving_panel" not in c.source]
+    if step != "4":
+        return history[-20:]
+    if answers:
+        return answers[-1:]
+    printing = [c for c in history if "print" in c]
+    return printing[-1:] or history[-1:]
 
 
 def plan_notebook(data: bytes, step: str) -> Plan:
@@ -148,7 +154,7 @@ def plan_notebook(data: bytes, step: str) -> Plan:
     prefix = answer_cell_prefix(step)
     answers = [source for cell, cell_id, source in code[:last]
                if "answer" in _tags(cell) or cell_id.startswith(prefix)]
-    if not answers:
-        answers = _fallback_sources(step, [c.source for c in run])
-        notes.append("no answer cells tagged: the checks read the cells that were run")
-    return Plan(step, tuple(run), tuple(answers), tuple(notes))
+    if step == "4" and not answers:
+        notes.append("no answer cell tagged: the checks read the latest cell that prints")
+    sources = _sources(step, run, answers)
+    return Plan(step, tuple(run), tuple(sources), tuple(notes))

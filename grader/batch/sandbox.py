@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import pwd
 import resource
 import signal
+import stat
+import sys
+import time
 from dataclasses import asdict, dataclass
 
 MB = 1024 * 1024
@@ -69,36 +73,116 @@ def limit_processes(count: int) -> None:
     _set(resource.RLIMIT_NPROC, count)
 
 
-def drop_privileges(workdir: str) -> bool:
-    """As root, become `nobody`: learner code then can't signal other processes, read the
-    instructor's files or reach the fork server's socket. Returns whether it happened."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+def _load_libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")  # may run `ldconfig`: done once, in the fork server
+    try:
+        return ctypes.CDLL(name, use_errno=True) if name else None
+    except OSError:
+        return None
+
+
+def _libc() -> ctypes.CDLL | None:
+    return _LIBC
+
+
+def _readable_by_all(path: str) -> bool:
+    """Whether a user with no rights of its own can reach and read `path` (every ancestor
+    searchable by others, the path itself readable)."""
+    path = os.path.realpath(path)
+    try:
+        if not os.stat(path).st_mode & stat.S_IROTH:
+            return False
+        parent = os.path.dirname(path)
+        while True:
+            if not os.stat(parent).st_mode & stat.S_IXOTH:
+                return False
+            if parent == os.path.dirname(parent):
+                return True
+            parent = os.path.dirname(parent)
+    except OSError:
         return False
+
+
+@functools.cache
+def python_readable_by_all() -> bool:
+    """Can `nobody` import the standard library, its C extensions and IPython lazily?"""
+    import IPython
+
+    places = [os.path.dirname(os.__file__), os.path.dirname(IPython.__file__),
+              os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+    places += [p for p in sys.path if p.endswith("lib-dynload")]
+    return all(_readable_by_all(p) for p in places)
+
+
+CAP_DAC_READ_SEARCH = 2
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def _permitted_capabilities() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("CapPrm:"):
+                    return int(line.split()[1], 16)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def drop_privileges(workdir: str) -> str:
+    """As root, become `nobody`: learner code then can't write the gradebook or the course's
+    files, signal other processes or reach the fork server's socket, and the process cap
+    applies. Where Python itself lives in a folder only root may read (a root-owned pyenv),
+    `nobody` keeps one capability, to *read* files, so lazy imports still work.
+
+    Returns how far it got: "" (stayed as we were), "nobody", or "nobody+read".
+    """
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return ""
     try:
         nobody = pwd.getpwnam("nobody")
     except KeyError:
-        return False
+        return ""
+    keep_read = not python_readable_by_all()
+    libc = _libc()
+    if keep_read and (libc is None or
+                      not _permitted_capabilities() & (1 << CAP_DAC_READ_SEARCH)):
+        return ""  # can't keep imports working as nobody: stay, the other walls still stand
     try:
         os.chown(workdir, nobody.pw_uid, nobody.pw_gid)
+        if keep_read and libc is not None and libc.prctl(8, 1, 0, 0, 0) != 0:  # KEEPCAPS
+            return ""
         os.setgroups([])
         os.setgid(nobody.pw_gid)
         os.setuid(nobody.pw_uid)
     except OSError:
-        return False
-    return True
+        return ""
+    if keep_read and libc is not None:
+        header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
+        data = (_CapData * 2)()
+        data[0].effective = data[0].permitted = 1 << CAP_DAC_READ_SEARCH
+        if libc.capset(ctypes.byref(header), data) != 0:
+            raise OSError(ctypes.get_errno(), "capset failed after dropping to nobody")
+    if libc is not None:
+        libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid binary can give root back
+    return "nobody+read" if keep_read else "nobody"
 
 
 def die_with_parent() -> None:
     """If the fork server (and so the grading run) dies, take this worker with it (Linux).
     Set after `drop_privileges`: changing user clears it."""
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    try:
-        libc = ctypes.CDLL(name, use_errno=True)
+    libc = _libc()
+    if libc is not None:
         libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def scrub_environment(home: str) -> None:
@@ -140,3 +224,22 @@ def kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
     except OSError:  # the group is already gone (or never formed: the caller kills the pid)
         pass
+
+
+def wait_group_gone(pid: int, seconds: float = 2.0) -> bool:
+    """SIGKILL is delivered asynchronously: wait (briefly) until no member of the group is
+    left, so "graded" really means "nothing of it still runs". Instant when the worker
+    started no processes."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            os.killpg(pid, 0)
+        except OSError:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        kill_group(pid)
+        time.sleep(0.005)
+
+
+_LIBC = _load_libc()  # once, in the fork server (which imports this module), not per worker

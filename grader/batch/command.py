@@ -1,0 +1,135 @@
+"""`python -m grader grade`: the instructor's command.
+
+Exit status 0 means grading completed, whatever the learners scored (their problems are in the
+reports, not in the exit status). Anything the instructor must fix (no such folder, an output
+folder that can't be written, a broken gradebook) is one line on stderr and status 2; Ctrl-C is
+status 130, with every verdict reached so far kept in the gradebook for the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+DESCRIPTION = """\
+Grade a whole class. SUBMISSIONS is a folder with one sub-folder per learner (the folder's name
+is the learner's id) holding that learner's course notebooks, named as in notebooks/ (a learner
+may hand in only some of them), or a .zip of such folders as an LMS download gives.
+
+Each notebook runs in its own fresh, isolated worker process: a wall-clock deadline, CPU,
+memory and output limits, an empty working directory, a scrubbed environment and (as root) an
+unprivileged user; everything it started is killed when it ends. The verdicts come from the
+same checks as the learners' own check(N) cells.
+
+Writes OUT/grades.csv (one row per learner), OUT/results.json (every check and every
+notebook's status and runtime), OUT/feedback/<learner>.html and .md (to hand back), and a
+SQLite gradebook that keys notebooks by content: running the command again only grades what
+changed, keeps earlier hand-ins as history, and resumes an interrupted run.
+"""
+
+EPILOG = """\
+examples:
+  python -m grader grade submissions/ -o graded/
+  python -m grader grade week3-download.zip -o graded/ --jobs 4 --timeout 60
+exit status: 0 grading completed; 2 a problem to fix (message on stderr); 130 interrupted.
+"""
+
+
+def _positive(kind: type) -> object:
+    def parse(text: str) -> float | int:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+        return value
+
+    return parse
+
+
+def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the `grade` sub-command to the top-level parser's sub-commands."""
+    grade = commands.add_parser(
+        "grade", help="grade a class of submitted notebooks (instructors)",
+        description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                       help="folder of learner folders, or a .zip of them")
+    grade.add_argument("-o", "--out", type=Path, required=True, metavar="OUT",
+                       help="folder for grades.csv, results.json and feedback/ (created)")
+    grade.add_argument("--jobs", type=_positive(int), default=None, metavar="N",
+                       help="notebooks graded at once (default: the number of CPUs, "
+                            f"{os.cpu_count()} here)")
+    grade.add_argument("--timeout", type=_positive(float), default=30.0, metavar="SECONDS",
+                       help="wall-clock limit per notebook (default: %(default)s)")
+    grade.add_argument("--memory", type=_positive(int), default=512, metavar="MB",
+                       help="memory learner code may allocate per notebook (default: "
+                            "%(default)s)")
+    grade.add_argument("--gradebook", type=Path, default=None, metavar="PATH",
+                       help="SQLite gradebook to use (default: OUT/gradebook.sqlite)")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade every notebook again, even those the gradebook knows")
+    grade.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bar and no summary")
+    grade.set_defaults(run=run)
+    return grade
+
+
+def _fail(message: str) -> int:
+    print(f"grader grade: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_writable(out: Path) -> str:
+    """'' if OUT can be written, else why not: found before any grading is done."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as err:
+        return f"can't write to the output folder {out}: {err.strerror or err}"
+    return ""
+
+
+def run(args: argparse.Namespace) -> int:
+    from .collect import CollectError, collect
+    from .gradebook import Gradebook, GradebookError
+    from .grading import GRADED_STEPS, grade_class
+    from .reports import write_reports
+    from .sandbox import Limits
+
+    if not args.submissions.exists():
+        return _fail(f"no such folder or zip file: {args.submissions}")
+    problem = _check_writable(args.out)
+    if problem:
+        return _fail(problem)
+    try:
+        collection = collect(args.submissions, GRADED_STEPS)
+    except CollectError as err:
+        return _fail(str(err))
+    try:
+        book = Gradebook(args.gradebook or args.out / "gradebook.sqlite")
+    except GradebookError as err:
+        return _fail(str(err))
+    limits = Limits(timeout=args.timeout, memory_mb=args.memory)
+    try:
+        result = grade_class(collection, jobs=args.jobs, limits=limits, gradebook=book,
+                             regrade=args.regrade, progress=not args.quiet)
+    except KeyboardInterrupt:
+        done = book.graded_count()
+        book.close()
+        print(f"\ngrader grade: interrupted; {done} verdict(s) are kept in the gradebook. Run "
+              "the same command again to carry on.", file=sys.stderr)
+        return 130
+    finally:
+        book.close()
+    try:
+        written = write_reports(result, args.out)
+    except OSError as err:
+        return _fail(f"can't write the reports to {args.out}: {err}")
+    if not args.quiet:
+        print(result.summary())
+        print(f"Wrote {written['grades']}, {written['results']} and {len(result.learners)} "
+              f"feedback report(s) in {written['feedback']}/; gradebook: {book.path}")
+    return 0

@@ -1,0 +1,148 @@
+"""The gradebook: every graded notebook, keyed by its content, in one SQLite file.
+
+Keying by the SHA-256 of the notebook's bytes (and a fingerprint of the grader and its limits)
+is what makes re-runs cheap and safe: an unchanged notebook is never run again, a changed one
+is, and the old verdict stays as history. Each verdict is committed the moment it exists, so an
+interrupted run loses nothing and the next run simply carries on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .verdicts import NotebookGrade
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started TEXT NOT NULL, finished TEXT, source TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    outcome TEXT NOT NULL DEFAULT 'running', graded INTEGER DEFAULT 0, reused INTEGER DEFAULT 0);
+CREATE TABLE IF NOT EXISTS submissions (
+    learner TEXT NOT NULL, notebook TEXT NOT NULL, sha256 TEXT NOT NULL,
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, first_run INTEGER, last_run INTEGER,
+    PRIMARY KEY (learner, notebook, sha256));
+CREATE TABLE IF NOT EXISTS grades (
+    notebook TEXT NOT NULL, sha256 TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL, points REAL NOT NULL, max_points REAL NOT NULL, runtime REAL NOT NULL,
+    graded_at TEXT NOT NULL, run_id INTEGER, data TEXT NOT NULL,
+    PRIMARY KEY (notebook, sha256, fingerprint));
+"""
+
+
+class GradebookError(RuntimeError):
+    """The gradebook file can't be opened or written (the instructor's problem to fix)."""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def grader_fingerprint(extra: dict | None = None) -> str:
+    """Changes whenever the grader's code or the limits change, so old verdicts are not reused
+    by a grader that would judge differently."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(extra or {}, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+class Gradebook:
+    """A thin layer over sqlite3; one connection, used from the grading process only."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path))
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as err:
+            raise GradebookError(f"can't open the gradebook {self.path}: {err}") from err
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start_run(self, source: str, fingerprint: str) -> int:
+        with self._db:
+            cursor = self._db.execute(
+                "INSERT INTO runs (started, source, fingerprint) VALUES (?, ?, ?)",
+                (_now(), source, fingerprint))
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, outcome: str, graded: int, reused: int) -> None:
+        with self._db:
+            self._db.execute("UPDATE runs SET finished=?, outcome=?, graded=?, reused=? "
+                             "WHERE id=?", (_now(), outcome, graded, reused, run_id))
+
+    def lookup(self, notebook: str, sha256: str, fingerprint: str) -> NotebookGrade | None:
+        row = self._db.execute(
+            "SELECT data FROM grades WHERE notebook=? AND sha256=? AND fingerprint=?",
+            (notebook, sha256, fingerprint)).fetchone()
+        if row is None:
+            return None
+        try:
+            grade = NotebookGrade.from_dict(json.loads(row[0]))
+        except (ValueError, KeyError, TypeError):
+            return None  # an unreadable row is simply graded again
+        grade.reused = True
+        return grade
+
+    def store(self, grade: NotebookGrade, fingerprint: str, run_id: int) -> None:
+        """Commit at once: an interrupted run keeps every verdict it reached."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (grade.notebook, grade.sha256, fingerprint, grade.status, grade.points,
+                 grade.max_points, grade.seconds, _now(), run_id,
+                 json.dumps(grade.to_dict())))
+
+    def record_submissions(self, rows: list[tuple[str, str, str]], run_id: int) -> None:
+        """(learner, notebook, sha256) as handed in this run: re-submissions become history."""
+        now = _now()
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (learner, notebook, sha256) DO UPDATE SET last_seen=excluded"
+                ".last_seen, last_run=excluded.last_run",
+                [(learner, notebook, sha, now, now, run_id, run_id)
+                 for learner, notebook, sha in rows])
+
+    def history(self, learner: str) -> list[dict]:
+        """Every distinct version a learner handed in, oldest first, with its latest verdict."""
+        rows = self._db.execute(
+            "SELECT s.notebook, s.sha256, s.first_seen, s.last_seen, s.first_run, s.last_run, "
+            "(SELECT g.status FROM grades g WHERE g.notebook=s.notebook AND g.sha256=s.sha256 "
+            " ORDER BY g.graded_at DESC LIMIT 1), "
+            "(SELECT g.points FROM grades g WHERE g.notebook=s.notebook AND g.sha256=s.sha256 "
+            " ORDER BY g.graded_at DESC LIMIT 1) "
+            "FROM submissions s WHERE s.learner=? ORDER BY s.first_run, s.notebook", (learner,))
+        keys = ("notebook", "sha256", "first_seen", "last_seen", "first_run", "last_run",
+                "status", "points")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def runs(self) -> list[dict]:
+        keys = ("id", "started", "finished", "source", "fingerprint", "outcome", "graded",
+                "reused")
+        return [dict(zip(keys, row, strict=True))
+                for row in self._db.execute(f"SELECT {', '.join(keys)} FROM runs ORDER BY id")]
+
+    def graded_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM grades").fetchone()[0])
+
+    def iter_grades(self) -> Iterator[tuple[str, str, str]]:
+        yield from self._db.execute("SELECT notebook, sha256, status FROM grades")

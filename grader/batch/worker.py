@@ -1,0 +1,238 @@
+"""The grading worker: one learner notebook, run in a fresh process, answered as JSON.
+
+It is forked from a pre-warmed fork server (IPython and the probe already imported), so a
+notebook costs milliseconds, not a kernel start. Before any learner code runs it leads its own
+process group, closes what it inherited, points stdio at /dev/null, scrubs the environment,
+moves into an empty directory, caps CPU, memory, files and processes and, as root, becomes
+`nobody`. Then it runs the cells with IPython's `InteractiveShell` (so `%magics` and `!`-lines
+work as in Jupyter), takes the snapshot exactly as the inline `check(N)` does and writes it to
+its pipe as JSON. It never computes a verdict: the parent validates the JSON and judges.
+
+Learner code shares this process, so it *can* tamper with what runs here. The worker holds its
+own references to everything it needs, restores the probe's modules and the builtins before the
+probe runs and reports any tampering; the worst a determined learner can do is forge their own
+snapshot, which the parent still validates and judges with checks this process never touches.
+Imports are kept to what the fork server preloads anyway.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import json
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+from ..probe import take_snapshot
+from . import sandbox
+
+MAX_RESULT_BYTES = 4 * 1024 * 1024
+MAX_CELL_ERRORS = 20
+# Modules whose attributes the probe relies on while it describes learner values.
+GUARDED = ("builtins", "grader.probe", "grader.values", "grader.batch.worker", "json",
+           "json.encoder", "json.decoder", "contextlib", "io", "signal", "inspect",
+           "IPython.core.inputtransformer2")
+
+
+def quiz_snapshotter() -> Any:
+    """The quiz's snapshot function, once `grader.quiz` exists (looked up before learner code
+    runs, so a planted `grader.quiz` module can't stand in for it)."""
+    try:
+        from ..quiz import quiz_snapshot  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return quiz_snapshot
+
+
+def snapshot_for(step: str, namespace: dict, sources: list[str], quiz: Any = None) -> dict:
+    """The same snapshot `grader.inline.judge` takes: keep the two in step."""
+    if step == "quiz":
+        if quiz is None:
+            raise RuntimeError("the quiz can't be graded by this version of the grader")
+        return quiz(namespace)
+    printing = sources[-1] if step == "4" and sources else None
+    return take_snapshot(step, namespace, sources, printing)
+
+
+class CappedOutput(io.TextIOBase):
+    """Learner stdout/stderr: kept up to a cap, the rest counted and dropped (so 100 MB of
+    prints costs time, not memory)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self._parts: list[str] = []
+        self._kept = 0
+        self._cap = cap
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: Any) -> int:
+        text = text if isinstance(text, str) else str(text)
+        room = self._cap - self._kept
+        if room > 0:
+            part = text[:room]
+            self._parts.append(part)
+            self._kept += len(part)
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def getvalue(self) -> str:
+        return "".join(self._parts)
+
+
+class Guard:
+    """A copy of the attributes the probe depends on, taken before learner code runs."""
+
+    def __init__(self) -> None:
+        self._modules = {name: sys.modules[name] for name in GUARDED if name in sys.modules}
+        self._dicts = {name: dict(mod.__dict__) for name, mod in self._modules.items()}
+        self._functions: list[tuple[Any, tuple]] = []
+        self._classes: list[tuple[type, dict]] = []
+        for name, namespace in self._dicts.items():
+            if not name.startswith("grader."):
+                continue
+            for value in namespace.values():
+                if getattr(value, "__module__", None) != name:
+                    continue
+                if isinstance(value, type):
+                    self._classes.append((value, dict(value.__dict__)))
+                elif hasattr(value, "__code__"):
+                    self._functions.append((value, (value.__code__, value.__defaults__,
+                                                    value.__kwdefaults__)))
+
+    def restore(self) -> list[str]:
+        """Put everything back; name what had been changed (for the instructor's notes)."""
+        changed: set[str] = set()
+        for name, module in self._modules.items():
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
+                changed.add(name)
+            current, saved = module.__dict__, self._dicts[name]
+            if any(current.get(k, saved) is not v for k, v in saved.items() if k in current) \
+                    or not saved.keys() <= current.keys():
+                changed.add(name)
+                current.update(saved)
+            if name != "builtins" and current.keys() - saved.keys():
+                for extra in current.keys() - saved.keys():
+                    del current[extra]
+        for func, (code, defaults, kwdefaults) in self._functions:
+            if (func.__code__, func.__defaults__, func.__kwdefaults__) != (code, defaults,
+                                                                          kwdefaults):
+                changed.add(func.__module__)
+                func.__code__, func.__defaults__, func.__kwdefaults__ = code, defaults, kwdefaults
+        for cls, saved_attrs in self._classes:
+            current_attrs = dict(cls.__dict__)
+            if current_attrs != saved_attrs:
+                changed.add(cls.__module__)
+                for key in current_attrs.keys() - saved_attrs.keys():
+                    delattr(cls, key)
+                for key, value in saved_attrs.items():
+                    if key not in ("__dict__", "__weakref__", "__doc__") and \
+                            current_attrs.get(key) is not value:
+                        setattr(cls, key, value)
+        sys.settrace(None)
+        sys.setprofile(None)
+        threading.settrace(None)  # type: ignore[arg-type]
+        threading.setprofile(None)  # type: ignore[arg-type]
+        return sorted(changed)
+
+
+def _describe_error(err: BaseException | None) -> str:
+    if err is None:
+        return ""
+    try:
+        text = str(err)
+    except BaseException:  # a learner exception whose __str__ raises
+        text = ""
+    name = type(err).__name__
+    return (f"{name}: {text}" if text else name)[:300]
+
+
+def make_shell(workdir: str) -> Any:
+    """A plain IPython shell: no history thread, no colours, bare expressions not echoed."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "nocolor"
+    config.InteractiveShell.xmode = "Plain"
+    config.InteractiveShell.ast_node_interactivity = "none"
+    shell = InteractiveShell.instance(config=config, ipython_dir=os.path.join(workdir, ".ipython"))
+    return shell
+
+
+def run_job(job: dict, conn: Any) -> None:
+    """Entry point in the forked worker. `job` comes from the trusted parent (see `pool.py`)."""
+    fd, write, dumps, exit_now = conn.fileno(), os.write, json.dumps, os._exit
+
+    def send(data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[write(fd, view):]
+
+    snapshot_of, quiz = snapshot_for, quiz_snapshotter()
+    workdir, limits = job["workdir"], sandbox.Limits(**job["limits"])
+    started = time.perf_counter()
+    reply: dict[str, Any] = {"cell_errors": [], "tampered": [], "output": "", "dropped": 0}
+    try:
+        os.setsid()
+        sandbox.silence_stdio()
+        sandbox.close_inherited_fds(keep=conn.fileno())
+        os.chdir(workdir)
+        sandbox.scrub_environment(workdir)
+        sandbox.apply_limits(limits)
+        reply["user"] = sandbox.drop_privileges(workdir)
+        sandbox.limit_processes(limits.processes)
+        sandbox.die_with_parent()
+        warm = sys.modules.get("grader.batch.warm")  # the fork server's ready-made shell
+        shell = warm.SHELL if warm is not None else make_shell(workdir)
+        run_cell = shell.run_cell
+        guard = Guard()
+        output = CappedOutput(limits.output_bytes)
+    except BaseException as err:  # the sandbox could not be built: say so, run nothing
+        send(dumps({"worker_error": _describe_error(err)}).encode())
+        exit_now(0)
+    errors = reply["cell_errors"]
+    sys.stdout = sys.stderr = output
+    try:
+        for cell_id, source in job["cells"]:
+            result = run_cell(source, store_history=False, silent=False, cell_id=cell_id)
+            err = result.error_before_exec or result.error_in_exec
+            if err is not None and len(errors) < MAX_CELL_ERRORS:
+                errors.append({"cell": cell_id, "error": _describe_error(err)})
+    except BaseException as err:  # escaped IPython's own handlers (e.g. a broken shell)
+        errors.append({"cell": "", "error": _describe_error(err)})
+    try:
+        sys.stdout, sys.stderr = output, output
+        reply["tampered"] = guard.restore()
+        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, list(job["sources"]), quiz)
+        after = guard.restore()
+        if after:
+            reply["tampered_during_probe"] = after
+    except BaseException as err:
+        reply["snapshot"] = None
+        reply["worker_error"] = f"the probe could not run: {_describe_error(err)}"
+    reply["output"] = output.getvalue()
+    reply["dropped"] = output.dropped
+    reply["seconds"] = time.perf_counter() - started
+    try:
+        data = dumps(reply).encode()
+        if len(data) > MAX_RESULT_BYTES:
+            reply["output"] = reply["output"][:2000]
+            data = dumps(reply).encode()
+        send(data)
+    finally:
+        exit_now(0)
+
+
+_ = builtins  # guarded by name above; imported so it is certainly in sys.modules

@@ -1,0 +1,58 @@
+"""Crafting submissions the way learners make them: the real learner notebooks from
+`notebooks/`, with code typed into the answer cells (written with nbformat, never by hand)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from grader.spec import ALL_STEPS
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = {s.key: s.notebook for s in ALL_STEPS}
+QUIZ_KEY = {"q1": "C", "q2": "A", "q3": "B", "q4": "A", "q5": "D", "q6": "D", "q7": "C",
+            "q8": "A", "q9": "C", "q10": "B"}
+
+RIGHT = {
+    "1": ["customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]"],
+    "2": ["threshold = 0.6"],
+    "3": ["def predict(feature):\n    return feature > threshold",
+          "batch_results = [predict(feature) for customer_id, feature in customers]"],
+    "4": ["print(batch_results)\nprint(predict(0.7))"],
+    "quiz": ["\n".join(f'answer("{q}", "{letter}")' for q, letter in QUIZ_KEY.items())],
+}
+WRONG = {
+    "1": ["customers = {101: 0.2, 102: 0.8, 103: 0.5, 104: 0.9}"],
+    "2": ["threshold = '0.6'"],
+    "3": ["def predict(feature):\n    return feature >= 0.6",
+          "batch_results = []\nfor c in customers:\n    batch_results.append(predict(c[1]))"],
+    "4": ["batch_results\npredict(105)"],
+    "quiz": ['answer(1, "C")\nanswer(2, "B")'],  # one right, one wrong, eight unanswered
+}
+
+
+def learner_notebook(step: str, answers: list[str] | None = None,
+                     extra_cells: list[str] | None = None) -> nbformat.NotebookNode:
+    """The learner notebook of `step` with `answers` typed into its answer cells, in order."""
+    nb = nbformat.read(ROOT / "notebooks" / NOTEBOOKS[step], as_version=4)
+    cells = [c for c in nb.cells if "answer" in c.metadata.get("tags", [])]
+    for cell, code in zip(cells, answers or [], strict=False):
+        cell.source = code
+    for code in extra_cells or []:
+        nb.cells.insert(2, nbformat.v4.new_code_cell(code))
+    return nb
+
+
+def notebook_bytes(step: str, answers: list[str] | None = None, **kwargs: object) -> bytes:
+    return nbformat.writes(learner_notebook(step, answers, **kwargs)).encode("utf-8")  # type: ignore[arg-type]
+
+
+def hand_in(root: Path, learner: str, notebooks: dict[str, bytes | list[str]]) -> Path:
+    """Write one learner's folder; values are answer lists or raw bytes."""
+    folder = root / learner
+    folder.mkdir(parents=True, exist_ok=True)
+    for step, content in notebooks.items():
+        data = content if isinstance(content, bytes) else notebook_bytes(step, content)
+        (folder / NOTEBOOKS[step]).write_bytes(data)
+    return folder

@@ -1,0 +1,95 @@
+"""The gradebook: unchanged notebooks are not run again, re-submissions are history, and an
+interrupted run carries on where it stopped."""
+
+from __future__ import annotations
+
+import pytest
+
+import grader.batch.grading as grading
+from grader.batch.gradebook import Gradebook
+
+from .conftest import grade, read_grades, read_results
+from .helpers import NOTEBOOKS, RIGHT, WRONG, hand_in
+
+
+@pytest.fixture
+def klass(tmp_path):
+    subs = tmp_path / "subs"
+    hand_in(subs, "alice", RIGHT)
+    hand_in(subs, "bob", WRONG)
+    hand_in(subs, "carol", {"1": RIGHT["1"], "2": WRONG["2"]})
+    return subs, tmp_path / "out"
+
+
+def _runs(out):
+    with Gradebook(out / "gradebook.sqlite") as book:
+        return book.runs()
+
+
+def test_a_rerun_skips_what_did_not_change(klass):
+    subs, out = klass
+    assert grade(subs, out) == 0
+    first = read_grades(out)
+    assert grade(subs, out) == 0
+    assert read_grades(out) == first
+    runs = _runs(out)
+    # identical hand-ins (carol's two are alice's step 1 and bob's step 2) are run once
+    assert [(r["graded"], r["reused"], r["outcome"]) for r in runs] == [
+        (10, 2, "complete"), (0, 12, "complete")]
+
+
+def test_a_resubmission_is_graded_and_kept_as_history(klass):
+    subs, out = klass
+    assert grade(subs, out) == 0
+    hand_in(subs, "bob", {"2": ["threshold = 0.60"]})  # bob fixes step 2, hands in again
+    assert grade(subs, out) == 0
+    assert read_grades(out)["bob"]["step_2"] == "1"
+    assert _runs(out)[-1]["graded"] == 1
+    with Gradebook(out / "gradebook.sqlite") as book:
+        history = [h for h in book.history("bob") if h["notebook"] == NOTEBOOKS["2"]]
+    assert [(h["points"], h["first_run"]) for h in history] == [(0, 1), (1, 2)]
+
+
+def test_an_interrupted_run_resumes(klass, monkeypatch, capsys):
+    subs, out = klass
+    real = grading.judge_reply
+    calls = []
+
+    def interrupt_on_the_fourth(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(grading, "judge_reply", interrupt_on_the_fourth)
+    assert grade(subs, out) == 130
+    assert "Run the same command again" in capsys.readouterr().err
+    assert not (out / "grades.csv").exists()  # no half-finished reports
+    assert [(r["graded"], r["outcome"]) for r in _runs(out)] == [(3, "interrupted")]
+    monkeypatch.setattr(grading, "judge_reply", real)
+    assert grade(subs, out) == 0
+    assert _runs(out)[-1]["graded"] == 7
+    rows = read_grades(out)
+    assert rows["alice"]["total"] == "21" and rows["carol"]["total"] == "2"
+
+
+def test_new_limits_mean_new_grades(klass):
+    subs, out = klass
+    assert grade(subs, out) == 0
+    assert grade(subs, out, "--timeout", "20") == 0
+    assert _runs(out)[-1]["graded"] == 10
+
+
+def test_regrade_runs_everything_again(klass):
+    subs, out = klass
+    assert grade(subs, out) == 0
+    assert grade(subs, out, "--regrade") == 0
+    assert _runs(out)[-1]["graded"] == 10
+    assert read_results(out)["learners"]["alice"]["total"] == 21
+
+
+def test_gradebook_path_is_configurable(klass, tmp_path):
+    subs, out = klass
+    book = tmp_path / "books" / "term.sqlite"
+    assert grade(subs, out, "--gradebook", str(book)) == 0
+    assert book.exists() and not (out / "gradebook.sqlite").exists()
