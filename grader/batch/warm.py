@@ -25,5 +25,16 @@ def _template() -> Any:
     return shell
 
 
+def _quiz() -> None:
+    """The quiz notebook builds its widget before its check: import that and read the question
+    bank once here, instead of in every quiz worker."""
+    import ipywidgets  # noqa: F401
+
+    from churn_course.quiz import load_bank
+
+    load_bank()
+
+
 sandbox.python_readable_by_all()  # cache the answer in the server
 SHELL = _template()
+_quiz()
