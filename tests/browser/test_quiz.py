@@ -1,0 +1,147 @@
+"""The practice quiz in a real JupyterLab: pick, check, hint, score, and the answers recorded.
+
+The quiz notebook is opened with its ``answer(...)`` cell emptied (a learner who uses the
+widget), run with Run → Run All Cells, and answered by clicking, as a learner would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from churn_course.quiz import load_bank, recorded_answers, score_answers
+
+from .lab import (
+    KERNEL_TIMEOUT_MS,
+    NO_CHROMIUM,
+    QUIZ_NOTEBOOK,
+    LabServer,
+    close_page,
+    find_chromium,
+    new_page,
+    open_notebook,
+    run_all_cells,
+    run_cell,
+    tagged_cell,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(find_chromium() is None, reason=NO_CHROMIUM),
+]
+
+BANK = {question.id: question for question in load_bank()}
+
+
+@pytest.fixture(scope="module")
+def quiz_page(browser: Any, lab_server: LabServer) -> Iterator[Any]:
+    """The quiz notebook (no answers given in code), all cells run, the widget on screen."""
+    page = new_page(browser)
+    try:
+        open_notebook(page, lab_server, QUIZ_NOTEBOOK)
+        run_all_cells(page)
+        page.locator(".quiz-score").wait_for(state="attached", timeout=KERNEL_TIMEOUT_MS)
+        yield page
+    finally:
+        close_page(page)
+
+
+def _entries(lab_server: LabServer) -> list[dict[str, str]]:
+    path = lab_server.quiz_answers_file
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["format"] == "churn-course-quiz-answers"
+    return data["answers"]
+
+
+def _pick(page: Any, qid: str, letter: str) -> None:
+    """Click the radio button of one option, found by its visible "C. ..." label."""
+    label = page.locator(f".quiz-{qid} .quiz-options label").filter(
+        has_text=re.compile(rf"^{letter}\. "))
+    expect(label).to_have_count(1)
+    label.click()
+    expect(label.locator("input[type=radio]")).to_be_checked()
+
+
+def test_a_right_and_a_wrong_answer_get_feedback_a_score_and_are_recorded(
+        quiz_page: Any, lab_server: LabServer, screenshots: Any) -> None:
+    before = _entries(lab_server)
+    q1, q2 = BANK["q1"], BANK["q2"]
+    wrong = next(letter for letter in q2.letters if letter != q2.answer)
+
+    _pick(quiz_page, "q1", q1.answer)
+    quiz_page.locator(".quiz-q1 .quiz-check").click()
+    feedback = quiz_page.locator(".quiz-q1 .quiz-feedback")
+    expect(feedback).to_contain_text(f"✓ Right! {q1.answer}. {q1.option_text(q1.answer)}")
+    expect(feedback).to_contain_text("Worked solution")
+    expect(feedback).to_contain_text(q1.final_answer)
+    expect(feedback).to_contain_text(q1.common_mistakes[0])
+    expect(quiz_page.locator(".quiz-score")).to_have_text("Score: 1 / 10 answered right")
+
+    _pick(quiz_page, "q2", wrong)
+    quiz_page.locator(".quiz-q2 .quiz-check").click()
+    feedback = quiz_page.locator(".quiz-q2 .quiz-feedback")
+    expect(feedback).to_contain_text(
+        f"✗ Not quite. You picked {wrong}. {q2.option_text(wrong)} The answer is {q2.answer}.")
+    expect(feedback).to_contain_text("Worked solution")
+    expect(feedback).not_to_contain_text("✓ Right!")
+    expect(quiz_page.locator(".quiz-score")).to_have_text("Score: 1 / 10 answered right")
+
+    # Both answers reached Python and the answers file the server pointed the kernel to,
+    # where the instructor's grading reads them.
+    added = _entries(lab_server)[len(before):]
+    assert [(e["question"], e["letter"]) for e in added] == [("q1", q1.answer), ("q2", wrong)]
+    recorded = recorded_answers(lab_server.quiz_answers_file)
+    assert recorded == {"q1": q1.answer, "q2": wrong}
+    assert score_answers(recorded) == (1, 10)
+
+    # The learner's own check cell, run again, reads them too.
+    check_cell = tagged_cell(quiz_page, lab_server, QUIZ_NOTEBOOK, "check")
+    run_cell(quiz_page, check_cell)
+    verdict = check_cell.locator(".jp-OutputArea-output")
+    expect(verdict).to_contain_text(f"Question 1: {q1.answer} is right.")
+    expect(verdict).to_contain_text(f"Question 2: {wrong} is not right yet.")
+    expect(verdict).to_contain_text("Question 3 is not answered yet.")
+
+    quiz_page.locator(".quiz-q1").scroll_into_view_if_needed()
+    quiz_page.screenshot(path=str(screenshots / "quiz-lab-after-answering.png"))
+    quiz_page.locator(".quiz-q2").screenshot(path=str(screenshots / "quiz-q2-wrong.png"))
+    _screenshot_whole(quiz_page, ".quiz", screenshots / "quiz-after-answering.png")
+
+
+def _screenshot_whole(page: Any, selector: str, path: Any) -> None:
+    """A screenshot of a widget taller than the window: JupyterLab scrolls inside its own
+    panel, so an element screenshot would come out grey below the fold. Make the window tall
+    enough for a moment instead."""
+    size = page.viewport_size
+    height = page.locator(selector).evaluate("e => e.getBoundingClientRect().height")
+    page.set_viewport_size({"width": size["width"], "height": int(height) + 400})
+    try:
+        page.locator(selector).scroll_into_view_if_needed()
+        page.locator(selector).screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
+
+
+def test_hint_shows_the_hint_and_records_nothing(quiz_page: Any,
+                                                  lab_server: LabServer) -> None:
+    before = _entries(lab_server)
+    quiz_page.locator(".quiz-q5 .quiz-hint").click()
+    expect(quiz_page.locator(".quiz-q5 .quiz-hint-text")).to_have_text(
+        f"Hint: {BANK['q5'].hint}")
+    expect(quiz_page.locator(".quiz-q5 .quiz-feedback")).to_have_text("")
+    assert _entries(lab_server) == before
+
+
+def test_check_without_an_option_asks_for_one(quiz_page: Any, lab_server: LabServer) -> None:
+    before = _entries(lab_server)
+    quiz_page.locator(".quiz-q4 .quiz-check").click()
+    expect(quiz_page.locator(".quiz-q4 .quiz-feedback")).to_have_text(
+        "Pick an option first, then press Check.")
+    assert _entries(lab_server) == before

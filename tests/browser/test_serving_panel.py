@@ -1,0 +1,175 @@
+"""Step 4 in a real JupyterLab: the check cell passes, and the live serving panel serves.
+
+The solved step 4 notebook (outputs cleared) is opened in Chromium and run with Run → Run All
+Cells, as a learner would. Everything asserted here came back from the live kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .lab import (
+    BADGE,
+    NEWEST_LOG_INPUT,
+    NO_CHROMIUM,
+    SLIDER_HANDLE,
+    SLIDER_READOUT,
+    STEP4_NOTEBOOK,
+    LabServer,
+    close_page,
+    find_chromium,
+    move_slider_to,
+    new_page,
+    open_serving_panel,
+    step_slider,
+    tagged_cell,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(find_chromium() is None, reason=NO_CHROMIUM),
+]
+
+STAYS = "✓ Stays — predict returned False"
+CHURN = "⚠ Churn — predict returned True"
+LATENCY = re.compile(r"^Latency: (<?\d+(\.\d+)? ms|\d+\.\d+ s)$")
+
+
+@pytest.fixture(scope="module")
+def panel(browser: Any, lab_server: LabServer) -> Iterator[Any]:
+    """The step 4 notebook, all cells run, its serving panel on screen."""
+    page = new_page(browser)
+    try:
+        open_serving_panel(page, lab_server)
+        yield page
+    finally:
+        close_page(page)
+
+
+def _log_rows(page: Any) -> list[list[str]]:
+    return page.locator(".serving-log tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].map(c => c.textContent.trim()))")
+
+
+def test_check_cell_says_step_4_passed_in_a_real_kernel(panel: Any,
+                                                        lab_server: LabServer) -> None:
+    check_output = tagged_cell(panel, lab_server, STEP4_NOTEBOOK, "check").locator(
+        ".jp-OutputArea-output")
+    expect(check_output).to_contain_text("Step 4 passed")
+    expect(check_output).to_contain_text("[False, True, False, True]")
+    expect(check_output).not_to_contain_text("✘")
+    # The printed answer itself, shown above the check.
+    answer_output = tagged_cell(panel, lab_server, STEP4_NOTEBOOK, "answer").locator(
+        ".jp-OutputArea-output")
+    expect(answer_output).to_have_text("[False, True, False, True]\nTrue")
+    # No cell wrote to stderr or raised.
+    expect(panel.locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(0)
+    # The kernel recorded the pass in the progress file the server pointed it to.
+    progress = json.loads(lab_server.progress_file.read_text(encoding="utf-8"))
+    assert progress["steps"]["4"]["passed"] is True
+
+
+def test_slider_flips_the_badge_across_the_threshold(panel: Any) -> None:
+    badge = panel.locator(BADGE)
+    move_slider_to(panel, 0.58)
+    panel.locator(SLIDER_HANDLE).focus()
+
+    assert step_slider(panel, "ArrowRight") == 0.59
+    expect(badge).to_have_text(STAYS)
+
+    # Exactly at the threshold: 0.60 is not greater than 0.6, so the customer stays.
+    assert step_slider(panel, "ArrowRight") == 0.60
+    expect(badge).to_have_text(STAYS)
+    expect(badge).to_have_class(re.compile(r"\bserving-badge-stays\b"))
+
+    assert step_slider(panel, "ArrowRight") == 0.61
+    expect(badge).to_have_text(CHURN)
+    expect(badge).to_have_class(re.compile(r"\bserving-badge-churn\b"))
+    expect(panel.locator(".serving-latency")).to_have_text(LATENCY)
+
+    assert step_slider(panel, "ArrowLeft") == 0.60
+    expect(badge).to_have_text(STAYS)
+
+    # Every move was one request, newest first, each with its own latency.
+    newest = _log_rows(panel)[:4]
+    assert [row[1:3] for row in newest] == [
+        ["slider: feature 0.6", "✓ Stays (False)"],
+        ["slider: feature 0.61", "⚠ Churn (True)"],
+        ["slider: feature 0.6", "✓ Stays (False)"],
+        ["slider: feature 0.59", "✓ Stays (False)"],
+    ]
+    for time_text, _input, _prediction, latency in newest:
+        assert re.fullmatch(r"\d\d:\d\d:\d\d", time_text)
+        assert re.fullmatch(r"<?\d+(\.\d+)? ms|\d+\.\d+ s", latency)
+    expect(panel.locator(".serving-realtime-message")).to_have_text("")
+
+
+def _type_into_readout(page: Any, value: str) -> None:
+    readout = page.locator(SLIDER_READOUT)
+    readout.click()
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.type(value)
+    page.keyboard.press("Enter")
+
+
+def test_typing_into_the_slider_readout_serves_that_value(panel: Any) -> None:
+    badge = panel.locator(BADGE)
+    _type_into_readout(panel, "0.75")
+    expect(panel.locator(NEWEST_LOG_INPUT)).to_have_text("slider: feature 0.75")
+    expect(badge).to_have_text(CHURN)
+    expect(panel.locator(SLIDER_READOUT)).to_have_text("0.75")
+
+    _type_into_readout(panel, "0.6")
+    expect(panel.locator(NEWEST_LOG_INPUT)).to_have_text("slider: feature 0.6")
+    expect(badge).to_have_text(STAYS)
+    expect(panel.locator(SLIDER_READOUT)).to_have_text("0.60")
+
+
+def _serve(page: Any, customer_id: str, feature: str) -> None:
+    page.locator(".serving-customer-id input").fill(customer_id)
+    page.locator(".serving-customer-value input").fill(feature)
+    page.locator(".serving-customer-value input").press("Tab")  # commits the value
+    page.locator(".serving-serve-button").click()
+    expect(page.locator(NEWEST_LOG_INPUT)).to_have_text(
+        f"customer {customer_id}: feature {feature}")
+
+
+def test_serve_one_customer_in_real_time(panel: Any) -> None:
+    badge = panel.locator(BADGE)
+    # A first request that stays, so the next badge change can only come from customer 105.
+    _serve(panel, "106", "0.3")
+    expect(badge).to_have_text(STAYS)
+
+    _serve(panel, "105", "0.7")
+    expect(badge).to_have_text(CHURN)
+    expect(panel.locator(".serving-latency")).to_have_text(LATENCY)
+    assert _log_rows(panel)[0][1:3] == ["customer 105: feature 0.7", "⚠ Churn (True)"]
+    assert _log_rows(panel)[1][1:3] == ["customer 106: feature 0.3", "✓ Stays (False)"]
+
+
+def test_run_batch_scores_every_customer(panel: Any, screenshots: Any) -> None:
+    panel.locator(".serving-batch-button").click()
+    rows = panel.locator(".serving-batch-table tbody tr")
+    expect(rows).to_have_count(4)
+    cells = rows.evaluate_all("rows => rows.map(r => [...r.cells].map(c => c.textContent.trim()))")
+    assert cells == [
+        ["101", "0.2", "✓ Stays (False)"],
+        ["102", "0.8", "⚠ Churn (True)"],
+        ["103", "0.5", "✓ Stays (False)"],
+        ["104", "0.9", "⚠ Churn (True)"],
+    ]
+    expect(panel.locator(".serving-batch-time")).to_have_text(
+        re.compile(r"^Scored 4 customers in .+ in total — .+ per customer\.$"))
+    expect(panel.locator(".serving-batch-message")).to_have_text("")
+
+    panel.locator(".serving-panel").scroll_into_view_if_needed()
+    panel.screenshot(path=str(screenshots / "step4-lab-after-batch.png"))
+    panel.locator(".serving-panel").screenshot(
+        path=str(screenshots / "step4-panel-after-batch.png"))
