@@ -14,8 +14,10 @@ and reports notebooks per second, per-notebook overhead (a class of right answer
 notebook at a time, so learner code costs ~0), peak memory of the whole process tree, the
 ratios, and whether every system gave the same pass/fail verdict per notebook.
 
-    .venv/bin/pip install nbgrader      # for this benchmark only
     .venv/bin/python benchmarks/grading.py [--learners 200] [--subset 20] [--timeout 5]
+
+nbgrader is installed for this benchmark only, into its own virtual environment under
+benchmarks/work/ (the first run takes a minute), so it never shows up in the course's JupyterLab.
 
 Writes the Markdown table to stdout and to benchmarks/RESULTS-grading.md.
 """
@@ -41,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from grader.spec import STEPS  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "work" / "grading"
+NBGRADER_ENV = ROOT / "benchmarks" / "work" / "nbgrader-venv"
 PY = sys.executable
 RIGHT = {
     "1": ["customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]"],
@@ -245,7 +248,36 @@ def nbgrader_source(step_key: str, notebook: str) -> nbformat.NotebookNode:
     return nb
 
 
+def nbgrader_python() -> str:
+    """nbgrader's own environment, made on first use: nbgrader adds menus and buttons to every
+    JupyterLab of the environment it is installed in, which learners must not see."""
+    python = NBGRADER_ENV / "bin" / "python"
+    ready = NBGRADER_ENV / ".ready"
+    if not ready.exists():
+        print("installing nbgrader into its own environment (once)...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(NBGRADER_ENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "nbgrader"], check=True)
+        ready.touch()
+    return str(python)
+
+
+SCORES = """
+import json, sys
+from nbgrader.api import Gradebook
+found = {}
+with Gradebook(sys.argv[1]) as book:
+    for learner, name in json.loads(sys.argv[2]):
+        try:
+            sub = book.find_submission_notebook(name, "ps1", learner)
+        except Exception:
+            continue  # nbgrader recorded no grade for this notebook
+        found[learner + "/" + name] = sub.score == sub.max_score
+print(json.dumps(found))
+"""
+
+
 def run_nbgrader(learners: list[int], timeout: float) -> tuple[float, int, dict, int]:
+    nbgrader_py = nbgrader_python()
     course = WORK / "nbgrader-course"
     shutil.rmtree(course, ignore_errors=True)
     (course / "source" / "ps1").mkdir(parents=True)
@@ -255,9 +287,10 @@ def run_nbgrader(learners: list[int], timeout: float) -> tuple[float, int, dict,
     for step in STEPS:
         nbformat.write(nbgrader_source(step.key, step.notebook),
                        course / "source" / "ps1" / step.notebook)
-    nbgrader = [PY, "-m", "nbgrader"]
+    nbgrader = [nbgrader_py, "-m", "nbgrader"]
     # nbgrader runs `alembic` from PATH when it creates its database
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(PY).parent), os.environ["PATH"]]))
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(nbgrader_py).parent),
+                                                 os.environ["PATH"]]))
     subprocess.run([*nbgrader, "generate_assignment", "ps1", "--force"], cwd=course,
                    check=True, capture_output=True, env=env)
     for i in learners:
@@ -270,20 +303,14 @@ def run_nbgrader(learners: list[int], timeout: float) -> tuple[float, int, dict,
             nbformat.write(nb, target / step.notebook)
         (target / "timestamp.txt").write_text("2025-01-01 12:00:00.000000 UTC")
     seconds, peak = timed([*nbgrader, "autograde", "ps1", "--create", "--force"], course, env)
-    from nbgrader.api import Gradebook
-
-    verdicts, graded = {}, 0
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as book:
-        for i in learners:
-            for step in STEPS:
-                name = step.notebook[:-len(".ipynb")]
-                try:
-                    sub = book.find_submission_notebook(name, "ps1", f"learner{i:03d}")
-                except Exception:
-                    continue  # nbgrader recorded no grade for this notebook
-                graded += 1
-                verdicts[(f"learner{i:03d}", step.notebook)] = sub.score == sub.max_score
-    return seconds, peak, verdicts, graded
+    wanted = [(f"learner{i:03d}", step.notebook[:-len(".ipynb")])
+              for i in learners for step in STEPS]
+    found = json.loads(subprocess.run(
+        [nbgrader_py, "-c", SCORES, f"sqlite:///{course / 'gradebook.db'}", json.dumps(wanted)],
+        check=True, capture_output=True, text=True, env=env).stdout)
+    verdicts = {(learner, f"{name}.ipynb"): found[f"{learner}/{name}"]
+                for learner, name in wanted if f"{learner}/{name}" in found}
+    return seconds, peak, verdicts, len(verdicts)
 
 
 # ------------------------------------------------------------------------------- report

@@ -35,6 +35,9 @@ def headline(result: StepResult) -> str:
     if result.passed:
         return f"{name} passed: {'its check is' if total == 1 else f'all {total} checks are'} "\
             "right. Well done!"
+    if not result.started and result.step == "quiz":
+        return ("The quiz is not done yet: answer the questions above (with the quiz widget, "
+                'or with answer(1, "C")), then run this check.')
     if not result.started:
         return f"{name} is not done yet: write your answer above, run it, then run this check."
     waiting = f"; {skipped} more will run once the first ✘ is fixed" if skipped else ""
