@@ -454,6 +454,31 @@ def _feedback_html(question: Question, letter: str) -> str:
     )
 
 
+# The quiz's own look, scoped to its classes so nothing else on the page changes.
+# ipywidgets gives radio labels and HTML widgets one fixed 28 px line (to line up with
+# inputs): a long option would spill over the next one and a two-line prompt looks
+# double-spaced, so both get a normal line height. Code gets a block of its own.
+_QUIZ_CSS = """
+.quiz .quiz-options label {
+  display: flex; align-items: flex-start;
+  height: auto !important; line-height: 1.4 !important; padding: 2px 0;
+}
+.quiz .quiz-options label input { float: none; flex: none; order: -1; margin-top: 2px; }
+.quiz .widget-html > .widget-html-content,
+.quiz .jupyter-widget-html > .jupyter-widget-html-content {
+  line-height: 1.45;
+}
+.quiz .quiz-question p { margin: 0 0 6px; }
+.quiz .quiz-question ol, .quiz .quiz-question ul { margin: 2px 0 8px; padding-left: 24px; }
+.quiz .quiz-code pre {
+  background: #f4f5f7; border: 1px solid #e1e4e8; border-radius: 4px;
+  padding: 8px 12px; margin: 2px 0 10px; overflow-x: auto;
+  font-family: var(--jp-code-font-family, monospace); font-size: 12px; line-height: 1.4;
+}
+.quiz .quiz-code pre code { font-family: inherit; background: none; padding: 0; }
+"""
+
+
 class QuestionView:
     """The widgets of one question; attributes so tests can pick, click and read them."""
 
@@ -524,14 +549,9 @@ class Quiz:
             view.check_button.on_click(lambda _button, view=view: self._on_check(view))
             view.hint_button.on_click(lambda _button, view=view: self._on_hint(view))
         self.score = w.Label(value=self._score_text()).add_class("quiz-score")
-        # ipywidgets gives radio labels one fixed line height, so a long option would spill
-        # over the next one; let them wrap instead (scoped to this quiz's own class).
-        style = w.HTML(
-            "<style>.quiz-options label {display: flex; align-items: flex-start; "
-            "height: auto !important; line-height: 1.4 !important; padding: 2px 0;}"
-            ".quiz-options label input {float: none; flex: none; order: -1; margin-top: 2px;}"
-            "</style>"
-        )
+        # Hidden box, live sheet: display: none hides the widget, and a <style> applies anyway.
+        style = w.HTML(f"<style>{_QUIZ_CSS}</style>", layout=w.Layout(display="none"))
+        style.add_class("quiz-style")
         self.widget = w.VBox([style, *[view.box for view in self.views], self.score])
         self.widget.add_class("quiz")
 

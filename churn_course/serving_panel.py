@@ -51,10 +51,32 @@ BATCH_ROWS_SHOWN = 20
 #: Seconds one real-time request (or one whole batch) may take before it is stopped.
 DEFAULT_TIME_LIMIT = 1.0
 
-_CHURN = "⚠ Churn — predict returned True"
-_STAYS = "✓ Stays — predict returned False"
-_NO_ANSWER = "? No prediction — see the message below"
 _WAITING = "No request yet: move the slider or press Serve."
+
+# The panel's own look, scoped to its classes so nothing else on the page changes. ipywidgets
+# gives HTML widgets and labels one 28 px line (to line up with inputs), which double-spaces
+# a paragraph; tables come with no cell padding at all. One hidden widget carries this sheet.
+_PANEL_CSS = """
+.serving-panel .widget-html > .widget-html-content,
+.serving-panel .jupyter-widget-html > .jupyter-widget-html-content {
+  line-height: 1.45;
+}
+.serving-panel h4 { margin: 4px 0 6px; }
+.serving-panel p { margin: 0 0 8px; }
+.serving-panel .serving-realtime .serving-badge {
+  height: auto; line-height: 1.4; white-space: normal; border-radius: 4px; margin: 6px 2px 2px;
+}
+.serving-panel table.serving-table {
+  border-collapse: collapse; margin: 2px 0 8px; font-variant-numeric: tabular-nums;
+}
+.serving-panel table.serving-table th,
+.serving-panel table.serving-table td {
+  padding: 3px 12px 3px 6px; text-align: left; vertical-align: top;
+  border-bottom: 1px solid #e0e0e0; white-space: nowrap;
+}
+.serving-panel table.serving-table th { border-bottom: 2px solid #c8c8c8; font-weight: 600; }
+.serving-panel .serving-section-title { margin-top: 8px; }
+"""
 
 # Colours come with an icon and words, so colour is never the only signal.
 _BADGE_STYLES = {
@@ -99,6 +121,21 @@ class LogEntry:
         if self.prediction is None:
             return "no prediction"
         return "⚠ Churn (True)" if self.prediction else "✓ Stays (False)"
+
+    @property
+    def badge_text(self) -> str:
+        """The badge for this request: the answer, and which request it answers.
+
+        The slider and the customer form share one badge, so it names the call and where
+        it came from: "⚠ Churn — predict(0.7) returned True (customer 105)".
+        """
+        call = f"predict({_format_number(self.feature)})"
+        source = "slider" if self.customer_id is None else f"customer {self.customer_id}"
+        if self.prediction is None:
+            return f"? No prediction — {call} gave no answer ({source}); see the message below"
+        if self.prediction:
+            return f"⚠ Churn — {call} returned True ({source})"
+        return f"✓ Stays — {call} returned False ({source})"
 
     @property
     def latency_text(self) -> str:
@@ -208,7 +245,8 @@ class ServingPanel:
             min=0.0,
             max=1.0,
             step=0.01,
-            description="Feature",
+            description="Feature value",
+            style={"description_width": "initial"},
             readout_format=".2f",
             # One request per settled value: a drag would otherwise flood the log.
             continuous_update=False,
@@ -217,17 +255,20 @@ class ServingPanel:
             value=105,
             description="Customer ID",
             style={"description_width": "initial"},
-            layout=widgets.Layout(width="170px"),
+            layout=widgets.Layout(width="160px"),
         )
         self.customer_value = widgets.FloatText(
             value=0.7,
-            description="Feature",
+            description="Customer's feature value",
             step=0.01,
             style={"description_width": "initial"},
-            layout=widgets.Layout(width="140px"),
+            layout=widgets.Layout(width="240px"),
         )
         self.serve_button = widgets.Button(
-            description="Serve", button_style="primary", tooltip="Send one real-time request"
+            description="Serve",
+            button_style="primary",
+            tooltip="Send one real-time request for this customer",
+            layout=widgets.Layout(width="90px"),
         )
         self.badge = widgets.Label(value=_WAITING)
         self.latency = widgets.Label(value="")
@@ -243,7 +284,7 @@ class ServingPanel:
         self.batch_table = widgets.HTML(value="")
 
         self._style_badge("none")
-        self.badge.layout.padding = "0 10px"
+        self.badge.layout.padding = "5px 10px"
         self.badge.style.font_weight = "bold"
         for box in (self.message, self.batch_message):
             box.style.text_color = "#8a1c14"
@@ -275,6 +316,10 @@ class ServingPanel:
     # ----------------------------------------------------------------- display
 
     def _layout(self) -> widgets.Widget:
+        # display: none hides the widget's box, not the sheet: a <style> applies wherever it is.
+        self.style_sheet = widgets.HTML(
+            f"<style>{_PANEL_CSS}</style>", layout=widgets.Layout(display="none")
+        ).add_class("serving-style")
         realtime = widgets.VBox(
             [
                 widgets.HTML(
@@ -292,7 +337,9 @@ class ServingPanel:
                 self.badge,
                 self.latency,
                 self.message,
-                widgets.HTML("<b>Recent requests</b> (newest first)"),
+                widgets.HTML("<b>Recent requests</b> (newest first)").add_class(
+                    "serving-section-title"
+                ),
                 self.log_table,
             ],
             layout=widgets.Layout(flex="1 1 420px", padding="0 12px 0 0"),
@@ -313,8 +360,10 @@ class ServingPanel:
             ],
             layout=widgets.Layout(flex="1 1 320px"),
         ).add_class("serving-batch")
+        self.realtime_box, self.batch_box = realtime, batch
         return widgets.HBox(
-            [realtime, batch], layout=widgets.Layout(flex_flow="row wrap", width="100%")
+            [self.style_sheet, realtime, batch],
+            layout=widgets.Layout(flex_flow="row wrap", width="100%"),
         ).add_class("serving-panel")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
@@ -339,11 +388,9 @@ class ServingPanel:
             latency_ms = (time.perf_counter() - started) * 1000
             prediction = result
         except _Problem as problem:
-            self._show_badge(None)
             self.latency.value = ""
             self.message.value = _as_html(str(problem))
         else:
-            self._show_badge(prediction)
             self.latency.value = f"Latency: {_format_ms(latency_ms)}"
             self.message.value = ""
         entry = LogEntry(
@@ -354,6 +401,7 @@ class ServingPanel:
             prediction=prediction,
             latency_ms=latency_ms,
         )
+        self._show_badge(entry)
         self.log.insert(0, entry)
         del self.log[LOG_SIZE:]
         self.log_table.value = self._render_log()
@@ -548,16 +596,12 @@ class ServingPanel:
             self.badge.remove_class(f"serving-badge-{other}")
         self.badge.add_class(f"serving-badge-{kind}")
 
-    def _show_badge(self, prediction: bool | None) -> None:
-        if prediction is None:
-            self.badge.value = _NO_ANSWER
+    def _show_badge(self, entry: LogEntry) -> None:
+        self.badge.value = entry.badge_text
+        if entry.prediction is None:
             self._style_badge("none")
-        elif prediction:
-            self.badge.value = _CHURN
-            self._style_badge("churn")
         else:
-            self.badge.value = _STAYS
-            self._style_badge("stays")
+            self._style_badge("churn" if entry.prediction else "stays")
 
     def _render_log(self) -> str:
         if not self.log:
@@ -572,8 +616,9 @@ class ServingPanel:
             for entry in self.log
         )
         return (
-            "<table><thead><tr><th>Time</th><th>Input</th><th>Prediction</th>"
-            f"<th>Latency</th></tr></thead><tbody>{rows}</tbody></table>"
+            '<table class="serving-table"><thead><tr>'
+            "<th>Time</th><th>Input</th><th>Prediction</th><th>Latency</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>"
         )
 
     def _render_batch(self, rows: list[tuple[Any, float, bool]]) -> str:
@@ -590,7 +635,8 @@ class ServingPanel:
         if len(rows) > len(shown):
             more = f"<p>… and {len(rows) - len(shown)} more customers.</p>"
         return (
-            "<table><thead><tr><th>Customer ID</th><th>Feature</th><th>Prediction</th>"
+            '<table class="serving-table"><thead><tr><th>Customer ID</th>'
+            "<th>Feature value</th><th>Prediction</th>"
             f"</tr></thead><tbody>{body}</tbody></table>{more}"
         )
 

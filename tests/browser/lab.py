@@ -488,3 +488,26 @@ def move_slider_to(page: Any, target: float) -> None:
             return
         step_slider(page, "ArrowRight" if current < target else "ArrowLeft")
     raise AssertionError(f"the slider never reached {target:.2f}")
+
+
+# ------------------------------------------------------------------ rendered look
+
+
+def computed(locator: Any, *properties: str) -> dict[str, str]:
+    """The browser's computed CSS ``properties`` of the first element ``locator`` finds."""
+    return locator.first.evaluate(
+        "(e, names) => Object.fromEntries("
+        "names.map(n => [n, getComputedStyle(e).getPropertyValue(n)]))",
+        list(properties))
+
+
+def px(value: str) -> float:
+    """A computed length such as "12px" as a number ("normal" and the like fail loudly)."""
+    if not value.endswith("px"):
+        raise AssertionError(f"expected a length in px, got {value!r}")
+    return float(value[:-2])
+
+
+def is_cut_short(locator: Any) -> bool:
+    """Whether the first element ``locator`` finds is too narrow for its text (an ellipsis)."""
+    return locator.first.evaluate("e => e.scrollWidth > e.clientWidth + 1")

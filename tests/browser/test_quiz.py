@@ -22,9 +22,11 @@ from .lab import (
     QUIZ_NOTEBOOK,
     LabServer,
     close_page,
+    computed,
     find_chromium,
     new_page,
     open_notebook,
+    px,
     run_all_cells,
     run_cell,
     tagged_cell,
@@ -145,3 +147,31 @@ def test_check_without_an_option_asks_for_one(quiz_page: Any, lab_server: LabSer
     expect(quiz_page.locator(".quiz-q4 .quiz-feedback")).to_have_text(
         "Pick an option first, then press Check.")
     assert _entries(lab_server) == before
+
+
+@pytest.mark.parametrize("qid", ["q3", "q4", "q7"])
+def test_code_blocks_stand_apart_from_the_options(quiz_page: Any, qid: str) -> None:
+    code = quiz_page.locator(f".quiz-{qid} .quiz-code pre")
+    expect(code).to_have_count(1)
+    style = computed(code, "background-color", "padding-left", "padding-top",
+                     "margin-bottom", "font-family")
+    assert style["background-color"] not in ("rgba(0, 0, 0, 0)", "transparent"), style
+    assert px(style["padding-left"]) >= 8 and px(style["padding-top"]) >= 6, style
+    assert "mono" in style["font-family"].lower(), style
+    # A visible gap between the code block and option A.
+    gap = quiz_page.evaluate(
+        """qid => {
+            const code = document.querySelector(`.quiz-${qid} .quiz-code pre`);
+            const first = document.querySelector(`.quiz-${qid} .quiz-options label:has(input)`);
+            return first.getBoundingClientRect().top - code.getBoundingClientRect().bottom;
+        }""", qid)
+    assert gap >= 8, f"only {gap:.1f} px between the code of {qid} and option A"
+
+
+def test_prompts_are_single_spaced(quiz_page: Any) -> None:
+    for selector in (".quiz-q5 .quiz-prompt p", ".quiz-q1 .quiz-feedback p"):
+        locator = quiz_page.locator(selector)
+        if locator.count() == 0:
+            continue  # q1's feedback shows once answered (the first test answers it)
+        style = computed(locator, "line-height", "font-size")
+        assert px(style["line-height"]) <= 1.6 * px(style["font-size"]), (selector, style)

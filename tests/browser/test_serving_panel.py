@@ -23,10 +23,13 @@ from .lab import (
     STEP4_NOTEBOOK,
     LabServer,
     close_page,
+    computed,
     find_chromium,
+    is_cut_short,
     move_slider_to,
     new_page,
     open_serving_panel,
+    px,
     step_slider,
     tagged_cell,
 )
@@ -36,8 +39,17 @@ pytestmark = [
     pytest.mark.skipif(find_chromium() is None, reason=NO_CHROMIUM),
 ]
 
-STAYS = "✓ Stays — predict returned False"
-CHURN = "⚠ Churn — predict returned True"
+
+
+def stays(feature: str, source: str) -> str:
+    """The badge after predict(feature) returned False; it names the request it answers."""
+    return f"✓ Stays — predict({feature}) returned False ({source})"
+
+
+def churn(feature: str, source: str) -> str:
+    """The badge after predict(feature) returned True; it names the request it answers."""
+    return f"⚠ Churn — predict({feature}) returned True ({source})"
+
 LATENCY = re.compile(r"^Latency: (<?\d+(\.\d+)? ms|\d+\.\d+ s)$")
 
 
@@ -82,20 +94,20 @@ def test_slider_flips_the_badge_across_the_threshold(panel: Any) -> None:
     panel.locator(SLIDER_HANDLE).focus()
 
     assert step_slider(panel, "ArrowRight") == 0.59
-    expect(badge).to_have_text(STAYS)
+    expect(badge).to_have_text(stays("0.59", "slider"))
 
     # Exactly at the threshold: 0.60 is not greater than 0.6, so the customer stays.
     assert step_slider(panel, "ArrowRight") == 0.60
-    expect(badge).to_have_text(STAYS)
+    expect(badge).to_have_text(stays("0.6", "slider"))
     expect(badge).to_have_class(re.compile(r"\bserving-badge-stays\b"))
 
     assert step_slider(panel, "ArrowRight") == 0.61
-    expect(badge).to_have_text(CHURN)
+    expect(badge).to_have_text(churn("0.61", "slider"))
     expect(badge).to_have_class(re.compile(r"\bserving-badge-churn\b"))
     expect(panel.locator(".serving-latency")).to_have_text(LATENCY)
 
     assert step_slider(panel, "ArrowLeft") == 0.60
-    expect(badge).to_have_text(STAYS)
+    expect(badge).to_have_text(stays("0.6", "slider"))
 
     # Every move was one request, newest first, each with its own latency.
     newest = _log_rows(panel)[:4]
@@ -123,12 +135,12 @@ def test_typing_into_the_slider_readout_serves_that_value(panel: Any) -> None:
     badge = panel.locator(BADGE)
     _type_into_readout(panel, "0.75")
     expect(panel.locator(NEWEST_LOG_INPUT)).to_have_text("slider: feature 0.75")
-    expect(badge).to_have_text(CHURN)
+    expect(badge).to_have_text(churn("0.75", "slider"))
     expect(panel.locator(SLIDER_READOUT)).to_have_text("0.75")
 
     _type_into_readout(panel, "0.6")
     expect(panel.locator(NEWEST_LOG_INPUT)).to_have_text("slider: feature 0.6")
-    expect(badge).to_have_text(STAYS)
+    expect(badge).to_have_text(stays("0.6", "slider"))
     expect(panel.locator(SLIDER_READOUT)).to_have_text("0.60")
 
 
@@ -145,10 +157,12 @@ def test_serve_one_customer_in_real_time(panel: Any) -> None:
     badge = panel.locator(BADGE)
     # A first request that stays, so the next badge change can only come from customer 105.
     _serve(panel, "106", "0.3")
-    expect(badge).to_have_text(STAYS)
+    expect(badge).to_have_text(stays("0.3", "customer 106"))
 
     _serve(panel, "105", "0.7")
-    expect(badge).to_have_text(CHURN)
+    expect(badge).to_have_text(churn("0.7", "customer 105"))
+    # The slider still reads 0.60 (it stays): the badge says whose answer it shows.
+    expect(panel.locator(SLIDER_READOUT)).to_have_text("0.60")
     expect(panel.locator(".serving-latency")).to_have_text(LATENCY)
     assert _log_rows(panel)[0][1:3] == ["customer 105: feature 0.7", "⚠ Churn (True)"]
     assert _log_rows(panel)[1][1:3] == ["customer 106: feature 0.3", "✓ Stays (False)"]
@@ -173,3 +187,41 @@ def test_run_batch_scores_every_customer(panel: Any, screenshots: Any) -> None:
     panel.screenshot(path=str(screenshots / "step4-lab-after-batch.png"))
     panel.locator(".serving-panel").screenshot(
         path=str(screenshots / "step4-panel-after-batch.png"))
+
+
+def test_controls_are_labelled_distinctly_and_shown_whole(panel: Any) -> None:
+    labels = {
+        ".serving-slider": "Feature value",
+        ".serving-customer-id": "Customer ID",
+        ".serving-customer-value": "Customer's feature value",
+    }
+    for control, text in labels.items():
+        label = panel.locator(f"{control} label.widget-label")
+        expect(label).to_have_text(text)
+        assert not is_cut_short(label), f"the label {text!r} is cut short"
+    assert not is_cut_short(panel.locator(BADGE)), "the badge text is cut short"
+
+
+def test_tables_are_padded_and_paragraphs_single_spaced(panel: Any) -> None:
+    if panel.locator(".serving-batch-table tbody tr").count() == 0:
+        panel.locator(".serving-batch-button").click()
+    for table in (".serving-log", ".serving-batch-table"):
+        for cell in ("th", "td"):
+            style = computed(panel.locator(f"{table} table {cell}"),
+                             "padding-left", "padding-right")
+            assert px(style["padding-left"]) >= 4 and px(style["padding-right"]) >= 8, (
+                table, cell, style)
+    # The headers that ran together ("Customer IDFeature") now have a gap between their words.
+    gap = panel.locator(".serving-batch-table th").evaluate_all(
+        """cells => {
+            const words = cells.slice(0, 2).map(c => {
+                const range = document.createRange();
+                range.selectNodeContents(c);
+                return range.getBoundingClientRect();
+            });
+            return words[1].left - words[0].right;
+        }""")
+    assert gap >= 12, f"only {gap:.1f} px between 'Customer ID' and 'Feature value'"
+    for paragraph in (".serving-explain-realtime p", ".serving-explain-batch p"):
+        style = computed(panel.locator(paragraph), "line-height", "font-size")
+        assert px(style["line-height"]) <= 1.6 * px(style["font-size"]), (paragraph, style)

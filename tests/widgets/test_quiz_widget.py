@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from widget_text import shown
+from widget_text import css_declarations, css_selectors, shown, visible_text
 
 from churn_course import quiz as quiz_module
 from churn_course.quiz import (
@@ -259,3 +259,39 @@ def test_show_quiz_displays_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     assert show_quiz([2]) is None
     assert len(shown) == 1 and isinstance(shown[0], quiz_module.Quiz)
+
+
+def _sheet(q):
+    sheets = [c for c in q.widget.children if "quiz-style" in c._dom_classes]
+    assert len(sheets) == 1
+    return sheets[0]
+
+
+def test_quiz_style_is_hidden_and_scoped_to_the_quiz() -> None:
+    sheet = _sheet(quiz())
+    assert sheet.layout.display == "none"
+    assert visible_text(sheet.value) == ""
+    selectors = css_selectors(sheet.value)
+    assert selectors and all(s.startswith(".quiz ") for s in selectors), selectors
+    # Prompts and feedback get a normal line height instead of ipywidgets' 28 px line.
+    for selector in (
+        ".quiz .widget-html > .widget-html-content",
+        ".quiz .jupyter-widget-html > .jupyter-widget-html-content",
+    ):
+        assert css_declarations(sheet.value, selector)["line-height"] == "1.45"
+
+
+def test_code_blocks_stand_apart_from_the_options() -> None:
+    q = quiz()
+    code = css_declarations(_sheet(q).value, ".quiz .quiz-code pre")
+    assert code["background"] == "#f4f5f7"
+    assert code["padding"] == "8px 12px"
+    assert code["margin"] == "2px 0 10px"
+    assert "monospace" in code["font-family"]
+    view = q.view("q7")
+    code_box = next(c for c in view.box.children if "quiz-code" in c._dom_classes)
+    assert code_box.value.startswith("<pre><code>customers = [(101, 0.2)")
+    # The code sits between the prompt and the options.
+    children = list(view.box.children)
+    assert children.index(view.prompt) + 1 == children.index(code_box)
+    assert children.index(code_box) + 1 == children.index(view.options)

@@ -7,13 +7,15 @@ import signal
 from typing import Any
 
 import pytest
-from widget_text import shown
+from widget_text import css_declarations, css_selectors, shown, table_headers
 
 from churn_course.serving_panel import LOG_SIZE, TEXT_FALLBACK, ServingPanel, serving_panel
 
-CHURN = "⚠ Churn — predict returned True"
-STAYS = "✓ Stays — predict returned False"
-NO_ANSWER = "? No prediction — see the message below"
+# The badge names the request it answers: the slider and the form share it.
+CHURN_105 = "⚠ Churn — predict(0.7) returned True (customer 105)"
+NO_ANSWER_105 = (
+    "? No prediction — predict(0.7) gave no answer (customer 105); see the message below"
+)
 LATENCY = re.compile(r"^Latency: (<0\.001 ms|\d+(\.\d+)? (ms|s))$")
 
 
@@ -25,7 +27,11 @@ def badge_kind(panel: ServingPanel) -> str:
 
 @pytest.mark.parametrize(
     ("feature", "badge", "kind"),
-    [(0.59, STAYS, "stays"), (0.6, STAYS, "stays"), (0.61, CHURN, "churn")],
+    [
+        (0.59, "✓ Stays — predict(0.59) returned False (slider)", "stays"),
+        (0.6, "✓ Stays — predict(0.6) returned False (slider)", "stays"),
+        (0.61, "⚠ Churn — predict(0.61) returned True (slider)", "churn"),
+    ],
 )
 def test_slider_serves_one_request_around_the_threshold(
     solved_namespace: dict[str, Any], feature: float, badge: str, kind: str
@@ -45,14 +51,14 @@ def test_slider_serves_the_value_its_readout_shows(solved_namespace: dict[str, A
     # 0.60, so the learner must see "Stays", as predict(0.6) gives.
     panel = serving_panel(solved_namespace)
     panel.slider.value = 0.6000000000000001
-    assert panel.badge.value == STAYS
+    assert panel.badge.value == "✓ Stays — predict(0.6) returned False (slider)"
 
 
 def test_customer_form_defaults_reproduce_step_4(solved_namespace: dict[str, Any]) -> None:
     panel = serving_panel(solved_namespace)
     assert (panel.customer_id.value, panel.customer_value.value) == (105, 0.7)
     panel.serve_button.click()
-    assert panel.badge.value == CHURN
+    assert panel.badge.value == CHURN_105
     assert LATENCY.match(panel.latency.value)
     entry = panel.log[0]
     assert entry.input_text == "customer 105: feature 0.7"
@@ -64,7 +70,7 @@ def test_customer_form_serves_what_is_typed(solved_namespace: dict[str, Any]) ->
     panel.customer_id.value = 103
     panel.customer_value.value = 0.5
     panel.serve_button.click()
-    assert panel.badge.value == STAYS
+    assert panel.badge.value == "✓ Stays — predict(0.5) returned False (customer 103)"
     assert panel.log[0].input_text == "customer 103: feature 0.5"
 
 
@@ -118,8 +124,8 @@ def test_log_lists_recent_requests_newest_first(
         assert latency.endswith(("ms", " s"))
 
 
-def assert_no_prediction(panel: ServingPanel, *words: str) -> None:
-    assert panel.badge.value == NO_ANSWER
+def assert_no_prediction(panel: ServingPanel, *words: str, badge: str = NO_ANSWER_105) -> None:
+    assert panel.badge.value == badge
     assert badge_kind(panel) == "none"
     assert panel.latency.value == ""
     for word in words:
@@ -150,7 +156,11 @@ def test_raising_predict_is_explained(solved_namespace: dict[str, Any], learner_
     learner_code("def predict(feature):\n    return feature / 0 > threshold\n", solved_namespace)
     panel = serving_panel(solved_namespace)
     panel.slider.value = 0.61
-    assert_no_prediction(panel, "predict(0.61) raised ZeroDivisionError")
+    assert_no_prediction(
+        panel,
+        "predict(0.61) raised ZeroDivisionError",
+        badge="? No prediction — predict(0.61) gave no answer (slider); see the message below",
+    )
 
 
 def test_predict_expecting_a_tuple_gets_a_parameter_hint(
@@ -229,7 +239,7 @@ def test_panel_leaves_an_outer_timer_alone(solved_namespace: dict[str, Any]) -> 
         signal.setitimer(signal.ITIMER_REAL, 60)
         panel = serving_panel(solved_namespace)
         panel.serve_button.click()
-        assert panel.badge.value == CHURN
+        assert panel.badge.value == CHURN_105
         assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
         assert signal.getsignal(signal.SIGALRM) is not previous
     finally:
@@ -250,7 +260,7 @@ def test_panel_recovers_when_predict_is_fixed(
     learner_code("def predict(feature):\n    return feature > threshold\n", solved_namespace)
     panel.serve_button.click()
     panel.batch_button.click()
-    assert panel.badge.value == CHURN
+    assert panel.badge.value == CHURN_105
     assert badge_kind(panel) == "churn"
     assert shown(panel.message) == "" and shown(panel.batch_message) == ""
     assert len(read_table(panel.batch_table.value)) == 4
@@ -260,10 +270,10 @@ def test_panel_recovers_when_predict_is_fixed(
 def test_panel_follows_a_changed_threshold(solved_namespace: dict[str, Any]) -> None:
     panel = serving_panel(solved_namespace)
     panel.serve_button.click()
-    assert panel.badge.value == CHURN
+    assert panel.badge.value == CHURN_105
     solved_namespace["threshold"] = 0.8
     panel.serve_button.click()
-    assert panel.badge.value == STAYS
+    assert panel.badge.value == "✓ Stays — predict(0.7) returned False (customer 105)"
 
 
 @pytest.mark.parametrize(
@@ -318,7 +328,7 @@ def test_panel_reads_the_kernel_namespace_by_default() -> None:
         shell = InteractiveShell.instance()
         shell.run_cell("threshold = 0.6\ndef predict(feature):\n    return feature > threshold\n")
         panel.serve_button.click()
-        assert panel.badge.value == CHURN
+        assert panel.badge.value == CHURN_105
     finally:
         InteractiveShell.clear_instance()
 
@@ -359,7 +369,8 @@ def test_widgets_carry_the_classes_browser_tests_select_on(
 
 def test_panel_explains_batch_and_real_time(solved_namespace: dict[str, Any], read_text):
     panel = serving_panel(solved_namespace)
-    realtime, batch = panel.widget.children
+    realtime, batch = panel.realtime_box, panel.batch_box
+    assert [c for c in panel.widget.children if c not in (realtime, batch)] == [panel.style_sheet]
     realtime_words = read_text(realtime.children[0].value)
     batch_words = read_text(batch.children[0].value)
     assert "Real-time serving" in realtime_words and "latency" in realtime_words
@@ -371,3 +382,59 @@ def test_panel_explains_batch_and_real_time(solved_namespace: dict[str, Any], re
 def test_time_limit_must_be_positive(limit: Any) -> None:
     with pytest.raises(ValueError, match="time_limit"):
         serving_panel({}, time_limit=limit)
+
+
+def test_badge_names_the_request_it_answers(solved_namespace: dict[str, Any]) -> None:
+    # The slider and the form share one badge: after the form's request the slider still
+    # reads 0.60, so the badge must say it answers customer 105, not the slider.
+    panel = serving_panel(solved_namespace)
+    panel.slider.value = 0.6
+    assert panel.badge.value == "✓ Stays — predict(0.6) returned False (slider)"
+    panel.serve_button.click()
+    assert panel.slider.value == 0.6
+    assert panel.badge.value == CHURN_105
+    assert badge_kind(panel) == "churn"
+    panel.slider.value = 0.62
+    assert panel.badge.value == "⚠ Churn — predict(0.62) returned True (slider)"
+    assert [entry.badge_text for entry in panel.log] == [
+        "⚠ Churn — predict(0.62) returned True (slider)",
+        CHURN_105,
+        "✓ Stays — predict(0.6) returned False (slider)",
+    ]
+
+
+def test_controls_are_labelled_distinctly(solved_namespace: dict[str, Any]) -> None:
+    panel = serving_panel(solved_namespace)
+    labels = [panel.slider.description, panel.customer_id.description]
+    labels.append(panel.customer_value.description)
+    assert labels == ["Feature value", "Customer ID", "Customer's feature value"]
+    # Labels are shown whole, not cut to the default label width.
+    for control in (panel.slider, panel.customer_id, panel.customer_value):
+        assert control.style.description_width == "initial"
+
+
+def test_tables_have_headers_and_a_padded_scoped_style(
+    solved_namespace: dict[str, Any], read_table
+) -> None:
+    panel = serving_panel(solved_namespace)
+    panel.serve_button.click()
+    panel.batch_button.click()
+    assert table_headers(panel.log_table.value) == ["Time", "Input", "Prediction", "Latency"]
+    assert table_headers(panel.batch_table.value) == ["Customer ID", "Feature value", "Prediction"]
+    for table in (panel.log_table, panel.batch_table):
+        assert '<table class="serving-table">' in table.value
+
+    sheet = panel.style_sheet
+    assert sheet.layout.display == "none" and "serving-style" in sheet._dom_classes
+    assert shown(sheet) == ""
+    selectors = css_selectors(sheet.value)
+    assert selectors and all(s.startswith(".serving-panel ") for s in selectors), selectors
+    for cell in ("td", "th"):
+        declared = css_declarations(sheet.value, f".serving-panel table.serving-table {cell}")
+        assert declared["padding"] == "3px 12px 3px 6px", cell
+    # HTML widgets get a normal line height instead of ipywidgets' 28 px line.
+    for selector in (
+        ".serving-panel .widget-html > .widget-html-content",
+        ".serving-panel .jupyter-widget-html > .jupyter-widget-html-content",
+    ):
+        assert css_declarations(sheet.value, selector)["line-height"] == "1.45"
