@@ -391,9 +391,11 @@ def wait_kernel_idle(page: Any, name: str) -> None:
         state="attached", timeout=KERNEL_TIMEOUT_MS)
 
 
-def run_all_cells(page: Any) -> None:
+def run_all_cells(page: Any, menu_bar: str = "#jp-menu-panel") -> None:
     """Run → Run All Cells from the menu bar, as a learner would; wait until every code cell
     has run (each prompt shows its execution count).
+
+    ``menu_bar`` is JupyterLab's; Notebook 7 calls its own ``#menu-panel``.
 
     Cells outside the viewport are not rendered (JupyterLab's default windowing uses CSS
     ``content-visibility``), so their ``innerText`` is empty and they are not "visible" to
@@ -402,7 +404,7 @@ def run_all_cells(page: Any) -> None:
     from playwright.sync_api import expect
 
     page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
-    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(f"{menu_bar} .lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     item = page.locator(".lm-Menu-item[data-command='runmenu:run-all']")
     expect(item).to_be_visible()
     expect(item).not_to_have_class(re.compile(r"\blm-mod-disabled\b"))
