@@ -24,8 +24,6 @@ import contextlib
 import html
 import io
 import math
-import signal
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +32,8 @@ from numbers import Real
 from typing import Any
 
 import ipywidgets as widgets
+
+from grader.deadline import TimeUp, time_limit
 
 __all__ = ["LogEntry", "ServingPanel", "serving_panel", "TEXT_FALLBACK"]
 
@@ -84,13 +84,6 @@ _BADGE_STYLES = {
     "stays": ("#dff3e3", "#1d5e2c"),
     "none": ("#eeeeee", "#333333"),
 }
-
-
-class _PredictTimeout(BaseException):
-    """Raised by our alarm inside a slow ``predict``.
-
-    A ``BaseException`` so that a learner's ``except Exception:`` cannot swallow it.
-    """
 
 
 class _Problem(Exception):
@@ -172,44 +165,6 @@ def _describe(value: Any) -> str:
     name = type(value).__name__
     article = "an" if name[:1].lower() in "aeiou" else "a"
     return f"{text} ({article} {name})"
-
-
-def _timer_available() -> bool:
-    """Whether a SIGALRM timer can stop a runaway ``predict`` here.
-
-    Signals reach only the main thread, and Windows has no ``setitimer``. When another
-    timer is already running (pytest-timeout, say) we leave it alone rather than break it.
-    """
-    if not hasattr(signal, "setitimer"):
-        return False
-    if threading.current_thread() is not threading.main_thread():
-        return False
-    return signal.getitimer(signal.ITIMER_REAL)[0] == 0
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    """Stop the block with ``_PredictTimeout`` after ``seconds``, where signals allow it.
-
-    Where they don't, the block runs unguarded: a hung ``predict`` then hangs the cell,
-    exactly as it would without the panel, and the learner can interrupt the kernel.
-    """
-    if not _timer_available():
-        yield
-        return
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise _PredictTimeout
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    finally:
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _hint_for(error: Exception) -> str:
@@ -518,9 +473,9 @@ class ServingPanel:
         """Call ``predict`` once under a time limit and turn any misbehaviour into words."""
         printed = io.StringIO()
         try:
-            with _time_limit(self.time_limit), contextlib.redirect_stdout(printed):
+            with time_limit(self.time_limit), contextlib.redirect_stdout(printed):
                 result = predict(feature)
-        except _PredictTimeout:
+        except TimeUp:
             raise _Problem(
                 f"predict({_format_number(feature)}) took longer than "
                 f"{self.time_limit:g} s and was stopped. Does it loop forever?"
@@ -563,10 +518,10 @@ class ServingPanel:
         results: list[Any] = []
         current = customers[0]
         try:
-            with _time_limit(self.time_limit), contextlib.redirect_stdout(printed):
+            with time_limit(self.time_limit), contextlib.redirect_stdout(printed):
                 for current in customers:
                     results.append(predict(current[1]))
-        except _PredictTimeout:
+        except TimeUp:
             raise _Problem(
                 f"The batch took longer than {self.time_limit:g} s and was stopped "
                 f"(at customer {current[0]!r}). Does predict loop forever?"

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import io
-import signal
-import threading
-from collections.abc import Iterator
 from typing import Any
 
+from .deadline import TimeUp, time_limit
 from .values import describe
 
 SNAPSHOT_VERSION = 1
@@ -31,37 +29,12 @@ PROBE_CALLS: tuple[tuple[Any, float | None], ...] = (
 )
 
 
-class ProbeTimeout(BaseException):
-    """Raised inside learner code when its time is up (BaseException: `except Exception` won't
-    swallow it)."""
-
-
 class _CappedText(io.StringIO):
     def write(self, text: str) -> int:
         room = MAX_PRINTED - self.tell()
         if room > 0:
             super().write(text[:room])
         return len(text)
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block after `seconds`, where the platform allows (POSIX, main thread)."""
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-
-    def _expire(signum: int, frame: object) -> None:
-        raise ProbeTimeout
-
-    previous = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _error_text(err: BaseException) -> str:
@@ -77,7 +50,7 @@ def _run_captured(func: Any, *args: Any) -> dict:
         with contextlib.redirect_stdout(printed), time_limit(CALL_SECONDS):
             value = func(*args)
         outcome = {"outcome": "returned", "value": describe(value)}
-    except ProbeTimeout:
+    except TimeUp:
         outcome = {"outcome": "timeout"}
     except BaseException as err:  # SystemExit, KeyboardInterrupt too: the learner's, not ours
         outcome = {"outcome": "raised", "error": _error_text(err)}

@@ -32,9 +32,10 @@ from . import sandbox
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 MAX_CELL_ERRORS = 20
 # Modules whose attributes the probe relies on while it describes learner values.
-GUARDED = ("builtins", "grader.probe", "grader.values", "grader.batch.worker", "json",
-           "json.encoder", "json.decoder", "contextlib", "io", "signal", "inspect",
-           "IPython.core.inputtransformer2")
+GUARDED = ("builtins", "grader.probe", "grader.values", "grader.deadline", "grader.quiz",
+           "churn_course.quiz", "grader.batch.worker", "json", "json.encoder", "json.decoder",
+           "contextlib", "io", "signal", "inspect", "IPython.core.inputtransformer2")
+OURS = ("grader.", "churn_course.")  # modules whose functions' code is restored too
 
 
 def quiz_snapshotter() -> Any:
@@ -98,7 +99,7 @@ class Guard:
         self._functions: list[tuple[Any, tuple]] = []
         self._classes: list[tuple[type, dict]] = []
         for name, namespace in self._dicts.items():
-            if not name.startswith("grader."):
+            if not name.startswith(OURS):
                 continue
             for value in namespace.values():
                 if getattr(value, "__module__", None) != name:

@@ -43,3 +43,13 @@ def test_a_corrupt_answers_file_scores_zero_without_harm(tmp_path) -> None:
     assert rows["kim"]["quiz"] == "0" and rows["kim"]["step_2"] == "1"
     assert read_results(out)["learners"]["kim"]["notebooks"]["05_practice_quiz.ipynb"][
         "status"] == "ok"
+
+
+def test_patching_the_quiz_record_inside_the_worker_earns_nothing(tmp_path) -> None:
+    forged = repr(dict(QUIZ_KEY))
+    attack = ("import churn_course.quiz as q\n"
+              f"q.session_answers = lambda: {forged}\n"
+              f"q.recorded_answers = lambda *a, **k: {forged}")
+    hand_in(tmp_path / "subs", "mallory", {"quiz": [attack]})
+    assert grade(tmp_path / "subs", tmp_path / "out") == 0
+    assert read_grades(tmp_path / "out")["mallory"]["quiz"] == "0"
