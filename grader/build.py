@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from .inline import CHECK_CALL, answer_cell_prefix
+from .sources import answer_cell_prefix, is_check_source
 from .spec import ALL_STEPS, step_for_notebook
 
 BEGIN = "### BEGIN SOLUTION"
@@ -43,7 +43,7 @@ class Built:
 def _role(cell: nbformat.NotebookNode) -> str:
     if cell.cell_type == "code" and BEGIN in cell.source:
         return "answer"
-    if cell.cell_type == "code" and CHECK_CALL.search(cell.source) and "check(" in cell.source:
+    if cell.cell_type == "code" and is_check_source(cell.source) and "check(" in cell.source:
         return "check"
     return "given"
 

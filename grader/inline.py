@@ -8,7 +8,6 @@ answer cells by their ids.
 from __future__ import annotations
 
 import inspect
-import re
 from typing import Any
 
 from . import feedback, progress
@@ -16,16 +15,11 @@ from .checks import evaluate
 from .probe import take_snapshot
 from .results import CheckResult, StepResult
 from .snapshot import Snapshot
+from .sources import answer_cell_prefix, choose_sources
 from .spec import step_for
 
-CHECK_CALL = re.compile(r"^\s*(from grader import|import grader|(\w+\s*=\s*)?check\()", re.M)
 _RECORDED: dict[str, str] = {}  # cell id -> the source it last ran
 _RAN: list[str] = []  # every cell run since the import, oldest first (front-ends may send no ids)
-
-
-def answer_cell_prefix(step: str) -> str:
-    """Answer cells are given ids `step<N>-answer-<k>` by the notebook builder."""
-    return f"step{step}-answer-"
 
 
 def _ipython() -> Any:
@@ -52,28 +46,16 @@ def install_recorder(shell: Any) -> None:
     shell._course_recorder = True
 
 
-def _history(shell: Any) -> list[str]:
-    """Cells run in this kernel, oldest first, without the check and import cells."""
-    cells = _RAN or list(getattr(shell, "user_ns", {}).get("In", []) or [])
-    return [c for c in cells if c.strip() and not CHECK_CALL.search(c)]
-
-
 def answer_sources(step: str, shell: Any) -> list[str]:
-    """The learner's code the checks may read, newest last.
+    """The learner's code the checks may read, newest last (see `sources.choose_sources`).
 
-    Step 3 reads the latest cell that builds `batch_results`, wherever it is, so it gets the
-    whole run history. Step 4 re-runs *the* answer cell, found by its id where the front-end
-    sends ids (JupyterLab, Notebook 7), else by what it looks like.
+    The history is what the recorder saw since the import cell, else IPython's `In`; answer
+    cells are known by their ids where the front-end sends ids (JupyterLab, Notebook 7).
     """
-    history = [c for c in _history(shell) if "serving_panel" not in c]
-    if step != "4":
-        return history[-20:]
+    history = _RAN or list(getattr(shell, "user_ns", {}).get("In", []) or [])
     prefix = answer_cell_prefix(step)
-    recorded = [_RECORDED[k] for k in sorted(_RECORDED) if k.startswith(prefix)]
-    if recorded:
-        return recorded[-1:]
-    printing = [c for c in history if "print" in c]
-    return printing[-1:] or history[-1:]
+    answers = [_RECORDED[k] for k in sorted(_RECORDED) if k.startswith(prefix)]
+    return choose_sources(step, history, answers)
 
 
 class CheckReport:

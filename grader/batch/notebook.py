@@ -12,7 +12,7 @@ import ast
 import json
 from dataclasses import dataclass
 
-from ..inline import CHECK_CALL, answer_cell_prefix
+from ..sources import answer_cell_prefix, choose_sources
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 2000
@@ -115,20 +115,6 @@ def load_notebook(data: bytes) -> tuple[dict, list[str]]:
     return parsed, notes
 
 
-def _sources(step: str, run: list[Cell], answers: list[str]) -> list[str]:
-    """The code the checks read, chosen as `grader.inline.answer_sources` chooses it in the
-    learner's kernel (keep the two in step): for steps 1-3 the run history without check and
-    import cells; for step 4 *the* answer cell, else the latest cell that prints."""
-    history = [c.source for c in run if c.source.strip() and not CHECK_CALL.search(c.source)
-               and "serving_panel" not in c.source]
-    if step != "4":
-        return history[-20:]
-    if answers:
-        return answers[-1:]
-    printing = [c for c in history if "print" in c]
-    return printing[-1:] or history[-1:]
-
-
 def plan_notebook(data: bytes, step: str) -> Plan:
     """Which cells to run for `step`, and the answer sources the checks will read.
 
@@ -156,5 +142,5 @@ def plan_notebook(data: bytes, step: str) -> Plan:
                if "answer" in _tags(cell) or cell_id.startswith(prefix)]
     if step == "4" and not answers:
         notes.append("no answer cell tagged: the checks read the latest cell that prints")
-    sources = _sources(step, run, answers)
+    sources = choose_sources(step, [c.source for c in run], answers)
     return Plan(step, tuple(run), tuple(sources), tuple(notes))

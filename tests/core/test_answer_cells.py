@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader import inline
+from grader.sources import is_check_source
 
 
 @pytest.fixture()
@@ -39,5 +40,19 @@ def test_step3_reads_the_whole_history_without_check_cells(fresh_record) -> None
     _ran("check(3)", "step3-check-08")
     _ran("batch_results = [predict(f) for _, f in customers]", "a-new-cell")
     assert inline.answer_sources("3", None) == [
+        "from grader import check\ncustomers = []",
         "def predict(f):\n    return f > threshold",
         "batch_results = [predict(f) for _, f in customers]"]
+
+
+@pytest.mark.parametrize("source, is_check", [
+    ("check(3)", True),
+    ("# Run me\ncheck('quiz')\n", True),
+    ("report = check(4)", True),
+    ("from grader import check", True),
+    ("from grader import check\ncustomers = []", False),
+    ("def predict(f):\n    return f > threshold\ncheck(3)", False),
+    ("# YOUR CODE HERE", False),
+])
+def test_check_cells_hold_nothing_but_checks(source: str, is_check: bool) -> None:
+    assert is_check_source(source) is is_check
