@@ -13,18 +13,18 @@ imported only when a widget is built, so the grader can read answers without pay
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from grader.files import write_atomic
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -269,24 +269,6 @@ def _read_entries(path: Path) -> tuple[list[Any], str | None]:
     return data["answers"], None
 
 
-def _write_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write all of ``data`` or nothing: a crash mid-write must not lose earlier answers."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2, ensure_ascii=False)
-            stream.write("\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; the instructor must read it
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 def _record(question: Question, letter: str, path: str | os.PathLike[str] | None) -> list[str]:
     """Keep one answer in memory and append it to the answers file; return notes for the learner.
 
@@ -312,7 +294,8 @@ def _record(question: Question, letter: str, path: str | os.PathLike[str] | None
         }
     )
     try:
-        _write_atomic(target, {"format": _FILE_FORMAT, "version": 1, "answers": entries})
+        record = {"format": _FILE_FORMAT, "version": 1, "answers": entries}
+        write_atomic(target, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     except OSError as error:
         notes.append(
             f"Your answer could not be saved to {target.name} ({error.strerror or error}); "

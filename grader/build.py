@@ -9,14 +9,13 @@ building twice changes nothing and `--check` can tell a stale `notebooks/` from 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+from .files import write_atomic
 from .sources import answer_cell_prefix, is_check_source
 from .spec import ALL_STEPS, step_for_notebook
 
@@ -115,18 +114,6 @@ def build_one(path: Path) -> Built:
     if step.key != "quiz" and not any(_role(c) == "answer" for c in solution.cells):
         raise BuildError(f"{path.name} has no cell with {BEGIN}")
     return Built(path.name, _dump(solution), _dump(learner_version(solution)))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _read(path: Path) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from .build import write_atomic
+from .files import write_atomic
 
 
 def execute_solutions(solutions: Path, timeout: int = 60) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .files import write_atomic
 from .results import StepResult
 from .spec import ALL_STEPS, STEPS
 
@@ -48,11 +48,7 @@ def record(result: StepResult, path: Path | None = None) -> str:
         "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"version": 1, "steps": steps}, out, indent=2, sort_keys=True)
-        os.replace(temp, path)
+        write_atomic(path, json.dumps({"version": 1, "steps": steps}, indent=2, sort_keys=True))
     except OSError:
         return f"(Progress could not be saved to {path}; your check result is unaffected.)"
     return note

@@ -13,29 +13,14 @@ import hashlib
 import html
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from .. import feedback
+from ..files import write_atomic
 from .grading import ClassGrades, LearnerGrade, column
 from .verdicts import NotebookGrade
 
 COURSE = "Batch Prediction vs Real-Time Serving"
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _format(points: float) -> str:
