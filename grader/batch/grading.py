@@ -26,6 +26,20 @@ from .verdicts import STATUSES, NotebookGrade, failed, judge_reply
 GRADED_STEPS: tuple[Step, ...] = (*STEPS, QUIZ)
 
 
+# What the worker said of the user it ran learner code as, when that weakens isolation.
+SANDBOX_WARNINGS = {
+    "unprivileged+read": (
+        "learner code ran unprivileged but able to READ every file on this machine, because "
+        "Python is installed in a folder only root can read (a root-owned pyenv, say). For full "
+        "isolation, install Python where every user can read it, or grade in a container."),
+    "": ("learner code ran as root: switching to an unprivileged user failed here, so it "
+         "could read and change any file."),
+    "same user": ("learner code ran as you (only root can switch to an unprivileged user), so "
+                  "it could read and change your files. Grade as root in a container, or as a "
+                  "dedicated user."),
+}
+
+
 def column(step: Step) -> str:
     """The step's column name in grades.csv."""
     return "quiz" if step.key == "quiz" else f"step_{step.key}"
@@ -76,6 +90,7 @@ class ClassGrades:
     seconds: float = 0.0
     ran: int = 0  # notebooks run by a worker this time
     reused: int = 0  # verdicts taken from the gradebook (or from an identical hand-in)
+    warnings: list[str] = field(default_factory=list)  # about the sandbox, for the instructor
 
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
@@ -111,6 +126,7 @@ class ClassGrades:
         if self.ignored:
             lines.append(f"  Ignored outside learner folders: {len(self.ignored)} item(s) "
                          "(listed in results.json).")
+        lines += [f"  Warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -118,6 +134,7 @@ class ClassGrades:
                 "grader": {"fingerprint": self.fingerprint, "limits": self.limits.to_dict(),
                            "steps": [s.notebook for s in self.steps]},
                 "statuses": self.status_counts(), "ignored": list(self.ignored),
+                "warnings": list(self.warnings),
                 "learners": {name: lg.to_dict() for name, lg in self.learners.items()}}
 
 
@@ -198,6 +215,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
     ran = 0
     outcome_text = "interrupted"
     outcomes = pool.run(plans)
+    warnings: list[str] = []
     try:
         for outcome in outcomes:
             notebook, sha = outcome.key
@@ -205,9 +223,12 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
             plan_notes = list(plan_notes_of[outcome.key])
             if outcome.status == "ok" and outcome.reply is not None:
                 grade = judge_reply(step, outcome.reply, outcome.seconds, sha, plan_notes)
+                warning = SANDBOX_WARNINGS.get(outcome.reply.get("user"))
+                if warning and warning not in warnings:
+                    warnings.append(warning)
             else:
                 grade = failed(step, outcome.status, outcome.message, seconds=outcome.seconds,
-                               sha256=sha)
+                               sha256=sha, notes=plan_notes)
             ran += 1
             if gradebook:
                 gradebook.store(grade, fingerprint, run_id)
@@ -231,4 +252,5 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
             learner_id, {s.notebook: grades[learner_id, s.notebook] for s in steps},
             sorted(files.ignored))
     return ClassGrades(collection.source, steps, learners, limits, fingerprint,
-                       sorted(collection.ignored), time.perf_counter() - started, ran, reused)
+                       sorted(collection.ignored), time.perf_counter() - started, ran, reused,
+                       warnings)

@@ -53,6 +53,7 @@ class _Running:
     workdir: str
     started: float
     deadline: float
+    slot: int = 0  # which of the `jobs` places it runs in: its user id is the slot's own
     buffer: bytearray = field(default_factory=bytearray)
     done: bool = False
     garbled: bool = False
@@ -120,8 +121,10 @@ class WorkerPool:
         for name, data in plan.files:
             with open(os.path.join(workdir, os.path.basename(name)), "wb") as handle:
                 handle.write(data)
+        busy = {item.slot for item in self._running}
+        slot = next(s for s in range(self.jobs + 1) if s not in busy)
         job = {"step": plan.step, "cells": [(c.id, c.source) for c in plan.cells],
-               "sources": list(plan.sources), "workdir": workdir,
+               "sources": list(plan.sources), "workdir": workdir, "slot": slot,
                "limits": self.limits.to_dict()}
         receive, send = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(target=run_job, args=(job, send), daemon=True,
@@ -132,7 +135,8 @@ class WorkerPool:
         finally:
             send.close()
         os.set_blocking(receive.fileno(), False)
-        return _Running(key, process, receive, workdir, started, started + self.limits.timeout)
+        return _Running(key, process, receive, workdir, started, started + self.limits.timeout,
+                        slot)
 
     def _finish(self, item: _Running, timed_out: bool = False) -> Outcome:
         pid = item.process.pid

@@ -12,7 +12,6 @@ import ctypes
 import ctypes.util
 import functools
 import os
-import pwd
 import resource
 import signal
 import stat
@@ -105,7 +104,8 @@ def _readable_by_all(path: str) -> bool:
 
 @functools.cache
 def python_readable_by_all() -> bool:
-    """Can `nobody` import the standard library, its C extensions and IPython lazily?"""
+    """Can an unprivileged user import the standard library, its C extensions and IPython
+    lazily?"""
     import IPython
 
     places = [os.path.dirname(os.__file__), os.path.dirname(IPython.__file__),
@@ -138,32 +138,37 @@ def _permitted_capabilities() -> int:
     return 0
 
 
-def drop_privileges(workdir: str) -> str:
-    """As root, become `nobody`: learner code then can't write the gradebook or the course's
-    files, signal other processes or reach the fork server's socket, and the process cap
-    applies. Where Python itself lives in a folder only root may read (a root-owned pyenv),
-    `nobody` keeps one capability, to *read* files, so lazy imports still work.
+# Workers running at the same time get different user ids (one per pool slot), so one
+# learner's code can't signal another's worker or write into its folder. Plain numbers, no
+# passwd entry needed, far above any real account.
+WORKER_UID_BASE = 1_900_000_000
 
-    Returns how far it got: "" (stayed as we were), "nobody", or "nobody+read".
+
+def drop_privileges(workdir: str, slot: int = 0) -> str:
+    """As root, become an unprivileged user of this slot's own: learner code then can't write
+    the gradebook or the course's files, signal the grader or another worker, or reach the fork
+    server's socket, and the process cap applies. Where Python itself lives in a folder only
+    root may read (a root-owned pyenv), the user keeps one capability, to *read* files, so lazy
+    imports still work: learner code can then read any file (the grader tells the instructor).
+
+    Returns how far it got: "same user" (not root: nothing to drop), "" (root, but stayed),
+    "unprivileged", or "unprivileged+read".
     """
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return ""
-    try:
-        nobody = pwd.getpwnam("nobody")
-    except KeyError:
-        return ""
+        return "same user"
+    uid = gid = WORKER_UID_BASE + slot
     keep_read = not python_readable_by_all()
     libc = _libc()
     if keep_read and (libc is None or
                       not _permitted_capabilities() & (1 << CAP_DAC_READ_SEARCH)):
-        return ""  # can't keep imports working as nobody: stay, the other walls still stand
+        return ""  # imports would break unprivileged: stay, the other walls still stand
     try:
-        os.chown(workdir, nobody.pw_uid, nobody.pw_gid)
+        os.chown(workdir, uid, gid)
         if keep_read and libc is not None and libc.prctl(8, 1, 0, 0, 0) != 0:  # KEEPCAPS
             return ""
         os.setgroups([])
-        os.setgid(nobody.pw_gid)
-        os.setuid(nobody.pw_uid)
+        os.setgid(gid)
+        os.setuid(uid)
     except OSError:
         return ""
     if keep_read and libc is not None:
@@ -171,10 +176,10 @@ def drop_privileges(workdir: str) -> str:
         data = (_CapData * 2)()
         data[0].effective = data[0].permitted = 1 << CAP_DAC_READ_SEARCH
         if libc.capset(ctypes.byref(header), data) != 0:
-            raise OSError(ctypes.get_errno(), "capset failed after dropping to nobody")
+            raise OSError(ctypes.get_errno(), "capset failed after dropping privileges")
     if libc is not None:
         libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid binary can give root back
-    return "nobody+read" if keep_read else "nobody"
+    return "unprivileged+read" if keep_read else "unprivileged"
 
 
 def die_with_parent() -> None:

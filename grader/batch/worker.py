@@ -4,9 +4,10 @@ It is forked from a pre-warmed fork server (IPython and the probe already import
 notebook costs milliseconds, not a kernel start. Before any learner code runs it leads its own
 process group, closes what it inherited, points stdio at /dev/null, scrubs the environment,
 moves into an empty directory, caps CPU, memory, files and processes and, as root, becomes
-`nobody`. Then it runs the cells with IPython's `InteractiveShell` (so `%magics` and `!`-lines
-work as in Jupyter), takes the snapshot exactly as the inline `check(N)` does and writes it to
-its pipe as JSON. It never computes a verdict: the parent validates the JSON and judges.
+its slot's own unprivileged user. Then it runs the cells with IPython's `InteractiveShell` (so
+`%magics` and `!`-lines work as in Jupyter), takes the snapshot exactly as the inline
+`check(N)` does and writes it to its pipe as JSON. It never computes a verdict: the parent
+validates the JSON and judges.
 
 Learner code shares this process, so it *can* tamper with what runs here. The worker holds its
 own references to everything it needs, restores the probe's modules and the builtins before the
@@ -22,6 +23,7 @@ import io
 import json
 import os
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -191,8 +193,9 @@ def run_job(job: dict, conn: Any) -> None:
         sandbox.close_inherited_fds(keep=conn.fileno())
         os.chdir(workdir)
         sandbox.scrub_environment(workdir)
+        tempfile.tempdir = None  # the fork server cached /tmp: temp files go in the workdir
         sandbox.apply_limits(limits)
-        reply["user"] = sandbox.drop_privileges(workdir)
+        reply["user"] = sandbox.drop_privileges(workdir, job.get("slot", 0))
         sandbox.limit_processes(limits.processes)
         sandbox.die_with_parent()
         warm = sys.modules.get("grader.batch.warm")  # the fork server's ready-made shell
