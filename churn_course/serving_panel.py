@@ -167,8 +167,10 @@ def _describe(value: Any) -> str:
     return f"{text} ({article} {name})"
 
 
-def _hint_for(error: Exception) -> str:
+def _hint_for(error: BaseException) -> str:
     """One hint aimed at the usual reason for each kind of error in a step 3 ``predict``."""
+    if isinstance(error, SystemExit):
+        return "predict must not stop the program (sys.exit): return True or False instead."
     if isinstance(error, NameError):
         return "A name used inside predict is not defined: did you run the step 2 cell (threshold)?"
     if isinstance(error, TypeError):
@@ -191,7 +193,10 @@ class ServingPanel:
         time_limit: float = DEFAULT_TIME_LIMIT,
     ) -> None:
         self._namespace = namespace
-        self.time_limit = time_limit
+        if not (isinstance(time_limit, Real) and math.isfinite(time_limit) and time_limit > 0):
+            raise ValueError(f"time_limit must be a positive number of seconds, got "
+                             f"{time_limit!r}")
+        self.time_limit = float(time_limit)
         self.log: list[LogEntry] = []
         self.batch_rows: list[tuple[Any, float, bool]] = []
 
@@ -480,7 +485,7 @@ class ServingPanel:
                 f"predict({_format_number(feature)}) took longer than "
                 f"{self.time_limit:g} s and was stopped. Does it loop forever?"
             ) from None
-        except Exception as error:  # learner code may raise anything
+        except (Exception, SystemExit) as error:  # learner code may raise anything
             raise _Problem(
                 f"predict({_format_number(feature)}) raised {type(error).__name__}: "
                 f"{_short(error)}. {_hint_for(error)}"
@@ -526,7 +531,7 @@ class ServingPanel:
                 f"The batch took longer than {self.time_limit:g} s and was stopped "
                 f"(at customer {current[0]!r}). Does predict loop forever?"
             ) from None
-        except Exception as error:  # learner code may raise anything
+        except (Exception, SystemExit) as error:  # learner code may raise anything
             raise _Problem(
                 f"The batch stopped at customer {current[0]!r}: "
                 f"predict({_format_number(current[1])}) raised {type(error).__name__}: "
@@ -619,6 +624,4 @@ def serving_panel(
     ``namespace`` defaults to the running kernel's user namespace, looked up at each
     request, so the panel always serves the learner's latest ``predict``.
     """
-    if not (isinstance(time_limit, Real) and math.isfinite(time_limit) and time_limit > 0):
-        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
-    return ServingPanel(namespace, time_limit=float(time_limit))
+    return ServingPanel(namespace, time_limit=time_limit)

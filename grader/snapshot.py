@@ -126,3 +126,11 @@ def type_name(value: Any) -> str:
     if isinstance(value, Opaque):
         return value.type_name
     return {type(None): "None"}.get(type(value), type(value).__name__)
+
+
+def a_kind(value: Any) -> str:
+    """"a dict", "an int", "None": a value's type as a sentence needs it."""
+    name = type_name(value)
+    if name == "None":
+        return "None"
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"

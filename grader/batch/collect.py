@@ -173,6 +173,15 @@ def _add(learner: LearnerFiles, step: Step, entry: _Entry, note: str) -> None:
             data, problem = None, f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB"
     depth = len(entry.parts)
     current = learner.handins.get(step.notebook)
+    exact = not note  # found under its own name, not `01_customer_data-Copy1.ipynb`
+    if (current is not None and depth == current.found_as.count("/") + 2
+            and exact != (not current.notes)):
+        if exact:  # the real one replaces a loose copy found first
+            learner.ignored.append(f"{current.found_as}: a copy of {step.notebook}, not graded")
+            learner.handins[step.notebook] = HandIn(step.notebook, relative, data, problem)
+        else:
+            learner.ignored.append(f"{relative}: a copy of {step.notebook}, not graded")
+        return
     if current is None or depth < current.found_as.count("/") + 2:
         learner.handins[step.notebook] = HandIn(step.notebook, relative, data, problem,
                                                 [note] if note else [])
@@ -224,7 +233,10 @@ def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set
         learner = collection.learners.setdefault(learner_id, LearnerFiles(learner_id))
         if (len(entry.parts) == 2 and entry.parts[1] in ATTACHMENTS and not entry.is_link
                 and entry.size <= MAX_ATTACHMENT_BYTES):
-            learner.attachments[entry.parts[1]] = entry.read()  # type: ignore[operator]
+            try:
+                learner.attachments[entry.parts[1]] = entry.read()  # type: ignore[operator]
+            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as err:
+                learner.ignored.append(f"{entry.parts[1]}: could not be read ({err})")
             continue
         step, note = _match(entry.parts[-1], steps)
         if step is None:

@@ -9,6 +9,7 @@ status 130, with every verdict reached so far kept in the gradebook for the next
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
@@ -41,8 +42,8 @@ exit status: 0 grading completed; 2 a problem to fix (message on stderr); 130 in
 def _positive(kind: type) -> object:
     def parse(text: str) -> float | int:
         value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a number greater than 0, not {text}")
         return value
 
     return parse

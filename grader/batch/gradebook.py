@@ -43,13 +43,16 @@ def _now() -> str:
 
 
 def grader_fingerprint(extra: dict | None = None) -> str:
-    """Changes whenever the grader's code or the limits change, so old verdicts are not reused
-    by a grader that would judge differently."""
-    root = Path(__file__).resolve().parent.parent
+    """Changes whenever the grader's code, the course package (the quiz's answer key is there)
+    or the limits change, so old verdicts are not reused by a grader that would judge
+    differently."""
+    project = Path(__file__).resolve().parents[2]
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
+    for package in ("grader", "churn_course"):
+        for path in sorted((project / package).rglob("*")):
+            if path.suffix in (".py", ".json"):
+                digest.update(str(path.relative_to(project)).encode())
+                digest.update(path.read_bytes())
     digest.update(json.dumps(extra or {}, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 

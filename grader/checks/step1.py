@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..snapshot import Snapshot, type_name
+from ..snapshot import Snapshot, a_kind, type_name
 from ..spec import EXPECTED_CUSTOMERS
 from . import Finding, check, fail, not_started, ok
 
@@ -36,7 +36,7 @@ def customers_shape(snap: Snapshot) -> Finding:
         return fail("`customers` is a set. A set has no order, and the step asks for a list.",
                     "Swap the curly braces for square brackets: `[(101, 0.2), ...]`.")
     if not isinstance(value, list):
-        return fail(f"`customers` is a {type_name(value)}, not a list.", f"Try: `{EXAMPLE}`")
+        return fail(f"`customers` is {a_kind(value)}, not a list.", f"Try: `{EXAMPLE}`")
     if not value:
         return fail("`customers` is an empty list.", f"Put the four customers in it: `{EXAMPLE}`")
     if all(isinstance(item, list) for item in value):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..snapshot import Snapshot, type_name
+from ..snapshot import Snapshot, a_kind
 from ..spec import EXPECTED_THRESHOLD
 from . import Finding, check, fail, not_started, ok
 
@@ -21,7 +21,7 @@ def threshold(snap: Snapshot) -> Finding:
         return fail(f"`threshold` is the text `{value!r}`. Text can't be compared with numbers.",
                     "Remove the quotes: `threshold = 0.6`.")
     if type(value) not in (int, float):
-        return fail(f"`threshold` is a {type_name(value)}; it should be a plain number.", HINT)
+        return fail(f"`threshold` is {a_kind(value)}; it should be a plain number.", HINT)
     if abs(value - EXPECTED_THRESHOLD) < 1e-9:
         return ok("`threshold` is 0.6.")
     if abs(value - 60) < 1e-9:

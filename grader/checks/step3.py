@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from ..snapshot import Call, Snapshot, type_name
+from ..snapshot import Call, Snapshot, a_kind, type_name
 from ..spec import EXPECTED_BATCH, EXPECTED_THRESHOLD
 from . import Finding, check, fail, not_started, ok
 from .code import assigns, calls_to, last_tree_assigning, mentions
@@ -26,7 +26,7 @@ def predict_defined(snap: Snapshot) -> Finding:
                            "that cell.", PREDICT_HINT)
     value = snap.value("predict")
     if not getattr(value, "is_callable", False):
-        return fail(f"`predict` is a {type_name(value)}, not a function.",
+        return fail(f"`predict` is {a_kind(value)}, not a function.",
                     "Define it with `def predict(feature):`.")
     if value.params is None:  # a built-in or callable object: its calls will tell
         return ok("`predict` can be called.")
@@ -81,7 +81,7 @@ def predict_returns(snap: Snapshot) -> Finding:
     if odd is None:
         return fail("`predict` returns `None` for some values: one path has no `return`.",
                     "Make sure every branch returns True or False.")
-    return fail(f"`predict` returns a {type_name(odd)}; it should return `True` or `False`.",
+    return fail(f"`predict` returns {a_kind(odd)}; it should return `True` or `False`.",
                 PREDICT_HINT)
 
 
@@ -143,7 +143,7 @@ def batch_values(snap: Snapshot) -> Finding:
         return fail("`batch_results` is a tuple; the step asks for a list.",
                     "Use square brackets: " + BATCH_HINT)
     if not isinstance(value, list):
-        return fail(f"`batch_results` is a {kind}; the step asks for a list.", BATCH_HINT)
+        return fail(f"`batch_results` is {a_kind(value)}; the step asks for a list.", BATCH_HINT)
     if _is_pair_list(value) and all(isinstance(v[1], bool) for v in value):
         return fail("`batch_results` holds (ID, prediction) pairs; the step asks for just the "
                     "predictions, like `[False, True, False, True]`.", BATCH_HINT)

@@ -27,7 +27,7 @@ def test_an_odd_return_value_gets_a_message() -> None:
             "    def __eq__(self, other):\n        raise RuntimeError('no')\n"
             "def predict(feature):\n    return Odd()\n")
     failure = first_failure(run_step("3", code, "batch_results = None"))
-    assert "returns a Odd" in failure.message
+    assert "returns an Odd" in failure.message
 
 
 def test_threshold_is_restored_even_when_predict_raises_or_hangs() -> None:

@@ -163,6 +163,23 @@ def test_raising_predict_is_explained(solved_namespace: dict[str, Any], learner_
     )
 
 
+def test_predict_calling_sys_exit_is_explained(solved_namespace: dict[str, Any],
+                                               learner_code) -> None:
+    learner_code("import sys\ndef predict(feature):\n    sys.exit(1)\n", solved_namespace)
+    panel = serving_panel(solved_namespace)
+    panel.slider.value = 0.61
+    assert_no_prediction(panel, "predict must not stop the program (sys.exit)",
+                         badge="? No prediction — predict(0.61) gave no answer (slider); see "
+                               "the message below")
+    panel.batch_button.click()
+    assert "sys.exit" in shown(panel.batch_message)
+
+
+def test_a_bad_time_limit_is_refused_up_front(solved_namespace: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="positive number of seconds"):
+        ServingPanel(solved_namespace, time_limit=-1)
+
+
 def test_predict_expecting_a_tuple_gets_a_parameter_hint(
     solved_namespace: dict[str, Any], learner_code
 ) -> None:
