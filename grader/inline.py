@@ -12,7 +12,7 @@ from typing import Any
 
 from . import feedback, progress
 from .checks import evaluate
-from .probe import take_snapshot
+from .probe import snapshot_for
 from .results import CheckResult, StepResult
 from .snapshot import Snapshot
 from .sources import answer_cell_prefix, choose_sources
@@ -89,14 +89,7 @@ class CheckReport:
 def judge(step: str, namespace: dict, sources: list[str]) -> StepResult:
     """Probe and judge one step. The snapshot goes through JSON-shaped validation exactly as a
     grading worker's would, so inline verdicts and grades agree."""
-    if step == "quiz":
-        from .quiz import quiz_snapshot
-
-        data = quiz_snapshot(namespace)
-    else:
-        printing = sources[-1] if step == "4" and sources else None
-        data = take_snapshot(step, namespace, sources, printing)
-    return evaluate(Snapshot.load(data))
+    return evaluate(Snapshot.load(snapshot_for(step, namespace, sources)))
 
 
 def check(step: int | str, namespace: dict | None = None, source: str | list[str] | None = None,

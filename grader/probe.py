@@ -136,3 +136,15 @@ def take_snapshot(step: str, namespace: dict, sources: list[str], printing_sourc
     if step == "4" and printing_source is not None:
         snapshot["printing"] = rerun_printing(printing_source, namespace)
     return snapshot
+
+
+def snapshot_for(step: str, namespace: dict, sources: list[str]) -> dict:
+    """The snapshot of one step, taken the same way in the learner's kernel (`check(N)`) and in
+    a grading worker: step 4 re-runs its answer cell (the last source) to hear what it prints;
+    the quiz reads the recorded answers."""
+    if step == "quiz":
+        from .quiz import quiz_snapshot
+
+        return quiz_snapshot(namespace)
+    printing = sources[-1] if step == "4" and sources else None
+    return take_snapshot(step, namespace, sources, printing)

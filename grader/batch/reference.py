@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 _PROBE_CELL = """\
 import json as _course_json
-from grader.batch.worker import snapshot_for as _course_snapshot_for
+from grader.probe import snapshot_for as _course_snapshot_for
 print({marker!r} + _course_json.dumps(_course_snapshot_for({step!r}, get_ipython().user_ns,
       {sources!r})))
 """

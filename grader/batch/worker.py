@@ -28,7 +28,8 @@ import threading
 import time
 from typing import Any
 
-from ..probe import take_snapshot
+from .. import quiz as _quiz  # noqa: F401  (loaded before learner code: guarded)
+from ..probe import snapshot_for
 from . import sandbox
 
 MAX_RESULT_BYTES = 4 * 1024 * 1024
@@ -38,26 +39,6 @@ GUARDED = ("builtins", "grader.probe", "grader.values", "grader.deadline", "grad
            "churn_course.quiz", "grader.batch.worker", "json", "json.encoder", "json.decoder",
            "contextlib", "io", "signal", "inspect", "IPython.core.inputtransformer2")
 OURS = ("grader.", "churn_course.")  # modules whose functions' code is restored too
-
-
-def quiz_snapshotter() -> Any:
-    """The quiz's snapshot function, once `grader.quiz` exists (looked up before learner code
-    runs, so a planted `grader.quiz` module can't stand in for it)."""
-    try:
-        from ..quiz import quiz_snapshot  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return quiz_snapshot
-
-
-def snapshot_for(step: str, namespace: dict, sources: list[str], quiz: Any = None) -> dict:
-    """The same snapshot `grader.inline.judge` takes: keep the two in step."""
-    if step == "quiz":
-        if quiz is None:
-            raise RuntimeError("the quiz can't be graded by this version of the grader")
-        return quiz(namespace)
-    printing = sources[-1] if step == "4" and sources else None
-    return take_snapshot(step, namespace, sources, printing)
 
 
 class CappedOutput(io.TextIOBase):
@@ -183,7 +164,7 @@ def run_job(job: dict, conn: Any) -> None:
         while view:
             view = view[write(fd, view):]
 
-    snapshot_of, quiz = snapshot_for, quiz_snapshotter()
+    snapshot_of = snapshot_for  # our own reference, taken before learner code runs
     workdir, limits = job["workdir"], sandbox.Limits(**job["limits"])
     started = time.perf_counter()
     reply: dict[str, Any] = {"cell_errors": [], "tampered": [], "output": "", "dropped": 0}
@@ -219,7 +200,7 @@ def run_job(job: dict, conn: Any) -> None:
     try:
         sys.stdout, sys.stderr = output, output
         reply["tampered"] = guard.restore()
-        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, list(job["sources"]), quiz)
+        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, list(job["sources"]))
         after = guard.restore()
         if after:
             reply["tampered_during_probe"] = after
