@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from .collect import CollectError, collect
     from .gradebook import Gradebook, GradebookError
     from .grading import GRADED_STEPS, grade_class
+    from .pool import GraderFailure
     from .reports import write_reports
     from .sandbox import Limits
 
@@ -123,6 +124,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ngrader grade: interrupted; {done} verdict(s) are kept in the gradebook. Run "
               "the same command again to carry on.", file=sys.stderr)
         return 130
+    except GraderFailure as err:
+        done = book.graded_count()
+        return _fail(f"{err}. Nothing was graded for that notebook; {done} verdict(s) are kept "
+                     "in the gradebook.")
     finally:
         book.close()
     try:

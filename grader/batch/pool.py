@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .notebook import Plan
-from .sandbox import Limits, kill_group, wait_group_gone
+from .sandbox import STARTED, Limits, kill_group, wait_group_gone
 
 # Imported once in the fork server, so every worker starts warm. "__main__" lets a script that
 # uses the API be imported there once instead of once per worker.
@@ -77,6 +77,11 @@ def _remove_tree(path: str) -> None:
             pass
 
     shutil.rmtree(path, onerror=retry)
+
+
+class GraderFailure(Exception):
+    """The grading machinery itself failed (a worker that never started, a sandbox that could
+    not be built): not a learner's doing, so nothing is graded or stored for it."""
 
 
 def _decode(data: bytes) -> dict | None:
@@ -154,6 +159,12 @@ class WorkerPool:
         item.conn.close()
         _remove_tree(item.workdir)
         seconds = time.perf_counter() - item.started
+        if not item.buffer.startswith(STARTED):
+            status, message = _exit_message(item.process.exitcode)
+            raise GraderFailure("a grading worker stopped before it could run any learner code "
+                                f"({'no answer in time' if timed_out else message}). Check that "
+                                "this Python environment works: python -m grader --help")
+        del item.buffer[:len(STARTED)]
         if timed_out:
             return Outcome(item.key, "timeout", seconds, message=(
                 f"it was still running after {self.limits.timeout:g} seconds"))
@@ -165,6 +176,8 @@ class WorkerPool:
             if reply is None:
                 return Outcome(item.key, "error", seconds,
                                message="its worker's reply could not be read")
+            if "grader_error" in reply:
+                raise GraderFailure(f"a grading worker failed: {reply['grader_error']}"[:400])
             return Outcome(item.key, "ok", seconds, reply)
         status, message = _exit_message(item.process.exitcode)
         return Outcome(item.key, status, seconds, message=message)

@@ -22,6 +22,10 @@ from dataclasses import asdict, dataclass
 MB = 1024 * 1024
 
 
+# A worker's first byte on its pipe, sent before any learner code can run: a worker that
+# never sends it failed on the grader's side, not the learner's.
+STARTED = b"\x06"
+
 @dataclass(frozen=True)
 class Limits:
     """What one notebook may use. Part of the gradebook's cache key: new limits, new grades."""

@@ -164,6 +164,7 @@ def run_job(job: dict, conn: Any) -> None:
         while view:
             view = view[write(fd, view):]
 
+    send(sandbox.STARTED)  # first of all: silence after this is the learner's doing, not ours
     snapshot_of = snapshot_for  # our own reference, taken before learner code runs
     workdir, limits = job["workdir"], sandbox.Limits(**job["limits"])
     started = time.perf_counter()
@@ -185,7 +186,8 @@ def run_job(job: dict, conn: Any) -> None:
         guard = Guard()
         output = CappedOutput(limits.output_bytes)
     except BaseException as err:  # the sandbox could not be built: say so, run nothing
-        send(dumps({"worker_error": _describe_error(err)}).encode())
+        send(dumps({"grader_error": f"the sandbox could not be built: {_describe_error(err)}"}
+                   ).encode())
         exit_now(0)
     errors = reply["cell_errors"]
     sys.stdout = sys.stderr = output

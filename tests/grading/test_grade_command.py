@@ -141,3 +141,28 @@ def test_grade_notebook_api(tmp_path):
     wrong = grade_notebook(notebook_bytes("3", WRONG["3"]), step=3)
     assert [c.passed for c in wrong.result.checks] == [True, True, False, False, True, False]
     assert "list comprehension" in wrong.result.checks[-1].message
+
+
+def test_a_worker_that_cannot_start_is_the_graders_failure_not_the_learners(
+        tmp_path, capsys, monkeypatch):
+    """A broken grading environment must not be recorded as learners' errors (and cached)."""
+    import multiprocessing
+
+    from grader.batch import pool, worker
+
+    def broken_start(job, conn):
+        raise SystemExit(3)  # dies before it could send a byte, as a broken environment would
+
+    monkeypatch.setattr(worker, "run_job", broken_start)
+    fork = multiprocessing.get_context("fork")  # so the child runs the patched entry point
+    monkeypatch.setattr(pool, "_context", lambda: fork)
+    hand_in(tmp_path / "subs", "ana", {"2": RIGHT["2"]})
+    out = tmp_path / "out"
+    assert grade(tmp_path / "subs", out) == 2
+    err = capsys.readouterr().err
+    assert "a grading worker stopped before it could run any learner code" in err
+    assert not (out / "grades.csv").exists()
+    from grader.batch.gradebook import Gradebook
+
+    with Gradebook(out / "gradebook.sqlite") as book:
+        assert book.graded_count() == 0
