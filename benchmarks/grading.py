@@ -256,7 +256,8 @@ def nbgrader_python() -> str:
     if not ready.exists():
         print("installing nbgrader into its own environment (once)...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(NBGRADER_ENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "nbgrader"], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "nbgrader==0.9.*"],
+                       check=True)
         ready.touch()
     return str(python)
 
@@ -365,7 +366,7 @@ def main() -> int:
         same = sum(ours_sub[2].get(k) == v for k, v in other.items())
         return f"{same} / {n_sub}"
 
-    rows = [("ours (`python -m grader grade`, 2 jobs), full class", n_full, ours_full[0],
+    rows = [(f"ours (`python -m grader grade`, {args.jobs} jobs), full class", n_full, ours_full[0],
              ours_full[1], None, "—"),
             ("ours, subset", n_sub, ours_sub[0], ours_sub[1], over_ours, "—"),
             ("kernel per notebook (nbclient), subset", n_sub, kernels[0], kernels[1],

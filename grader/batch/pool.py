@@ -28,7 +28,7 @@ from .sandbox import STARTED, Limits, kill_group, wait_group_gone
 # uses the API be imported there once instead of once per worker.
 PRELOAD = ["__main__", "grader", "grader.batch.worker", "grader.batch.warm"]
 MAX_REPLY_BYTES = 8 * 1024 * 1024
-_SIGNALS = {9: "it was killed (SIGKILL), most likely for using too much memory",
+_SIGNALS = {9: "it was killed (SIGKILL): it may have used too much memory, or stopped answering",
             24: "it used more CPU time than allowed (SIGXCPU)",
             11: "it crashed the Python interpreter (SIGSEGV)",
             6: "it aborted the Python interpreter (SIGABRT)"}

@@ -59,10 +59,19 @@ def feedback_names(learners: list[str]) -> dict[str, str]:
     return names
 
 
+def _cell_name(cell_id: str) -> str:
+    """A cell as the learner knows it (the builder's ids say what each cell is for)."""
+    if "-answer-" in cell_id:
+        return "your answer cell"
+    if "-given-" in cell_id:
+        return "a cell the course gave you"
+    return "a code cell"
+
+
 def _notes_for_learner(grade: NotebookGrade) -> list[str]:
     notes = []
     for item in grade.cell_errors[:5]:
-        where = f"cell {item['cell']}" if item.get("cell") else "a cell"
+        where = _cell_name(str(item.get("cell") or ""))
         notes.append(f"While your notebook ran, {where} raised `{item['error']}`.")
     return notes
 
