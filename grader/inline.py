@@ -114,7 +114,13 @@ def check(step: int | str, namespace: dict | None = None, source: str | list[str
         sources = answer_sources(key, shell)
     else:
         sources = [source] if isinstance(source, str) else list(source)
-    result = judge(key, namespace, sources)
+    try:
+        result = judge(key, namespace, sources)
+    except Exception as err:  # learner objects can be stranger than any probe foresees
+        return CheckReport(StepResult(key, step_for(key).title, problem=(
+            f"something in your code stopped the check ({type(err).__name__}). Run your "
+            "cells again from the top, then this check; if it happens again, ask your "
+            "instructor.")))
     note = progress.record(result) if record else ""
     steps, _ = progress.load()
     line = progress.summary(steps) + (f" {note}" if note else "")

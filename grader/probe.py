@@ -38,8 +38,11 @@ class _CappedText(io.StringIO):
 
 
 def _error_text(err: BaseException) -> str:
-    text = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-    return text[:300]
+    try:
+        detail = str(err)
+    except BaseException:  # a learner exception whose __str__ itself raises
+        detail = ""
+    return (f"{type(err).__name__}: {detail}" if detail else type(err).__name__)[:300]
 
 
 def _run_captured(func: Any, *args: Any) -> dict:
@@ -63,7 +66,10 @@ _MISSING = object()
 
 def probe_predict(predict: Any) -> list[dict]:
     """Call `predict` on every probe input; stop early once it times out (it would again)."""
-    home = getattr(predict, "__globals__", None)
+    try:
+        home = getattr(predict, "__globals__", None)
+    except Exception:  # a learner object whose attribute lookup raises
+        home = None
     calls: list[dict] = []
     for argument, threshold in PROBE_CALLS:
         record: dict[str, Any] = {"arg": describe(argument), "threshold": threshold}

@@ -78,7 +78,7 @@ def _parameters(func: object) -> list[str] | None:
 
     try:
         return [str(p) for p in inspect.signature(func).parameters.values()][:20]  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except Exception:  # not introspectable, or a learner object whose attributes raise
         return None
 
 

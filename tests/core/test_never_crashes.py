@@ -43,6 +43,41 @@ def test_threshold_is_restored_even_when_predict_raises_or_hangs() -> None:
     assert namespace2["threshold"] == 0.6
 
 
+def test_an_exception_that_cannot_be_printed_gets_a_message() -> None:
+    code = ("class Weird(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\n"
+            "def predict(feature):\n    raise Weird()\n")
+    failure = first_failure(run_step("3", code, "batch_results = None"))
+    assert failure.message.startswith("Calling `predict(0.2)` raised `Weird`")
+
+
+def test_a_predict_object_that_breaks_the_probe_still_gets_a_message() -> None:
+    class Hostile:
+        def __call__(self, feature):
+            return True
+
+        def __getattr__(self, name):
+            raise RuntimeError("no attributes here")
+
+    namespace = {"predict": Hostile(), "threshold": 0.6}
+    report = check(3, namespace=namespace, source=[])
+    by_id = {c.id: c for c in report.checks}
+    assert by_id["3.predict_defined"].passed  # callable; its signature can't be read
+    assert by_id["3.predict_rule"].message.startswith("`predict(0.2)` returned `True`")
+
+
+def test_an_unforeseen_failure_is_a_message_not_a_traceback(monkeypatch) -> None:
+    from grader import inline
+
+    def explode(*args):
+        raise RuntimeError("unforeseen")
+
+    monkeypatch.setattr(inline, "judge", explode)
+    report = check(2, namespace={"threshold": 0.6})
+    assert not report.passed
+    assert repr(report).startswith("Step 2 could not be checked: something in your code "
+                                   "stopped the check (RuntimeError).")
+
+
 def test_a_container_that_breaks_when_read_gets_a_message() -> None:
     code = ("class Sneaky(list):\n    def __iter__(self):\n        raise RuntimeError('boom')\n"
             "customers = Sneaky()\n")
