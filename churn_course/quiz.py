@@ -279,6 +279,7 @@ def _record(question: Question, letter: str, path: str | os.PathLike[str] | None
     target = answers_path(path)
     notes: list[str] = []
     entries, problem = _read_entries(target)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if problem and target.is_file():
         kept = target.with_name(target.name + ".corrupt")
         try:
@@ -286,13 +287,10 @@ def _record(question: Question, letter: str, path: str | os.PathLike[str] | None
             notes.append(f"Note: {problem}; it was kept as {kept.name} and a new one started.")
         except OSError:
             notes.append(f"Note: {problem}; a new one was started.")
-    entries.append(
-        {
-            "question": question.id,
-            "letter": letter,
-            "answered_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
-    )
+        # The new file starts with this session's answers, so none of them is lost for grading.
+        entries = [{"question": qid, "letter": given, "answered_at": now}
+                   for qid, given in _SESSION.items() if qid != question.id]
+    entries.append({"question": question.id, "letter": letter, "answered_at": now})
     try:
         record = {"format": _FILE_FORMAT, "version": 1, "answers": entries}
         write_atomic(target, json.dumps(record, indent=2, ensure_ascii=False) + "\n")

@@ -295,3 +295,14 @@ def test_code_blocks_stand_apart_from_the_options() -> None:
     children = list(view.box.children)
     assert children.index(view.prompt) + 1 == children.index(code_box)
     assert children.index(code_box) + 1 == children.index(view.options)
+
+
+def test_answers_of_this_session_survive_a_corrupted_file(
+    isolated_quiz_record: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer(1, "C")
+    answer(2, "B")
+    (isolated_quiz_record / "quiz_answers.json").write_text("{broken", encoding="utf-8")
+    answer(3, "B")
+    assert "kept as quiz_answers.json.corrupt" in capsys.readouterr().out
+    assert recorded_answers() == {"q1": "C", "q2": "B", "q3": "B"}
