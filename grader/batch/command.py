@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -124,6 +125,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ngrader grade: interrupted; {done} verdict(s) are kept in the gradebook. Run "
               "the same command again to carry on.", file=sys.stderr)
         return 130
+    except sqlite3.Error as err:  # disk full, a locked or damaged database mid-run
+        return _fail(f"the gradebook {book.path} could not be used: {err}. Verdicts stored "
+                     "before this are kept; fix it (or pass another --gradebook) and run again.")
     except GraderFailure as err:
         done = book.graded_count()
         return _fail(f"{err}. Nothing was graded for that notebook; {done} verdict(s) are kept "

@@ -93,3 +93,18 @@ def test_gradebook_path_is_configurable(klass, tmp_path):
     book = tmp_path / "books" / "term.sqlite"
     assert grade(subs, out, "--gradebook", str(book)) == 0
     assert book.exists() and not (out / "gradebook.sqlite").exists()
+
+
+def test_a_gradebook_failing_mid_run_is_one_clear_line(klass, monkeypatch, capsys):
+    import sqlite3
+
+    subs, out = klass
+
+    def full_disk(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Gradebook, "store", full_disk)
+    assert grade(subs, out) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("grader grade: the gradebook ") and "database or disk is full" in err
+    assert "Traceback" not in err
