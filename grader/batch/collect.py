@@ -47,7 +47,15 @@ class LearnerFiles:
     learner: str
     handins: dict[str, HandIn] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
-    attachments: dict[str, bytes] = field(default_factory=dict)  # file name -> contents
+    # path in the learner's folder (e.g. "quiz/quiz_answers.json") -> contents
+    attachments: dict[str, bytes] = field(default_factory=dict)
+
+    def attached_to(self, handin: HandIn) -> tuple[tuple[str, bytes], ...]:
+        """The files that travel with a notebook: those saved in the same folder as it."""
+        folder = PurePosixPath(handin.found_as).parent
+        return tuple((name, self.attachments[str(folder / name)])
+                     for name, notebook in sorted(ATTACHMENTS.items())
+                     if notebook == handin.notebook and str(folder / name) in self.attachments)
 
 
 @dataclass
@@ -231,18 +239,25 @@ def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set
             continue
         learner_id = entry.parts[0]
         learner = collection.learners.setdefault(learner_id, LearnerFiles(learner_id))
-        if (len(entry.parts) == 2 and entry.parts[1] in ATTACHMENTS and not entry.is_link
+        if (entry.parts[-1] in ATTACHMENTS and not entry.is_link
                 and entry.size <= MAX_ATTACHMENT_BYTES):
+            relative = "/".join(entry.parts[1:])
             try:
-                learner.attachments[entry.parts[1]] = entry.read()  # type: ignore[operator]
+                learner.attachments[relative] = entry.read()  # type: ignore[operator]
             except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as err:
-                learner.ignored.append(f"{entry.parts[1]}: could not be read ({err})")
+                learner.ignored.append(f"{relative}: could not be read ({err})")
             continue
         step, note = _match(entry.parts[-1], steps)
         if step is None:
             learner.ignored.append("/".join(entry.parts[1:]))
             continue
         _add(learner, step, entry, note)
+    for learner in collection.learners.values():
+        used = {name for handin in learner.handins.values()
+                for name in (str(PurePosixPath(handin.found_as).parent / n) for n in ATTACHMENTS)}
+        for stray in sorted(set(learner.attachments) - used):
+            learner.ignored.append(f"{stray}: not beside {ATTACHMENTS[PurePosixPath(stray).name]}"
+                                   ", so not used")
     if not collection.learners:
         raise CollectError(f"no learner folders in {label} (expected one folder per learner, "
                            "each holding that learner's notebooks)")

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..spec import QUIZ, STEPS, Step
-from .collect import ATTACHMENTS, Collection
+from .collect import Collection
 from .gradebook import Gradebook, grader_fingerprint
 from .notebook import InvalidNotebook, plan_notebook
 from .pool import WorkerPool
@@ -171,8 +171,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 grades[learner_id, step.notebook] = failed(
                     step, "invalid", handin.problem, notes=list(handin.notes))
                 continue
-            attached = tuple((name, data) for name, data in sorted(files.attachments.items())
-                             if ATTACHMENTS[name] == step.notebook)
+            attached = files.attached_to(handin)
             digest = hashlib.sha256(handin.data)
             for name, data in attached:  # a changed answers file is a changed hand-in
                 digest.update(b"\0" + name.encode() + b"\0" + data)

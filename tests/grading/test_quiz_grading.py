@@ -53,3 +53,18 @@ def test_patching_the_quiz_record_inside_the_worker_earns_nothing(tmp_path) -> N
     hand_in(tmp_path / "subs", "mallory", {"quiz": [attack]})
     assert grade(tmp_path / "subs", tmp_path / "out") == 0
     assert read_grades(tmp_path / "out")["mallory"]["quiz"] == "0"
+
+
+def test_answers_saved_beside_a_notebook_in_a_subfolder_are_used(tmp_path) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    folder = hand_in(subs / "ana", "quiz", {"quiz": []})  # ana/quiz/05_practice_quiz.ipynb
+    (folder / "quiz_answers.json").write_text(_answers_file(QUIZ_KEY))
+    hand_in(subs, "bob", {"quiz": []})  # (one learner alone would read as a wrapper folder)
+    (subs / "bob" / "elsewhere").mkdir()
+    (subs / "bob" / "elsewhere" / "quiz_answers.json").write_text(_answers_file(QUIZ_KEY))
+    assert grade(subs, out) == 0
+    rows = read_grades(out)
+    assert rows["ana"]["quiz"] == "10"
+    assert rows["bob"]["quiz"] == "0", "answers count only beside the notebook they belong to"
+    assert read_results(out)["learners"]["bob"]["ignored_files"] == [
+        "elsewhere/quiz_answers.json: not beside 05_practice_quiz.ipynb, so not used"]
