@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import re
-
-# A line that only imports the grader or calls `check(...)`: not the learner's answer.
-_CHECK_LINE = re.compile(r"^((\w+\s*=\s*)?check\(.*\)|from grader import .*|import grader\b.*)$")
+import ast
 
 
 def answer_cell_prefix(step: str) -> str:
@@ -17,9 +14,24 @@ def answer_cell_prefix(step: str) -> str:
 def is_check_source(source: str) -> bool:
     """True for a cell holding nothing but grader imports and `check(...)` calls (comments and
     blank lines aside). An answer cell that also calls `check(` is still an answer."""
-    lines = [line.strip() for line in source.splitlines()]
-    code = [line for line in lines if line and not line.startswith("#")]
-    return bool(code) and all(_CHECK_LINE.match(line) for line in code)
+    if "check" not in source and "grader" not in source:  # most cells: no parse needed
+        return False
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return bool(body) and all(_is_check_statement(node) for node in body)
+
+
+def _is_check_statement(node: ast.stmt) -> bool:
+    """`from grader import check`, `import grader`, `check(3)` or `report = check(3)`."""
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").split(".")[0] == "grader"
+    if isinstance(node, ast.Import):
+        return all(alias.name.split(".")[0] == "grader" for alias in node.names)
+    value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id == "check")
 
 
 def choose_sources(step: str, history: list[str], answers: list[str]) -> list[str]:

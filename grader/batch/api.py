@@ -20,7 +20,7 @@ from pathlib import Path
 from ..spec import ALL_STEPS, Step, step_for, step_for_notebook
 from .collect import Collection, HandIn, LearnerFiles, collect
 from .gradebook import Gradebook
-from .grading import GRADED_STEPS, ClassGrades, grade_class
+from .grading import ClassGrades, grade_class
 from .reports import write_reports
 from .sandbox import Limits
 from .verdicts import NotebookGrade
@@ -58,7 +58,7 @@ def grade_notebook(notebook: str | Path | bytes, step: int | str | None = None, 
 def grade_folder(submissions: str | Path, out: str | Path | None = None, *,
                  jobs: int | None = None, timeout: float = 30.0, memory_mb: int = 512,
                  gradebook: str | Path | None = None, regrade: bool = False,
-                 progress: bool = False, steps: tuple[Step, ...] = GRADED_STEPS,
+                 progress: bool = False, steps: tuple[Step, ...] = ALL_STEPS,
                  limits: Limits | None = None) -> ClassGrades:
     """Grade a class (a folder of learner folders, or a zip). With `out`, write the reports
     there and keep the gradebook at `out/gradebook.sqlite` unless `gradebook` says otherwise.

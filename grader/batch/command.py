@@ -95,9 +95,10 @@ def _check_writable(out: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..spec import ALL_STEPS
     from .collect import CollectError, collect
     from .gradebook import Gradebook, GradebookError
-    from .grading import GRADED_STEPS, grade_class
+    from .grading import grade_class
     from .pool import GraderFailure
     from .reports import write_reports
     from .sandbox import Limits
@@ -108,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
     try:
-        collection = collect(args.submissions, GRADED_STEPS)
+        collection = collect(args.submissions, ALL_STEPS)
     except CollectError as err:
         return _fail(str(err))
     try:

@@ -14,17 +14,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from ..spec import QUIZ, STEPS, Step
+from ..spec import ALL_STEPS, Step
 from .collect import Collection
 from .gradebook import Gradebook, grader_fingerprint
 from .notebook import InvalidNotebook, plan_notebook
 from .pool import WorkerPool
 from .sandbox import Limits
 from .verdicts import STATUSES, NotebookGrade, failed, judge_reply
-
-# The steps batch grading scores: the four steps and the practice quiz.
-GRADED_STEPS: tuple[Step, ...] = (*STEPS, QUIZ)
-
 
 # What the worker said of the user it ran learner code as, when that weakens isolation.
 SANDBOX_WARNINGS = {
@@ -148,7 +144,7 @@ def _progress_bar(total: int, enabled: bool) -> object:
 def grade_class(collection: Collection, *, jobs: int | None = None,
                 limits: Limits | None = None, gradebook: Gradebook | None = None,
                 regrade: bool = False, progress: bool = False,
-                steps: tuple[Step, ...] = GRADED_STEPS) -> ClassGrades:
+                steps: tuple[Step, ...] = ALL_STEPS) -> ClassGrades:
     """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist."""
     limits = limits or Limits()
     fingerprint = grader_fingerprint({"limits": limits.to_dict()})

@@ -8,11 +8,10 @@ capped) and never executes anything. Whatever is wrong with a file becomes one p
 
 from __future__ import annotations
 
-import ast
 import json
 from dataclasses import dataclass
 
-from ..sources import answer_cell_prefix, choose_sources
+from ..sources import answer_cell_prefix, choose_sources, is_check_source
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 2000
@@ -53,26 +52,13 @@ def _tags(cell: dict) -> list[str]:
     return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
 
 
-def _is_check_call(node: ast.stmt) -> bool:
-    value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
-    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
-            and value.func.id == "check")
-
-
 def is_check_cell(cell: dict, source: str) -> bool:
     """A check cell is tagged `check`, or (tags lost) holds nothing but `check(...)` calls.
     An answer cell that merely *also* calls `check(` is still run: its code is the answer."""
     tags = _tags(cell)
     if "check" in tags:
         return True
-    if "answer" in tags or "check(" not in source:
-        return False
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return False
-    body = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))]
-    return bool(body) and all(_is_check_call(n) for n in body)
+    return "answer" not in tags and "check(" in source and is_check_source(source)
 
 
 def _upgrade(data: dict) -> tuple[dict, str]:

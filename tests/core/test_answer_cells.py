@@ -49,6 +49,8 @@ def test_step3_reads_the_whole_history_without_check_cells(fresh_record) -> None
     ("check(3)", True),
     ("# Run me\ncheck('quiz')\n", True),
     ("report = check(4)", True),
+    ("check(3)  # run me", True),
+    ("import grader\ncheck(1)", True),
     ("from grader import check", True),
     ("from grader import check\ncustomers = []", False),
     ("def predict(f):\n    return f > threshold\ncheck(3)", False),
