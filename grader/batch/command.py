@@ -72,6 +72,11 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        help="SQLite gradebook to use (default: OUT/gradebook.sqlite)")
     grade.add_argument("--regrade", action="store_true",
                        help="grade every notebook again, even those the gradebook knows")
+    grade.add_argument("--layout", choices=("canvas", "moodle", "github", "folders"),
+                       default=None,
+                       help="the shape of the download, when recognising it is ambiguous: a "
+                            "Canvas flat zip, Moodle folders, GitHub Classroom repositories, "
+                            "or one folder per learner (default: recognised, and said)")
     grade.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar and no summary")
     grade.set_defaults(run=run)
@@ -109,9 +114,12 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
     try:
-        collection = collect(args.submissions, ALL_STEPS)
+        collection = collect(args.submissions, ALL_STEPS, getattr(args, "layout", None))
     except CollectError as err:
         return _fail(str(err))
+    if not args.quiet:
+        print(f"Download: {collection.layout}; {len(collection.learners)} learner(s).",
+              file=sys.stderr)
     try:
         book = Gradebook(args.gradebook or args.out / "gradebook.sqlite")
     except GradebookError as err:
