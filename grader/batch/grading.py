@@ -73,6 +73,7 @@ class LearnerGrade:
         checks = [dict(c.to_dict(), notebook=g.notebook) for g in self.notebooks.values()
                   for c in g.result.checks]
         return {"learner": self.learner, "name": self.name, "late": self.late,
+                "upload_prefix": self.upload_prefix,
                 "total": self.total, "max_total": self.max_total,
                 "status": self.status, "checks": checks,
                 "notebooks": {name: g.to_dict() for name, g in self.notebooks.items()},
