@@ -155,8 +155,10 @@ def _progress_bar(total: int, enabled: bool) -> object:
 def grade_class(collection: Collection, *, jobs: int | None = None,
                 limits: Limits | None = None, gradebook: Gradebook | None = None,
                 regrade: bool = False, progress: bool = False,
-                steps: tuple[Step, ...] = ALL_STEPS) -> ClassGrades:
-    """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist."""
+                steps: tuple[Step, ...] = ALL_STEPS, cluster: str | None = None) -> ClassGrades:
+    """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist.
+    `cluster` (a Dask scheduler address, or local:N) runs the plans on Dask workers instead of
+    this machine's pool; everything else stays here."""
     limits = limits or Limits()
     fingerprint = grader_fingerprint({"limits": limits.to_dict()})
     started = time.perf_counter()
@@ -216,7 +218,12 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 for lid, files in collection.learners.items() for s in steps
                 if s.notebook in files.handins}
     plan_notes_of = {key: plan.notes for key, plan in plans}
-    pool = WorkerPool(jobs, limits)
+    if cluster:
+        from .cluster import ClusterPool
+
+        pool: WorkerPool | ClusterPool = ClusterPool(cluster, jobs, limits)
+    else:
+        pool = WorkerPool(jobs, limits)
     bar = _progress_bar(len(plans), progress)
     ran = 0
     outcome_text = "interrupted"
