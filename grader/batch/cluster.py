@@ -102,11 +102,11 @@ class ClusterPool:
     """Grade plans on Dask workers; the same `run(plans)` as the local `WorkerPool`."""
 
     def __init__(self, address: str, jobs: int | None = None, limits: Limits | None = None,
-                 chunk: int = CHUNK) -> None:
+                 chunk: int | None = None) -> None:
         self.address = address
         self.jobs = jobs
         self.limits = limits or Limits()
-        self.chunk = max(1, chunk)
+        self.chunk = chunk  # None: enough to keep a worker host's whole pool busy
         self.hosts: set[str] = set()  # the worker hosts that answered, for the summary
 
     @contextlib.contextmanager
@@ -151,6 +151,16 @@ class ClusterPool:
                 cluster.close()
             shutil.rmtree(scratch, ignore_errors=True)
 
+    def _chunk_size(self, client: Any) -> int:
+        """Twice the notebooks a worker's pool grades at once, so no slot waits on the next
+        chunk; at least CHUNK, so a task is worth its round trip."""
+        try:
+            threads = [w.get("nthreads", 1)
+                       for w in client.scheduler_info()["workers"].values()]
+        except (KeyError, AttributeError, OSError):
+            threads = []
+        return max(CHUNK, 2 * (self.jobs or max(threads, default=1)))
+
     def run(self, plans: Iterable[tuple[Any, Plan]]) -> Iterator[Outcome]:
         """Yield one Outcome per (key, plan), in the order chunks finish."""
         from distributed import as_completed
@@ -161,12 +171,13 @@ class ClusterPool:
         if not listed:
             return
         keys = {index: key for index, (key, _plan) in enumerate(listed)}
-        chunks = [[(i, plan) for i, (_key, plan) in enumerate(listed)][at:at + self.chunk]
-                  for at in range(0, len(listed), self.chunk)]
         pending = set(keys)
         expected = _code_fingerprint()
         limits = self.limits.to_dict()
         with self._client() as client:
+            size = self.chunk or self._chunk_size(client)
+            chunks = [[(i, plan) for i, (_key, plan) in enumerate(listed)][at:at + size]
+                      for at in range(0, len(listed), size)]
             futures = {client.submit(grade_chunk, items, self.jobs, limits, pure=False): (n, 0)
                        for n, items in enumerate(chunks)}
             flow = as_completed(list(futures))
