@@ -28,8 +28,10 @@ import os
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import threading
+import types
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -57,8 +59,29 @@ def _code_fingerprint() -> str:
     return grader_fingerprint()
 
 
-def grade_chunk(items: list[tuple[int, Plan]], jobs: int | None, limits: dict) -> str:
-    """Runs on a Dask worker: grade a chunk in this host's sandboxed pool; answer in JSON."""
+@contextlib.contextmanager
+def _without_main_module() -> Iterator[None]:
+    """Hide the Dask worker's `__main__` from the grading pool while it runs.
+
+    A local pool preloads the instructor's script (`__main__`) in its fork server, so an API
+    script is imported once, not once per notebook. In a Dask worker, `__main__` is whatever
+    started that worker (a script that made a LocalCluster, say), and every forked grading
+    worker would import it again: measured at 7 to 11 s per notebook for a script importing
+    nbformat. Grading needs nothing from it."""
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+
+
+def grade_chunk(items: list[tuple[int, Plan]], jobs: int | None, limits: dict,
+                options: dict | None = None) -> str:
+    """Runs on a Dask worker: grade a chunk in this host's sandboxed pool; answer in JSON.
+    `options` go to `WorkerPool` as they are, except that folders to hide from learner code are
+    only those that exist on this host."""
     if multiprocessing.current_process().daemon:
         return json.dumps({"grader_error": DAEMON})
     if jobs is None:
@@ -68,17 +91,21 @@ def grade_chunk(items: list[tuple[int, Plan]], jobs: int | None, limits: dict) -
             jobs = get_worker().state.nthreads
         except (ImportError, ValueError, AttributeError):
             jobs = os.cpu_count() or 1
+    options = dict(options or {})
+    if "hide" in options:
+        options["hide"] = [path for path in options["hide"] if os.path.exists(path)]
     outcomes = []
-    with _ONE_POOL:
+    with _ONE_POOL, _without_main_module():
+        pool = WorkerPool(jobs, Limits(**limits), **options)
         try:
-            for outcome in WorkerPool(jobs, Limits(**limits)).run(items):
+            for outcome in pool.run(items):
                 outcomes.append({"key": outcome.key, "status": outcome.status,
                                  "seconds": outcome.seconds, "reply": outcome.reply,
                                  "message": outcome.message})
         except GraderFailure as err:
             return json.dumps({"grader_error": f"on {socket.gethostname()}: {err}"})
     return json.dumps({"host": socket.gethostname(), "grader": _code_fingerprint(),
-                       "outcomes": outcomes})
+                       "outcomes": outcomes, "problems": list(getattr(pool, "problems", []))})
 
 
 def _outcome(item: Any, keys: dict[int, Any]) -> tuple[int, Outcome] | None:
@@ -102,8 +129,10 @@ class ClusterPool:
     """Grade plans on Dask workers; the same `run(plans)` as the local `WorkerPool`."""
 
     def __init__(self, address: str, jobs: int | None = None, limits: Limits | None = None,
-                 chunk: int | None = None) -> None:
+                 chunk: int | None = None, **options: Any) -> None:
         self.address = address
+        self.options = options  # for each host's WorkerPool
+        self.problems: list[str] = []  # what the worker hosts' pools reported, said once
         self.jobs = jobs
         self.limits = limits or Limits()
         self.chunk = chunk  # None: enough to keep a worker host's whole pool busy
@@ -178,7 +207,8 @@ class ClusterPool:
             size = self.chunk or self._chunk_size(client)
             chunks = [[(i, plan) for i, (_key, plan) in enumerate(listed)][at:at + size]
                       for at in range(0, len(listed), size)]
-            futures = {client.submit(grade_chunk, items, self.jobs, limits, pure=False): (n, 0)
+            futures = {client.submit(grade_chunk, items, self.jobs, limits, self.options,
+                                     pure=False): (n, 0)
                        for n, items in enumerate(chunks)}
             flow = as_completed(list(futures))
             try:
@@ -193,7 +223,7 @@ class ClusterPool:
                                 f"notebook(s) ({type(err).__name__}); check the worker hosts' "
                                 "logs and memory") from err
                         again = client.submit(grade_chunk, chunks[number], self.jobs, limits,
-                                              pure=False)
+                                              self.options, pure=False)
                         futures[again] = (number, tries + 1)
                         flow.add(again)
                         continue
@@ -207,6 +237,8 @@ class ClusterPool:
                             "grader than this machine; install the same version on every "
                             "worker host")
                     self.hosts.add(str(data.get("host")))
+                    self.problems += [str(problem) for problem in data.get("problems", [])
+                                      if str(problem) not in self.problems]
                     for item in data.get("outcomes", []):
                         parsed = _outcome(item, keys)
                         if parsed is None or parsed[0] not in pending:

@@ -111,3 +111,24 @@ def test_bad_cluster_addresses_are_one_line(tmp_path, capsys):
     hand_in(tmp_path / "subs", "ana", {"1": RIGHT["1"]})
     assert grade(tmp_path / "subs", tmp_path / "out", "--cluster", "nowhere:1") == 2
     assert "tcp://scheduler:8786, or local:N" in capsys.readouterr().err
+
+
+def test_grading_workers_on_a_dask_host_never_import_its_main_script(tmp_path, monkeypatch):
+    """In a Dask worker, `__main__` is whatever started the worker (a script that made a
+    LocalCluster): the forked grading workers must not import it again, once per notebook."""
+    import json
+    import sys
+    import types
+
+    from grader.batch.cluster import grade_chunk
+
+    marker = tmp_path / "imported"
+    script = tmp_path / "instructor_script.py"
+    script.write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('again')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    plan = plan_notebook(notebook_bytes("1", RIGHT["1"]), "1")
+    answer = json.loads(grade_chunk([(0, plan)], 1, Limits(timeout=10).to_dict()))
+    assert [o["status"] for o in answer["outcomes"]] == ["ok"]
+    assert not marker.exists()
