@@ -118,6 +118,7 @@ def main() -> int:
     print(f"class: {args.learners} learners, {notebooks} unique notebooks; "
           f"{os.cpu_count()} CPUs", file=sys.stderr)
 
+    load_before = os.getloadavg()[0]
     runs, startup = {}, {}
     for repeat in range(args.repeat):  # the best of a few: other work on the machine only adds
         print(f"round {repeat + 1}: local --jobs 2", file=sys.stderr)
@@ -147,7 +148,9 @@ def main() -> int:
                      f"{same} / {len(graded)} |")
     one = next(v[0] for k, v in runs.items() if "1 worker " in k)
     two = next(v[0] for k, v in runs.items() if "2 workers" in k)
-    lines += ["", f"Best of {args.repeat} rounds each, {os.cpu_count()} CPUs. The cluster was "
+    lines += ["", f"Best of {args.repeat} rounds each, {os.cpu_count()} CPUs, load average "
+              f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after (other work on the "
+              "machine). The cluster was "
               f"started before each cluster run (1 worker: {startup[1]:.1f} s, 2 workers: "
               f"{startup[2]:.1f} s, not in its wall time); the grading command joined it by its "
               "address, as it would join any scheduler, so each run includes connecting and "
