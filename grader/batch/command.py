@@ -19,7 +19,9 @@ from pathlib import Path
 DESCRIPTION = """\
 Grade a whole class. SUBMISSIONS is a folder with one sub-folder per learner (the folder's name
 is the learner's id) holding that learner's course notebooks, named as in notebooks/ (a learner
-may hand in only some of them), or a .zip of such folders as an LMS download gives.
+may hand in only some of them), or a .zip of such folders as an LMS download gives. Canvas's
+flat zip, Moodle's folders and GitHub Classroom's repositories are recognised as downloaded
+(which one is said; --layout forces one), learner ids and Canvas's late marks included.
 
 Each notebook runs in its own fresh, isolated worker process: a wall-clock deadline, CPU,
 memory and output limits, an empty working directory, a scrubbed environment and (as root) an
@@ -36,6 +38,7 @@ EPILOG = """\
 examples:
   python -m grader grade submissions/ -o graded/
   python -m grader grade week3-download.zip -o graded/ --jobs 4 --timeout 60
+  python -m grader grade submissions.zip -o graded/ --cluster tcp://scheduler:8786
 exit status: 0 grading completed; 2 a problem to fix (message on stderr); 130 interrupted.
 """
 
