@@ -188,13 +188,20 @@ def fill_moodle(results: dict[str, Graded], path: Path,
     return export
 
 
+def text_cell(value: str) -> str:
+    """A learner's name or id as a spreadsheet shows it, never as a formula (a name can be
+    whatever the learner typed into their LMS profile)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def plain(results: dict[str, Graded]) -> Export:
     """One row per learner, for any other LMS or spreadsheet."""
     rows = [["learner", "name", "score", "max_score", "percent", "late"]]
     for graded in results.values():
         percent = 100 * graded.total / graded.max_total if graded.max_total else 0.0
         late = "" if graded.late is None else ("yes" if graded.late else "no")
-        rows.append([graded.learner, graded.name, f"{graded.total:g}", f"{graded.max_total:g}",
+        rows.append([text_cell(graded.learner), text_cell(graded.name), f"{graded.total:g}",
+                     f"{graded.max_total:g}",
                      f"{percent:.1f}", late])
     return Export(_write_csv(rows, False), filled=len(results))
 

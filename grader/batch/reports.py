@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import feedback
 from ..files import write_atomic
+from .export import text_cell
 from .grading import ClassGrades, LearnerGrade, column
 from .verdicts import NotebookGrade
 
@@ -41,7 +42,7 @@ def grades_csv(result: ClassGrades) -> str:
         points = [_format(learner.notebooks[s.notebook].points) for s in result.steps]
         writer.writerow([learner.learner, *points, _format(learner.total),
                          _format(learner.max_total), learner.status, _late(learner.late),
-                         learner.name])
+                         text_cell(learner.name)])
     return buffer.getvalue()
 
 

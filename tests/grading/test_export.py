@@ -120,3 +120,16 @@ def test_export_errors_are_one_line(tmp_path, capsys):
     assert main(["export", "canvas", str(tmp_path), "--gradebook-csv", "x.csv",
                  "-o", str(tmp_path / "i.csv")]) == 2
     assert "no results.json" in capsys.readouterr().err
+
+
+def test_a_name_typed_as_a_formula_stays_text(tmp_path):
+    """A Moodle full name is what the learner typed in their profile: in grades.csv and in
+    the plain export it must open in a spreadsheet as text, not run as a formula."""
+    folder = tmp_path / "moodle" / "=HYPERLINK(\"x\")_5507_assignsubmission_file_"
+    folder.mkdir(parents=True)
+    (folder / NOTEBOOKS["1"]).write_bytes(notebook_bytes("1", RIGHT["1"]))
+    assert grade(tmp_path / "moodle", tmp_path / "out") == 0
+    assert read_grades(tmp_path / "out")["5507"]["name"] == "'=HYPERLINK(\"x\")"
+    assert main(["export", "plain", str(tmp_path / "out"), "-o", str(tmp_path / "p.csv")]) == 0
+    row = next(csv.DictReader(io.StringIO((tmp_path / "p.csv").read_text())))
+    assert row["name"] == "'=HYPERLINK(\"x\")"
