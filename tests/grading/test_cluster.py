@@ -13,6 +13,7 @@ import time
 import pytest
 
 distributed = pytest.importorskip("distributed")
+dask = pytest.importorskip("dask")
 
 from grader.batch.cluster import ClusterPool  # noqa: E402
 from grader.batch.notebook import plan_notebook  # noqa: E402
@@ -69,8 +70,8 @@ def test_killing_a_dask_worker_mid_chunk_loses_nothing(tmp_path):
         data = notebook_bytes("1", [code[0] + f"\nimport time; time.sleep(0.15)  # {index}"])
         plans.append((index, plan_notebook(data, "1")))
         expected[index] = right
-    with distributed.utils.dask.config.set({"distributed.worker.daemon": False,
-                                            "temporary-directory": str(tmp_path)}), \
+    with dask.config.set({"distributed.worker.daemon": False,
+                          "temporary-directory": str(tmp_path)}), \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                      dashboard_address=None, local_directory=str(tmp_path),
                                      silence_logs=logging.CRITICAL) as cluster, \
