@@ -166,3 +166,17 @@ def test_a_worker_that_cannot_start_is_the_graders_failure_not_the_learners(
 
     with Gradebook(out / "gradebook.sqlite") as book:
         assert book.graded_count() == 0
+
+
+def test_a_rerun_rewrites_only_the_reports_that_changed(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    hand_in(subs, "alice", {"1": RIGHT["1"]})
+    hand_in(subs, "bob", {"1": WRONG["1"]})
+    assert grade(subs, out) == 0
+    before = {p.name: p.stat().st_ino for p in (out / "feedback").iterdir()}
+    hand_in(subs, "bob", {"1": RIGHT["1"]})  # bob hands in again, late
+    assert grade(subs, out) == 0
+    after = {p.name: p.stat().st_ino for p in (out / "feedback").iterdir()}
+    assert after["alice.html"] == before["alice.html"] and after["alice.md"] == before["alice.md"]
+    assert after["bob.html"] != before["bob.html"]
+    assert read_grades(out)["bob"]["step_1"] == "2"
