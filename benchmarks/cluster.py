@@ -95,6 +95,7 @@ def local_cluster(workers: int):
                               "temporary-directory": scratch}), \
                 LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                              dashboard_address=None, local_directory=scratch,
+                             env={"TMPDIR": scratch},
                              silence_logs=logging.ERROR) as cluster:
             yield cluster, time.perf_counter() - started
     finally:

@@ -160,9 +160,12 @@ class ClusterPool:
                 # the grading pool forks workers of its own: Dask workers must not be daemons
                 with dask.config.set({"distributed.worker.daemon": False,
                                       "temporary-directory": scratch}):
+                    # the workers' temporary files (the pools' working folders) go in
+                    # scratch too, so even a worker killed mid-chunk leaves nothing behind
                     cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                            processes=True, dashboard_address=None,
                                            local_directory=scratch,
+                                           env={"TMPDIR": scratch},
                                            silence_logs=logging.ERROR)
                 client = Client(cluster)
             else:

@@ -74,6 +74,7 @@ def test_killing_a_dask_worker_mid_chunk_loses_nothing(tmp_path):
                           "temporary-directory": str(tmp_path)}), \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                      dashboard_address=None, local_directory=str(tmp_path),
+                                     env={"TMPDIR": str(tmp_path)},  # the killed pool's files
                                      silence_logs=logging.CRITICAL) as cluster, \
             distributed.Client(cluster) as client:
         pids = client.run(os.getpid)
