@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..spec import ALL_STEPS, Step, step_for, step_for_notebook
+from ..spec import ALL_STEPS, Step, step_for, step_for_notebook, unit
 from .collect import Collection, HandIn, LearnerFiles, collect
 from .gradebook import Gradebook
 from .grading import ClassGrades, grade_class
@@ -52,7 +52,7 @@ def grade_notebook(notebook: str | Path | bytes, step: int | str | None = None, 
                                                                     chosen.notebook, data)})})
     result = grade_class(collection, jobs=1, limits=Limits(timeout=timeout, memory_mb=memory_mb),
                          steps=(chosen,))
-    return result.learners["learner"].notebooks[chosen.notebook]
+    return result.learners["learner"].notebooks[unit(chosen)]
 
 
 def grade_folder(submissions: str | Path, out: str | Path | None = None, *,

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from ..spec import ALL_STEPS, Step
+from ..spec import ALL_STEPS, OPTIONAL_NOTEBOOKS, Step, unit
 from .collect import Collection
 from .gradebook import Gradebook, grader_fingerprint
 from .notebook import InvalidNotebook, plan_notebook
@@ -60,8 +60,9 @@ class LearnerGrade:
         """`ok`, or which notebooks were not checked and why, e.g. `timeout: 03_...`."""
         parts = []
         for status in STATUSES[1:]:
-            names = [g.notebook.removesuffix(".ipynb") for g in self.notebooks.values()
-                     if g.status == status]
+            names = list(dict.fromkeys(  # Part 2's four steps share one notebook: name it once
+                g.notebook.split("#")[0].removesuffix(".ipynb") for g in self.notebooks.values()
+                if g.status == status))
             if names:
                 parts.append(f"{status}: {', '.join(names)}")
         return "; ".join(parts) or "ok"
@@ -141,12 +142,21 @@ def _progress_bar(total: int, enabled: bool) -> object:
                 file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
 
 
+def graded_steps(collection: Collection, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """Part 2 is optional: its steps are graded (and get their grades.csv columns) once any
+    learner of the class hands in its notebook, so a class doing Part 1 only sees Part 1."""
+    handed_in = {name for files in collection.learners.values() for name in files.handins}
+    return tuple(s for s in steps if s.notebook not in OPTIONAL_NOTEBOOKS or
+                 s.notebook in handed_in)
+
+
 def grade_class(collection: Collection, *, jobs: int | None = None,
                 limits: Limits | None = None, gradebook: Gradebook | None = None,
                 regrade: bool = False, progress: bool = False,
                 steps: tuple[Step, ...] = ALL_STEPS) -> ClassGrades:
     """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist."""
     limits = limits or Limits()
+    steps = graded_steps(collection, steps)
     fingerprint = grader_fingerprint({"limits": limits.to_dict()})
     started = time.perf_counter()
     run_id = gradebook.start_run(collection.source, fingerprint) if gradebook else 0
@@ -155,16 +165,16 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
     plans = []
     known: dict[tuple[str, str], NotebookGrade] = {}  # (notebook, sha) -> grade, this run
     submissions = []
-    by_notebook = {s.notebook: s for s in steps}
+    by_unit = {unit(s): s for s in steps}
     reused = 0
     for learner_id, files in collection.learners.items():
         for step in steps:
             handin = files.handins.get(step.notebook)
             if handin is None:
-                grades[learner_id, step.notebook] = failed(step, "missing", "not handed in")
+                grades[learner_id, unit(step)] = failed(step, "missing", "not handed in")
                 continue
             if handin.data is None:
-                grades[learner_id, step.notebook] = failed(
+                grades[learner_id, unit(step)] = failed(
                     step, "invalid", handin.problem, notes=list(handin.notes))
                 continue
             attached = files.attached_to(handin)
@@ -172,18 +182,18 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
             for name, data in attached:  # a changed answers file is a changed hand-in
                 digest.update(b"\0" + name.encode() + b"\0" + data)
             sha = digest.hexdigest()
-            submissions.append((learner_id, step.notebook, sha))
-            key = (step.notebook, sha)
+            submissions.append((learner_id, unit(step), sha))
+            key = (unit(step), sha)
             if key in queued:
                 queued[key].append(learner_id)
                 continue
             cached = None if regrade or gradebook is None else gradebook.lookup(
-                step.notebook, sha, fingerprint)
+                unit(step), sha, fingerprint)
             if cached is None and key in known:
                 cached = known[key]
             if cached is not None:
                 reused += 1
-                grades[learner_id, step.notebook] = dataclasses.replace(
+                grades[learner_id, unit(step)] = dataclasses.replace(
                     cached, notes=cached.notes + handin.notes, reused=True)
                 continue
             try:
@@ -193,7 +203,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 known[key] = grade
                 if gradebook:
                     gradebook.store(grade, fingerprint, run_id)
-                grades[learner_id, step.notebook] = dataclasses.replace(
+                grades[learner_id, unit(step)] = dataclasses.replace(
                     grade, notes=grade.notes + handin.notes)
                 continue
             queued[key] = [learner_id]
@@ -201,7 +211,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
     if gradebook:
         gradebook.record_submissions(submissions, run_id)
 
-    notes_of = {(lid, s.notebook): files.handins[s.notebook].notes
+    notes_of = {(lid, unit(s)): files.handins[s.notebook].notes
                 for lid, files in collection.learners.items() for s in steps
                 if s.notebook in files.handins}
     plan_notes_of = {key: plan.notes for key, plan in plans}
@@ -214,7 +224,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
     try:
         for outcome in outcomes:
             notebook, sha = outcome.key
-            step = by_notebook[notebook]
+            step = by_unit[notebook]
             plan_notes = list(plan_notes_of[outcome.key])
             if outcome.status == "ok" and outcome.reply is not None:
                 grade = judge_reply(step, outcome.reply, outcome.seconds, sha, plan_notes)
@@ -244,7 +254,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
     for learner_id in sorted(collection.learners, key=lambda n: (n.casefold(), n)):
         files = collection.learners[learner_id]
         learners[learner_id] = LearnerGrade(
-            learner_id, {s.notebook: grades[learner_id, s.notebook] for s in steps},
+            learner_id, {unit(s): grades[learner_id, unit(s)] for s in steps},
             sorted(files.ignored))
     return ClassGrades(collection.source, steps, learners, limits, fingerprint,
                        sorted(collection.ignored), time.perf_counter() - started, ran, reused,

@@ -11,7 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..sources import answer_cell_prefix, choose_sources, is_check_source
+from ..sources import (
+    answer_cell_prefix,
+    checked_steps,
+    choose_sources,
+    is_check_source,
+    is_demo_source,
+)
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 2000
@@ -105,8 +111,9 @@ def plan_notebook(data: bytes, step: str) -> Plan:
     """Which cells to run for `step`, and the answer sources the checks will read.
 
     The worker runs the code cells top to bottom, skipping check cells and stopping at the last
-    one: the grade is then what the learner's own `check(N)` says after a clean run. Cells below
-    the last check (the live serving panel) are for exploring, not for grading.
+    one (in a notebook of several steps, at this step's own check cell): the grade is then what
+    the learner's own `check(N)` says after a clean run. Cells below the last check (the live
+    serving panel) and cells opening with `# Demonstration` are for exploring, not for grading.
     """
     notebook, notes = load_notebook(data)
     code = []
@@ -118,9 +125,11 @@ def plan_notebook(data: bytes, step: str) -> Plan:
     if not code:
         raise InvalidNotebook("it has no code cells, so there is nothing to grade")
     checks = [i for i, (cell, _, source) in enumerate(code) if is_check_cell(cell, source)]
-    last = checks[-1] if checks else len(code)
+    # A notebook of several steps (Part 2) is run up to *this* step's check cell.
+    own = [i for i in checks if step in checked_steps(code[i][2])]
+    last = own[-1] if own else checks[-1] if checks else len(code)
     run = [Cell(cell_id, source) for i, (_, cell_id, source) in enumerate(code)
-           if i < last and i not in checks]
+           if i < last and i not in checks and not is_demo_source(source)]
     if not checks:
         notes.append("no check cell found: every code cell was run")
     prefix = answer_cell_prefix(step)

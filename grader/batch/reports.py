@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import feedback
 from ..files import write_atomic
+from ..spec import unit
 from .grading import ClassGrades, LearnerGrade, column
 from .verdicts import NotebookGrade
 
@@ -33,7 +34,7 @@ def grades_csv(result: ClassGrades) -> str:
     writer.writerow(["learner", *(column(s) for s in result.steps), "total", "max_total",
                      "status"])
     for learner in result.learners.values():
-        points = [_format(learner.notebooks[s.notebook].points) for s in result.steps]
+        points = [_format(learner.notebooks[unit(s)].points) for s in result.steps]
         writer.writerow([learner.learner, *points, _format(learner.total),
                          _format(learner.max_total), learner.status])
     return buffer.getvalue()
