@@ -83,8 +83,28 @@ def _value(row: dict, column: str) -> tuple[Any, str]:
     return (cell[0], cell[1]) if isinstance(cell, list) and len(cell) == 2 else (None, "null")
 
 
+@check("5", "one_transaction", "the job commits once: one transaction for the whole run",
+       needs=("job_runs",))
+def one_transaction(snap: Snapshot) -> Finding:
+    record = _first(snap)
+    commits = record.get("commit", 0)
+    if record.get("open_transaction") and not commits:
+        return fail("Your job never commits: its rows stay in an open transaction, and any "
+                    "other connection (the endpoint, tomorrow's lookup) sees none of them.",
+                    "End the job with `conn.commit()`.")
+    if isinstance(commits, int) and commits > 1:
+        return fail(f"Your job committed {commits} times for 40 customers (once per row?). Each "
+                    "commit waits for the disk, which makes a big batch slow, and a job that "
+                    "stops halfway leaves a half-written table behind.",
+                    "Write all rows first (`executemany`), then `conn.commit()` once.")
+    if record.get("open_transaction"):
+        return fail("Your job commits, but then leaves more writes uncommitted.",
+                    "Make `conn.commit()` the job's last database call.")
+    return ok("The whole run is one transaction: all rows appear together, or none.")
+
+
 @check("5", "scores", "every customer is scored by the model: `churn` is `feature > threshold`, "
-       "with the model version and a `scored_at` time", needs=("table_shape",))
+       "with the model version and a `scored_at` time", needs=("table_shape", "one_transaction"))
 def scores(snap: Snapshot) -> Finding:
     record = _first(snap)
     count = _table(record).get("count")
@@ -135,26 +155,6 @@ def scores(snap: Snapshot) -> Finding:
                     "`scored_at = datetime.now(timezone.utc).isoformat()` once, at the top.")
     return ok("All 40 customers are scored as `predict` says, with the version and one "
               "`scored_at` time.")
-
-
-@check("5", "one_transaction", "the job commits once: one transaction for the whole run",
-       needs=("job_runs",))
-def one_transaction(snap: Snapshot) -> Finding:
-    record = _first(snap)
-    commits = record.get("commit", 0)
-    if record.get("open_transaction") and not commits:
-        return fail("Your job never commits: its rows stay in an open transaction, and any "
-                    "other connection (the endpoint, tomorrow's lookup) sees none of them.",
-                    "End the job with `conn.commit()`.")
-    if isinstance(commits, int) and commits > 1:
-        return fail(f"Your job committed {commits} times for 40 customers (once per row?). Each "
-                    "commit waits for the disk, which makes a big batch slow, and a job that "
-                    "stops halfway leaves a half-written table behind.",
-                    "Write all rows first (`executemany`), then `conn.commit()` once.")
-    if record.get("open_transaction"):
-        return fail("Your job commits, but then leaves more writes uncommitted.",
-                    "Make `conn.commit()` the job's last database call.")
-    return ok("The whole run is one transaction: all rows appear together, or none.")
 
 
 @check("5", "rerun_replaces", "running the job again replaces the rows instead of adding to "
@@ -210,15 +210,16 @@ def vectorised(snap: Snapshot) -> Finding:
     problem = call_problem(record, "predict_vectorised(features)", VECTOR_HINT)
     if problem:
         return problem
-    if _uses_vectorize(str(fact.get("source", ""))):
-        return fail("`np.vectorize` is a Python loop in disguise: it calls your function once "
-                    "per customer, so it is no faster than the loop.", VECTOR_HINT)
-    if record.get("looped"):
-        return fail("`predict_vectorised` loops over the array in Python (a `for` or a "
-                    "comprehension). That is the slow batch job again.", VECTOR_HINT)
+    if _uses_vectorize(str(fact.get("source", ""))) or (
+            not record.get("looped") and record.get("predict_calls", 0) >= len(VECTOR_FEATURES)):
+        return fail("`predict_vectorised` calls `predict` once per customer: `np.vectorize` is "
+                    "a Python loop in disguise, no faster than the loop.", VECTOR_HINT)
     if not record.get("is_array"):
         return fail(f"`predict_vectorised` returned a {record.get('type')}, not a numpy array.",
                     VECTOR_HINT)
+    if record.get("looped") or record.get("predict_calls", 0) >= len(VECTOR_FEATURES):
+        return fail("`predict_vectorised` loops over the array in Python (a `for` or a "
+                    "comprehension). That is the slow batch job again.", VECTOR_HINT)
     if record.get("dtype") != "bool":
         return fail(f"`predict_vectorised` returned an array of {record.get('dtype')}, not of "
                     "bools.", VECTOR_HINT)

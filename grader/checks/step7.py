@@ -52,12 +52,21 @@ def percentile_runs(snap: Snapshot) -> Finding:
     return ok("`percentile` returns one of the measured values.")
 
 
-@check("7", "percentile_sorted", "it sorts first: percentiles of unsorted latencies are right",
+@check("7", "nearest_rank", f"it follows the stated definition ({DEFINITION})",
        needs=("percentile_runs",))
+def nearest_rank_check(snap: Snapshot) -> Finding:
+    for (values, p), record in zip(PERCENTILE_CALLS, _calls(snap), strict=False):
+        value, want = returned(record), nearest_rank(values, p)
+        if list(values) == sorted(values) and value != want:
+            return fail(f"`percentile({list(values)}, {p})` is {show(value)}; by {DEFINITION} "
+                        f"it is {want}.", HINT)
+    return ok("Sorted latencies match nearest rank (e.g. p30 of [15, 20, 35, 40, 50] is 20).")
+
+
+@check("7", "percentile_sorted", "it sorts first: percentiles of unsorted latencies are right",
+       needs=("nearest_rank",))
 def percentile_sorted(snap: Snapshot) -> Finding:
     for (values, p), record in zip(PERCENTILE_CALLS, _calls(snap), strict=False):
-        if list(values) == sorted(values):
-            continue
         value = returned(record)
         if value != nearest_rank(values, p):
             return fail(f"`percentile({list(values)}, {p})` is {show(value)}, but it is "
@@ -65,17 +74,6 @@ def percentile_sorted(snap: Snapshot) -> Finding:
                         "finished, not sorted, and your function took them as they came.",
                         "Sort a copy first: `ordered = sorted(values)`.")
     return ok("Unsorted latencies give the same percentiles as sorted ones.")
-
-
-@check("7", "nearest_rank", f"it follows the stated definition ({DEFINITION})",
-       needs=("percentile_sorted",))
-def nearest_rank_check(snap: Snapshot) -> Finding:
-    for (values, p), record in zip(PERCENTILE_CALLS, _calls(snap), strict=False):
-        value, want = returned(record), nearest_rank(values, p)
-        if value != want:
-            return fail(f"`percentile({list(values)}, {p})` is {show(value)}; by {DEFINITION} "
-                        f"it is {want}.", HINT)
-    return ok("Every probe matches nearest rank (e.g. p30 of [15, 20, 35, 40, 50] is 20).")
 
 
 @check("7", "leaves_input", "it leaves the caller's list as it was", needs=("percentile_runs",))

@@ -158,7 +158,22 @@ def _vector_facts(func: Any) -> dict:
             return super().__iter__()
 
     features = np.array(VECTOR_FEATURES).view(Watched)
-    record, value = _call(func, features)
+    home = getattr(func, "__globals__", None)
+    model = home.get("predict") if isinstance(home, dict) else None
+    calls = [0]
+
+    def counted(*args: Any, **kwargs: Any) -> Any:  # the model called once per customer?
+        calls[0] += 1
+        return model(*args, **kwargs)  # type: ignore[misc]
+
+    if callable(model):
+        home["predict"] = counted  # type: ignore[index]
+    try:
+        record, value = _call(func, features)
+    finally:
+        if callable(model):
+            home["predict"] = model  # type: ignore[index]
+    record["predict_calls"] = calls[0]
     record["looped"] = bool(iterated)  # before we read the result (which may be Watched too)
     if record["outcome"] == "returned":
         value = value.view(np.ndarray) if isinstance(value, Watched) else value
