@@ -36,6 +36,9 @@ PANEL_CSS = """
   padding: 3px 12px 3px 6px; text-align: left; vertical-align: top;
   border-bottom: 1px solid #e0e0e0; white-space: nowrap;
 }
+.serving-panel .serving-scroll { overflow-x: auto; max-width: 100%; }
+.serving-panel .serving-realtime, .serving-panel .serving-batch { min-width: 0; }
+.serving-panel .serving-log, .serving-panel .serving-batch-table { max-width: 100%; }
 .serving-panel table.serving-table th { border-bottom: 2px solid #c8c8c8; font-weight: 600; }
 .serving-panel table.serving-table tr.serving-stale td { background: #fff1d6; }
 .serving-panel .serving-section-title { margin-top: 8px; }
@@ -96,10 +99,10 @@ class LogEntry:
     @property
     def answered_by_text(self) -> str:
         if self.answered_by == "live":
-            return "live predict"
+            return "live"
         if self.stored is None:
-            return "stored batch: no answer"
-        return f"stored batch ({self.stored.scored_at})"
+            return "stored: none"
+        return f"stored ({self.stored.scored_at})"
 
     @property
     def badge_text(self) -> str:
@@ -150,9 +153,9 @@ def render_log(log: list[LogEntry]) -> str:
         "</tr>"
         for entry in log
     )
-    return ('<table class="serving-table"><thead><tr>'
-            "<th>Time</th><th>Input</th><th>Answered by</th><th>Prediction</th><th>Took</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>")
+    return ('<div class="serving-scroll"><table class="serving-table"><thead><tr>'
+            "<th>Time</th><th>Input</th><th>From</th><th>Prediction</th><th>Took</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table></div>")
 
 
 def render_stored(answers: list[StoredAnswer], live: dict[int, bool | None]) -> str:
@@ -164,8 +167,8 @@ def render_stored(answers: list[StoredAnswer], live: dict[int, bool | None]) -> 
     for position, answer in enumerate(shown):
         now = live.get(position)
         stale = now is not None and now != answer.churn
-        now_text = "—" if now is None else ("⚠ stale: live says " + verdict(now) if stale
-                                            else "same")
+        now_text = "—" if now is None else (
+            "⚠ now " + ("Churn" if now else "Stays") if stale else "same")
         row_class = ' class="serving-stale"' if stale else ""
         body.append(
             f"<tr{row_class}>"
@@ -177,9 +180,9 @@ def render_stored(answers: list[StoredAnswer], live: dict[int, bool | None]) -> 
     more = ""
     if len(answers) > len(shown):
         more = f"<p>… and {len(answers) - len(shown)} more customers.</p>"
-    return ('<table class="serving-table"><thead><tr><th>Customer ID</th>'
-            "<th>Feature value</th><th>Stored answer</th><th>Live predict now</th>"
-            f"</tr></thead><tbody>{''.join(body)}</tbody></table>{more}")
+    return ('<div class="serving-scroll"><table class="serving-table"><thead><tr>'
+            "<th>Customer ID</th><th>Feature</th><th>Stored</th>"
+            f"<th>Live now</th></tr></thead><tbody>{''.join(body)}</tbody></table></div>{more}")
 
 
 def stored_summary(answers: list[StoredAnswer], stale: int, file_name: str,

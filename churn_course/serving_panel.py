@@ -63,7 +63,7 @@ TEXT_FALLBACK = (
 LOG_SIZE = 10
 #: Seconds one real-time request (or one whole batch) may take before it is stopped.
 DEFAULT_TIME_LIMIT = 1.0
-MODES = (("Live: call predict", "live"), ("Stored: look up the batch table", "stored"))
+MODES = (("Live: call predict", "live"), ("Stored: batch table", "stored"))
 _WAITING = "No request yet: move the slider or press Serve."
 
 
@@ -97,8 +97,9 @@ class ServingPanel:
             readout_format=".2f", layout=widgets.Layout(width="420px"),
             # One request per settled value: a drag would otherwise flood the log.
             continuous_update=False))
-        self.threshold_mark = widgets.HTML(layout=widgets.Layout(width="300px",
-                                                                 margin="0 0 0 100px"))
+        # Under the slider's track (its label takes about 100 px, its readout about 70 px).
+        self.threshold_mark = widgets.HTML(layout=widgets.Layout(width="238px",
+                                                                 margin="0 0 0 104px"))
         self.customer_id = labelled(widgets.IntText(
             value=105, description="Customer ID", layout=widgets.Layout(width="160px")))
         self.customer_value = labelled(widgets.FloatText(
@@ -110,7 +111,7 @@ class ServingPanel:
             layout=widgets.Layout(width="90px"))
         self.mode = widgets.ToggleButtons(
             options=MODES, value="live", description="Answer from",
-            style={"description_width": "initial", "button_width": "210px"},
+            style={"description_width": "initial", "button_width": "160px"},
             tooltips=["Call your predict now", "Read the answer the batch job stored"])
         self.badge = widgets.Label(value=_WAITING)
         self.latency = widgets.Label(value="")
@@ -178,7 +179,7 @@ class ServingPanel:
             widgets.HTML("<b>Recent requests</b> (newest first)").add_class(
                 "serving-section-title"),
             self.log_table,
-        ], layout=widgets.Layout(flex="1 1 460px", padding="0 12px 0 0")).add_class(
+        ], layout=widgets.Layout(flex="1 1 560px", padding="0 12px 0 0")).add_class(
             "serving-realtime")
         batch = widgets.VBox([
             widgets.HTML(
@@ -194,7 +195,7 @@ class ServingPanel:
             ).add_class("serving-explain-batch"),
             self.batch_button, self.batch_time, self.batch_message, self.stored_summary,
             self.stored_table,
-        ], layout=widgets.Layout(flex="1 1 340px")).add_class("serving-batch")
+        ], layout=widgets.Layout(flex="1 1 380px")).add_class("serving-batch")
         self.realtime_box, self.batch_box = realtime, batch
         return widgets.HBox([self.style_sheet, realtime, batch],
                             layout=widgets.Layout(flex_flow="row wrap", width="100%")

@@ -115,7 +115,7 @@ def test_log_lists_recent_requests_newest_first(
     panel.serve_button.click()
     rows = read_table(panel.log_table.value)
     assert len(rows) == len(panel.log) == LOG_SIZE
-    assert rows[0][1:4] == ["customer 105: feature 0.7", "live predict", "⚠ Churn (True)"]
+    assert rows[0][1:4] == ["customer 105: feature 0.7", "live", "⚠ Churn (True)"]
     assert [row[1] for row in rows[1:]] == [
         f"slider: feature {value:g}" for value in reversed(values[-(LOG_SIZE - 1) :])
     ]
@@ -436,10 +436,10 @@ def test_tables_have_headers_and_a_padded_scoped_style(
     panel = serving_panel(solved_namespace)
     panel.serve_button.click()
     panel.batch_button.click()
-    assert table_headers(panel.log_table.value) == ["Time", "Input", "Answered by",
-                                                    "Prediction", "Took"]
-    assert table_headers(panel.batch_table.value) == ["Customer ID", "Feature value",
-                                                      "Stored answer", "Live predict now"]
+    assert table_headers(panel.log_table.value) == ["Time", "Input", "From", "Prediction",
+                                                    "Took"]
+    assert table_headers(panel.batch_table.value) == ["Customer ID", "Feature", "Stored",
+                                                      "Live now"]
     for table in (panel.log_table, panel.batch_table):
         assert '<table class="serving-table">' in table.value
 
@@ -493,7 +493,7 @@ def test_stored_answers_go_stale_after_a_threshold_change_until_the_job_reruns(
     assert "Stale: live predict(0.8) now returns False" in shown(panel.message)
     assert panel.latency.value.startswith("Time for the table lookup: ")
     assert read_table(panel.batch_table.value)[1] == [
-        "102", "0.8", "⚠ Churn (True)", "⚠ stale: live says ✓ Stays (False)"]
+        "102", "0.8", "⚠ Churn (True)", "⚠ now Stays"]
     assert 'class="serving-stale"' in panel.batch_table.value
     assert "1 of 4 stored answers are stale" in shown(panel.stored_summary)
     assert "threshold now 0.85" in shown(panel.stored_summary)
@@ -501,8 +501,7 @@ def test_stored_answers_go_stale_after_a_threshold_change_until_the_job_reruns(
     panel.mode.value = "live"
     panel.serve_button.click()
     assert panel.badge.value == "✓ Stays — predict(0.8) returned False (customer 102)"
-    assert [e.answered_by_text.split(" (")[0] for e in panel.log] == ["live predict",
-                                                                      "stored batch"]
+    assert [e.answered_by_text.split(" (")[0] for e in panel.log] == ["live", "stored"]
 
     panel.batch_button.click()  # the job runs again: nothing is stale any more
     assert "threshold 0.85" in shown(panel.stored_summary)
