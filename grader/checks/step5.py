@@ -44,6 +44,10 @@ def job_runs(snap: Snapshot) -> Finding:
     problem = call_problem(snap.facts.get("first"), JOB_CALL, JOB_HINT)
     if problem:
         return problem
+    if _first(snap).get("connection_error"):
+        return fail("Your job closed the connection it was given (`conn.close()`). The "
+                    "connection belongs to whoever called the job: they still need it, to read "
+                    "the table back.", "Leave `conn` open: commit, don't close.")
     return ok("`run_batch_job` ran on 40 test customers in a fresh database.")
 
 

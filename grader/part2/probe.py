@@ -68,6 +68,18 @@ def _call(func: Any, *args: Any, seconds: float = CALL_SECONDS, **kwargs: Any) -
     return {"outcome": "returned"}, value
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar (np.float64 from np.percentile, np.bool_) as the Python value it is."""
+    kind = type(value)
+    if getattr(kind, "__module__", "") == "numpy" and hasattr(value, "item") and \
+            getattr(value, "shape", None) == ():
+        try:
+            return value.item()
+        except BaseException:
+            return value
+    return value
+
+
 def _source(func: Any) -> str:
     try:
         return inspect.getsource(func)[:MAX_SOURCE]
@@ -136,11 +148,15 @@ def _run_job(job: Any, conn: sqlite3.Connection, version: str) -> dict:
 
     conn.set_trace_callback(trace)
     record, _ = _call(job, conn, [tuple(c) for c in PROBE_CUSTOMERS], version, seconds=3.0)
-    conn.set_trace_callback(None)
     record.update(counts)
-    record["open_transaction"] = conn.in_transaction
-    if conn.in_transaction:
-        conn.rollback()  # what another connection would see: only committed rows
+    try:
+        conn.set_trace_callback(None)
+        record["open_transaction"] = conn.in_transaction
+        if conn.in_transaction:
+            conn.rollback()  # what another connection would see: only committed rows
+    except sqlite3.Error as err:  # e.g. the job closed the connection it was lent
+        record["connection_error"] = _error_text(err)
+        return record
     record["table"] = table_facts(conn)
     return record
 
@@ -197,7 +213,8 @@ def batch_facts(namespace: dict) -> dict:
         conn = sqlite3.connect(":memory:")
         try:
             facts["first"] = _run_job(job, conn, "probe-v1")
-            if facts["first"].get("outcome") == "returned":
+            if facts["first"].get("outcome") == "returned" and \
+                    "connection_error" not in facts["first"]:
                 facts["second"] = _run_job(job, conn, "probe-v2")
         finally:
             conn.close()
@@ -210,7 +227,7 @@ def batch_facts(namespace: dict) -> dict:
         for rows, seconds in RATE_CALLS:
             record, value = _call(rate, rows, seconds)
             if record["outcome"] == "returned":
-                record["value"] = describe(value)
+                record["value"] = describe(_plain(value))
             calls.append(record)
         facts["rate_calls"] = calls
     return facts
@@ -277,7 +294,7 @@ def measure_facts(namespace: dict) -> dict:
             given = list(values)
             record, value = _call(percentile, given, p)
             if record["outcome"] == "returned":
-                record["value"] = describe(value)
+                record["value"] = describe(_plain(value))
             record["mutated"] = given != list(values)
             calls.append(record)
             if record["outcome"] == "timeout":
@@ -291,7 +308,7 @@ def measure_facts(namespace: dict) -> dict:
             for customer_id in LOOKUP_CALLS:
                 record, value = _call(lookup, conn, customer_id)
                 if record["outcome"] == "returned":
-                    record["value"] = describe(value)
+                    record["value"] = describe(_plain(value))
                 calls.append(record)
         finally:
             conn.close()
@@ -386,7 +403,7 @@ def fallback_facts(namespace: dict) -> dict:
         for stored, live in SHARE_CALLS:
             record, value = _call(share, list(stored), list(live))
             if record["outcome"] == "returned":
-                record["value"] = describe(value)
+                record["value"] = describe(_plain(value))
             calls.append(record)
         facts["share_calls"] = calls
     fallback = _callable(namespace, "predict_with_fallback")
