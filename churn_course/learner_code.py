@@ -80,8 +80,8 @@ def find_threshold(namespace: Mapping[str, Any]) -> float | None:
 
 def find_customers(namespace: Mapping[str, Any]) -> list[tuple[Any, float]]:
     if "customers" not in namespace:
-        raise Problem("customers is not defined yet. Run the step 1 cell that creates the "
-                      "list of (ID, feature value) tuples.")
+        raise Problem("customers is not defined yet. Run the cells above (the given code "
+                      "creates the list of (ID, feature value) tuples), then try again.")
     customers = namespace["customers"]
     if not isinstance(customers, (list, tuple)):
         raise Problem(f"customers is {describe(customers)}. The batch expects a list of "
