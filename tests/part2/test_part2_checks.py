@@ -229,3 +229,22 @@ def test_a_missing_function_is_not_started_not_wrong() -> None:
     for step in "5678":
         result = judge(step, {}, [])
         assert not result.passed and result.status == "not started", step
+
+
+def test_the_probe_hears_what_fastapis_testclient_hears() -> None:
+    """The probe calls the app in memory without TestClient's thread portal (a grading worker
+    may start no thread); its replies are TestClient's, request for request."""
+    from fastapi.testclient import TestClient
+
+    from grader.part2.probe import REQUESTS, endpoint_facts
+
+    from .solution import GIVEN, RIGHT
+
+    namespace: dict = {}
+    exec(GIVEN + RIGHT["app"], namespace)
+    facts = endpoint_facts(namespace)
+    with TestClient(namespace["app"]) as client:
+        for name, path in REQUESTS:
+            reply = client.get(path)
+            heard = facts["replies"][name]
+            assert (heard["status"], heard["body"]) == (reply.status_code, reply.text), name
