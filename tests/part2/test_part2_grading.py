@@ -89,3 +89,19 @@ def test_each_step_runs_up_to_its_own_check_and_skips_demonstrations() -> None:
         assert not any("check(" in c.source for c in plan.cells)
         sizes.append(len(plan.cells))
     assert sizes == sorted(sizes) and len(set(sizes)) == 4  # each step runs more of the notebook
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", [PART2[1], PART2[3]], ids=lambda s: f"step{s.key}")
+def test_a_real_kernel_and_the_worker_agree(graded, step) -> None:
+    """In a kernel (an event loop running: the app is called from a helper thread) and in the
+    worker (no thread allowed: called inline), the same snapshot, so the same verdicts."""
+    from grader.batch.reference import run_in_kernel
+    from grader.batch.verdicts import judge_reply
+
+    data = _notebook([MISTAKEN[i] for i in range(8)])
+    reply = run_in_kernel(plan_notebook(data, step.key), timeout=60)
+    kernel = judge_reply(step, reply, 0.0).result
+    worker = graded.learners["bo"].notebooks[unit(step)].result
+    assert [(c.id, c.passed, c.message) for c in kernel.checks] == \
+        [(c.id, c.passed, c.message) for c in worker.checks]
