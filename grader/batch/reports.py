@@ -24,6 +24,11 @@ from .verdicts import NotebookGrade
 COURSE = "Batch Prediction vs Real-Time Serving"
 
 
+
+def _title(grade: NotebookGrade) -> str:
+    """`06_measure_it.ipynb · step 5` for a step of a notebook of several steps."""
+    return grade.notebook.replace("#", " · step ")
+
 def _format(points: float) -> str:
     return f"{points:g}"
 
@@ -87,7 +92,7 @@ def feedback_markdown(learner: LearnerGrade) -> str:
     lines = [f"# Feedback for {learner.learner}", "", f"*{COURSE}*", "",
              f"**Total: {_format(learner.total)} / {_format(learner.max_total)} points**", ""]
     for grade in learner.notebooks.values():
-        lines.append(f"## {grade.notebook}")
+        lines.append(f"## {_title(grade)}")
         lines.append("")
         lines.append(feedback.as_markdown(grade.result))
         for note in _notes_for_learner(grade):
@@ -103,7 +108,7 @@ def feedback_html(learner: LearnerGrade) -> str:
         notes = "".join(f"<p class='course-note'>{feedback._rich(n)}</p>"
                         for n in _notes_for_learner(grade))
         sections.append(
-            f"<section><h2>{html.escape(grade.notebook)} — {_format(grade.points)} / "
+            f"<section><h2>{html.escape(_title(grade))} — {_format(grade.points)} / "
             f"{_format(grade.max_points)}</h2>{feedback.as_html(grade.result)}{notes}</section>")
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>Feedback for {name}</title>"
