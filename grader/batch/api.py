@@ -70,7 +70,8 @@ def grade_folder(submissions: str | Path, out: str | Path | None = None, *,
     book = Gradebook(book_path) if book_path else None
     try:
         result = grade_class(collection, jobs=jobs, limits=limits, gradebook=book,
-                             regrade=regrade, progress=progress, steps=steps)
+                             regrade=regrade, progress=progress, steps=steps,
+                             hide=(str(out),) if out is not None else ())
     finally:
         if book:
             book.close()

@@ -119,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(timeout=args.timeout, memory_mb=args.memory)
     try:
         result = grade_class(collection, jobs=args.jobs, limits=limits, gradebook=book,
-                             regrade=args.regrade, progress=not args.quiet)
+                             regrade=args.regrade, progress=not args.quiet,
+                             hide=(str(args.out),))
     except KeyboardInterrupt:
         done = book.graded_count()
         book.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import statistics
 import sys
 import time
@@ -25,15 +26,27 @@ from .verdicts import STATUSES, NotebookGrade, failed, judge_reply
 # What the worker said of the user it ran learner code as, when that weakens isolation.
 SANDBOX_WARNINGS = {
     "unprivileged+read": (
-        "learner code ran unprivileged but able to READ every file on this machine, because "
-        "Python is installed in a folder only root can read (a root-owned pyenv, say). For full "
-        "isolation, install Python where every user can read it, or grade in a container."),
-    "": ("learner code ran as root: switching to an unprivileged user failed here, so it "
-         "could read and change any file."),
+        "learner code ran unprivileged but able to READ files outside its sandbox (not the "
+        "submissions, reports or gradebook, which are covered up), because Python is installed "
+        "in a folder only root can read (a root-owned pyenv, say). For full isolation, install "
+        "Python where every user can read it, or grade in a container."),
     "same user": ("learner code ran as you (only root can switch to an unprivileged user), so "
-                  "it could read and change your files. Grade as root in a container, or as a "
-                  "dedicated user."),
+                  "it could read and change your files, see your /tmp and use the network. "
+                  "Grade as root in a container, or as a dedicated user."),
 }
+# ... and of its namespaces, when it ran as root without them.
+NO_NAMESPACES = ("learner code ran without namespaces of its own (this system refused them): "
+                 "it shared /tmp, /dev/shm and the network with this machine, and could see "
+                 "files every user can read. Grade as root where namespaces are allowed (a "
+                 "container started with CAP_SYS_ADMIN, or a plain machine).")
+
+
+def sandbox_warnings(reply: dict) -> list[str]:
+    """What the instructor should know about how isolated one worker was."""
+    found = [SANDBOX_WARNINGS[user]] if (user := reply.get("user")) in SANDBOX_WARNINGS else []
+    if user != "same user" and reply.get("isolation") == "none":
+        found.append(NO_NAMESPACES)
+    return found
 
 
 def column(step: Step) -> str:
@@ -144,8 +157,9 @@ def _progress_bar(total: int, enabled: bool) -> object:
 def grade_class(collection: Collection, *, jobs: int | None = None,
                 limits: Limits | None = None, gradebook: Gradebook | None = None,
                 regrade: bool = False, progress: bool = False,
-                steps: tuple[Step, ...] = ALL_STEPS) -> ClassGrades:
-    """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist."""
+                steps: tuple[Step, ...] = ALL_STEPS, hide: tuple[str, ...] = ()) -> ClassGrades:
+    """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist.
+    No worker sees the submissions, the gradebook or the folders in `hide` (OUT, say)."""
     limits = limits or Limits()
     fingerprint = grader_fingerprint({"limits": limits.to_dict()})
     started = time.perf_counter()
@@ -205,7 +219,9 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 for lid, files in collection.learners.items() for s in steps
                 if s.notebook in files.handins}
     plan_notes_of = {key: plan.notes for key, plan in plans}
-    pool = WorkerPool(jobs, limits)
+    private = [*hide, collection.source] + ([str(gradebook.path), f"{gradebook.path}-wal",
+                                             f"{gradebook.path}-shm"] if gradebook else [])
+    pool = WorkerPool(jobs, limits, hide=[p for p in private if os.path.exists(p)])
     bar = _progress_bar(len(plans), progress)
     ran = 0
     outcome_text = "interrupted"
@@ -218,9 +234,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
             plan_notes = list(plan_notes_of[outcome.key])
             if outcome.status == "ok" and outcome.reply is not None:
                 grade = judge_reply(step, outcome.reply, outcome.seconds, sha, plan_notes)
-                warning = SANDBOX_WARNINGS.get(outcome.reply.get("user"))
-                if warning and warning not in warnings:
-                    warnings.append(warning)
+                warnings += [w for w in sandbox_warnings(outcome.reply) if w not in warnings]
             else:
                 grade = failed(step, outcome.status, outcome.message, seconds=outcome.seconds,
                                sha256=sha, notes=plan_notes)
@@ -234,6 +248,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 reused += index > 0
             bar.update(1)  # type: ignore[attr-defined]
         outcome_text = "complete"
+        warnings += pool.problems
     finally:
         outcomes.close()  # on Ctrl-C: kill the running workers now, not when garbage-collected
         bar.close()  # type: ignore[attr-defined]
