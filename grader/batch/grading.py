@@ -13,12 +13,14 @@ import os
 import statistics
 import sys
 import time
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..spec import ALL_STEPS, Step
-from .collect import Collection
+from .collect import Collection, HandIn, LearnerFiles
 from .gradebook import Gradebook, grader_fingerprint
-from .notebook import InvalidNotebook, plan_notebook
+from .notebook import MAX_CLASS_BYTES, MAX_NOTEBOOK_BYTES, InvalidNotebook, Plan, plan_notebook
 from .pool import WorkerPool
 from .sandbox import Limits
 from .verdicts import STATUSES, NotebookGrade, failed, judge_reply
@@ -154,6 +156,41 @@ def _progress_bar(total: int, enabled: bool) -> object:
                 file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
 
 
+def _read(handin: HandIn, files: LearnerFiles) -> tuple[bytes, tuple[tuple[str, bytes], ...]]:
+    try:
+        data = handin.load()
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as err:
+        raise InvalidNotebook(handin.problem or f"the file could not be read ({err})") from None
+    if handin.problem:
+        raise InvalidNotebook(handin.problem)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+    return data, files.attached_to(handin)
+
+
+def _hash(data: bytes, attached: tuple[tuple[str, bytes], ...]) -> str:
+    digest = hashlib.sha256(data)
+    for name, content in attached:  # a changed answers file is a changed hand-in
+        digest.update(b"\0" + name.encode() + b"\0" + content)
+    return digest.hexdigest()
+
+
+def _digest(handin: HandIn, files: LearnerFiles) -> tuple[str, int]:
+    """(content hash, bytes read) of a hand-in and the files that travel with it."""
+    if handin.problem:
+        raise InvalidNotebook(handin.problem)
+    data, attached = _read(handin, files)
+    return _hash(data, attached), len(data) + sum(len(c) for _, c in attached)
+
+
+def _plan(handin: HandIn, files: LearnerFiles, step: Step, sha: str) -> Plan:
+    """Read the hand-in again and plan it; the bytes must be those hashed."""
+    data, attached = _read(handin, files)
+    if _hash(data, attached) != sha:
+        raise InvalidNotebook("it changed while the class was being graded; grade again")
+    return dataclasses.replace(plan_notebook(data, step.key), files=attached)
+
+
 def grade_class(collection: Collection, *, jobs: int | None = None,
                 limits: Limits | None = None, gradebook: Gradebook | None = None,
                 regrade: bool = False, progress: bool = False,
@@ -171,21 +208,26 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
     submissions = []
     by_notebook = {s.notebook: s for s in steps}
     reused = 0
+    read_so_far = 0
+    # First pass: read each hand-in once, hash it and let it go (a class is never held in
+    # memory), reusing what the gradebook knows; the second pass, below, reads again only what
+    # must run, one notebook at a time as the workers take them.
     for learner_id, files in collection.learners.items():
         for step in steps:
             handin = files.handins.get(step.notebook)
             if handin is None:
                 grades[learner_id, step.notebook] = failed(step, "missing", "not handed in")
                 continue
-            if handin.data is None:
+            try:
+                if read_so_far > MAX_CLASS_BYTES:
+                    raise InvalidNotebook(f"the class's hand-ins passed "
+                                          f"{MAX_CLASS_BYTES // 2**30} GB in total before it")
+                sha, size = _digest(handin, files)
+                read_so_far += size
+            except InvalidNotebook as err:
                 grades[learner_id, step.notebook] = failed(
-                    step, "invalid", handin.problem, notes=list(handin.notes))
+                    step, "invalid", str(err), notes=list(handin.notes))
                 continue
-            attached = files.attached_to(handin)
-            digest = hashlib.sha256(handin.data)
-            for name, data in attached:  # a changed answers file is a changed hand-in
-                digest.update(b"\0" + name.encode() + b"\0" + data)
-            sha = digest.hexdigest()
             submissions.append((learner_id, step.notebook, sha))
             key = (step.notebook, sha)
             if key in queued:
@@ -200,32 +242,45 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 grades[learner_id, step.notebook] = dataclasses.replace(
                     cached, notes=cached.notes + handin.notes, reused=True)
                 continue
-            try:
-                plan = dataclasses.replace(plan_notebook(handin.data, step.key), files=attached)
-            except InvalidNotebook as err:
-                grade = failed(step, "invalid", str(err), sha256=sha)
-                known[key] = grade
-                if gradebook:
-                    gradebook.store(grade, fingerprint, run_id)
-                grades[learner_id, step.notebook] = dataclasses.replace(
-                    grade, notes=grade.notes + handin.notes)
-                continue
             queued[key] = [learner_id]
-            plans.append((key, plan))
+            plans.append((key, step, handin, files))
     if gradebook:
         gradebook.record_submissions(submissions, run_id)
 
     notes_of = {(lid, s.notebook): files.handins[s.notebook].notes
                 for lid, files in collection.learners.items() for s in steps
                 if s.notebook in files.handins}
-    plan_notes_of = {key: plan.notes for key, plan in plans}
+    plan_notes_of: dict[tuple[str, str], tuple[str, ...]] = {}
+    bar = _progress_bar(len(plans), progress)
+
+    def give(key: tuple[str, str], grade: NotebookGrade) -> int:
+        """The verdict to every learner who handed in these bytes; how many reused it."""
+        if gradebook:
+            gradebook.store(grade, fingerprint, run_id)
+        for index, learner_id in enumerate(queued[key]):
+            grades[learner_id, key[0]] = dataclasses.replace(
+                grade, notes=grade.notes + notes_of.get((learner_id, key[0]), []),
+                reused=index > 0)
+        return len(queued[key]) - 1
+
+    def planned() -> Iterator[tuple[tuple[str, str], Plan]]:
+        nonlocal reused
+        for key, step, handin, files in plans:
+            try:
+                plan = _plan(handin, files, step, key[1])
+            except InvalidNotebook as err:
+                reused += give(key, failed(step, "invalid", str(err), sha256=key[1]))
+                bar.update(1)  # type: ignore[attr-defined]
+                continue
+            plan_notes_of[key] = plan.notes
+            yield key, plan
+
     private = [*hide, collection.source] + ([str(gradebook.path), f"{gradebook.path}-wal",
                                              f"{gradebook.path}-shm"] if gradebook else [])
     pool = WorkerPool(jobs, limits, hide=[p for p in private if os.path.exists(p)])
-    bar = _progress_bar(len(plans), progress)
     ran = 0
     outcome_text = "interrupted"
-    outcomes = pool.run(plans)
+    outcomes = pool.run(planned())
     warnings: list[str] = []
     try:
         for outcome in outcomes:
@@ -239,13 +294,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 grade = failed(step, outcome.status, outcome.message, seconds=outcome.seconds,
                                sha256=sha, notes=plan_notes)
             ran += 1
-            if gradebook:
-                gradebook.store(grade, fingerprint, run_id)
-            for index, learner_id in enumerate(queued[outcome.key]):
-                grades[learner_id, notebook] = dataclasses.replace(
-                    grade, notes=grade.notes + notes_of.get((learner_id, notebook), []),
-                    reused=index > 0)
-                reused += index > 0
+            reused += give(outcome.key, grade)
             bar.update(1)  # type: ignore[attr-defined]
         outcome_text = "complete"
         warnings += pool.problems

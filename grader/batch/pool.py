@@ -124,9 +124,20 @@ class WorkerPool:
 
     def warm_up(self) -> None:
         """Start the fork server and wait until it has preloaded everything, so the first
-        notebook's runtime is its own, not the server's start."""
+        notebook's runtime is its own, not the server's start. It starts in `/`: a new Python
+        looks for modules in its current folder first, and the instructor's may be one anyone
+        can write to (a class download, /tmp)."""
         process = self._ctx.Process(target=_ready, name="course-grading-warm-up")
-        process.start()
+        try:
+            here = os.getcwd()
+        except OSError:
+            here = None
+        os.chdir("/")
+        try:
+            process.start()
+        finally:
+            if here is not None:
+                os.chdir(here)
         process.join()
 
     def _start(self, key: Any, plan: Plan) -> _Running:

@@ -68,7 +68,13 @@ class Limits:
 
 # ---------------------------------------------------------------------------- libc
 def _load_libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")  # may run `ldconfig`: done once, in the fork server
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # this process's own C library (Linux)
+        if hasattr(libc, "unshare"):
+            return libc
+    except (OSError, AttributeError):
+        pass
+    name = ctypes.util.find_library("c")  # may run `ldconfig`: slow, so only as a fallback
     try:
         return ctypes.CDLL(name, use_errno=True) if name else None
     except OSError:
