@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..spec import Step
+from .layouts import LayoutError, Placed, Unplaced, recognise
 from .notebook import MAX_NOTEBOOK_BYTES
 
 JUNK = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "desktop.ini"}
@@ -65,6 +66,16 @@ class LearnerFiles:
     ignored: list[str] = field(default_factory=list)
     # path in the learner's folder (e.g. "quiz/quiz_answers.json") -> contents, or a reader
     attachments: dict[str, bytes | Callable[[], bytes]] = field(default_factory=dict)
+    name: str = ""  # as the download wrote it (an LMS's own), when it did
+    late: bool | None = None  # None: the download says nothing about lateness
+    upload_prefix: str = ""  # how the LMS named this learner's files (to upload feedback back)
+
+    def identify(self, placed: Placed) -> None:
+        """What the download's layout told about this learner (see layouts/)."""
+        self.name = self.name or placed.name
+        self.upload_prefix = self.upload_prefix or placed.prefix
+        if placed.late is not None:
+            self.late = bool(self.late) or placed.late
 
     def attached_to(self, handin: HandIn) -> tuple[tuple[str, bytes], ...]:
         """The files that travel with a notebook: those saved in the same folder as it. Read
@@ -97,6 +108,8 @@ class Collection:
     source: str
     learners: dict[str, LearnerFiles] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)  # outside any learner folder
+    layout: str = ""  # which shape of download it was recognised as, and why
+    unplaced: list[str] = field(default_factory=list)  # files whose learner can't be told
     archive: zipfile.ZipFile | None = None  # open while hand-ins are read from it
 
     def close(self) -> None:
@@ -269,8 +282,10 @@ def _add(learner: LearnerFiles, step: Step, entry: _Entry, note: str) -> None:
         f"{relative}), so it is not clear which one to grade")
 
 
-def collect(source: Path, steps: tuple[Step, ...], exclude: tuple[Path, ...] = ()) -> Collection:
-    """Read SUBMISSIONS (a folder or a .zip) into learners and their hand-ins. `exclude`: the
+def collect(source: Path, steps: tuple[Step, ...], layout: str | None = None,
+            exclude: tuple[Path, ...] = ()) -> Collection:
+    """Read SUBMISSIONS (a folder or a .zip) into learners and their hand-ins; `layout`
+    forces a shape of download (see layouts/) instead of recognising it. `exclude`: the
     grader's own output (OUT, the gradebook), should the instructor have put it inside. Close
     the collection (or use it in a `with`) once graded: a zip is read until then."""
     if not source.exists():
@@ -278,7 +293,7 @@ def collect(source: Path, steps: tuple[Step, ...], exclude: tuple[Path, ...] = (
     names = {s.notebook for s in steps}
     if source.is_dir():
         entries, problems = _folder_entries(source, exclude)
-        return _assemble(str(source), entries, problems, names, steps)
+        return _assemble(str(source), entries, problems, names, steps, layout)
     if not zipfile.is_zipfile(source):
         raise CollectError(f"{source} is neither a folder nor a zip file")
     try:
@@ -287,7 +302,7 @@ def collect(source: Path, steps: tuple[Step, ...], exclude: tuple[Path, ...] = (
         raise CollectError(f"can't read the zip file {source}: {err}") from err
     try:
         entries, problems = _zip_entries(archive)
-        collection = _assemble(str(source), entries, problems, names, steps)
+        collection = _assemble(str(source), entries, problems, names, steps, layout)
     except BaseException:
         archive.close()
         raise
@@ -326,30 +341,45 @@ def _learner_ids(entries: list[_Entry]) -> tuple[dict[str, str], list[str]]:
 
 
 def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set[str],
-              steps: tuple[Step, ...]) -> Collection:
+              steps: tuple[Step, ...], forced: str | None = None) -> Collection:
     collection = Collection(label, ignored=list(problems))
-    entries = _unwrap(entries, names)
-    ids, notes = _learner_ids(entries)
-    collection.ignored += notes
-    hidden = set()
-    for entry in entries:
+    kept, hidden = [], set()
+    for entry in _unwrap(entries, names):
         top = entry.parts[0]
         if top.startswith("."):  # .git, .ipynb_checkpoints and the like: not a learner
             if top not in hidden:
                 hidden.add(top)
                 collection.ignored.append(f"{top}: a hidden folder, not a learner")
             continue
-        entry = _Entry((ids[top], *(unicodedata.normalize("NFC", p) for p in entry.parts[1:])),
-                       entry.size, entry.read, entry.is_link, entry.is_dir)
-        if entry.is_dir:
-            if len(entry.parts) == 1:  # a learner who handed in nothing still gets a row
-                collection.learners.setdefault(entry.parts[0], LearnerFiles(entry.parts[0]))
+        kept.append(entry)
+    ids, notes = _learner_ids(kept)
+    collection.ignored += notes
+    entries = [_Entry((ids[e.parts[0]], *(unicodedata.normalize("NFC", p) for p in e.parts[1:])),
+                      e.size, e.read, e.is_link, e.is_dir) for e in kept]
+    try:
+        recognition = recognise(((e.parts, e.is_dir) for e in entries), names, forced)
+    except LayoutError as err:
+        raise CollectError(str(err)) from err
+    collection.layout = recognition.describe()
+    for entry in entries:
+        placed = recognition.layout.place(entry.parts, entry.is_dir)  # type: ignore[attr-defined]
+        if placed is None:
             continue
-        if len(entry.parts) < 2:
-            collection.ignored.append(f"{entry.parts[0]}: not inside a learner's folder")
+        if isinstance(placed, Unplaced):
+            collection.ignored.append(f"{'/'.join(entry.parts)}: {placed.reason}")
+            if recognition.name != "folders":
+                collection.unplaced.append(f"{'/'.join(entry.parts)}: {placed.reason}")
             continue
-        learner_id = entry.parts[0]
+        learner_id = placed.learner
+        # a learner who handed in nothing still gets a row
         learner = collection.learners.setdefault(learner_id, LearnerFiles(learner_id))
+        learner.identify(placed)
+        if entry.is_dir:
+            continue
+        if placed.ignore:
+            learner.ignored.append(f"{'/'.join(entry.parts)}: {placed.ignore}")
+            continue
+        entry = _Entry((learner_id, *placed.parts), entry.size, entry.read, entry.is_link)
         if entry.parts[-1] in ATTACHMENTS and not entry.is_link:
             relative = "/".join(entry.parts[1:])
             if entry.size > MAX_ATTACHMENT_BYTES:
@@ -363,6 +393,8 @@ def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set
             learner.ignored.append("/".join(entry.parts[1:]))
             continue
         _add(learner, step, entry, note)
+        if placed.note and step.notebook in learner.handins:
+            learner.handins[step.notebook].notes.append(placed.note)
     for learner in collection.learners.values():
         used = {name for handin in learner.handins.values()
                 for name in (str(PurePosixPath(handin.found_as).parent / n) for n in ATTACHMENTS)}

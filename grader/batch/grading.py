@@ -61,6 +61,9 @@ class LearnerGrade:
     learner: str
     notebooks: dict[str, NotebookGrade]
     ignored: list[str] = field(default_factory=list)
+    name: str = ""  # as the download wrote it, when it did (an LMS's own)
+    late: bool | None = None  # as the download marked it; None: it said nothing
+    upload_prefix: str = ""  # how the LMS named this learner's files (feedback goes back so)
 
     @property
     def total(self) -> float:
@@ -84,7 +87,9 @@ class LearnerGrade:
     def to_dict(self) -> dict:
         checks = [dict(c.to_dict(), notebook=g.notebook) for g in self.notebooks.values()
                   for c in g.result.checks]
-        return {"learner": self.learner, "total": self.total, "max_total": self.max_total,
+        return {"learner": self.learner, "name": self.name, "late": self.late,
+                "upload_prefix": self.upload_prefix,
+                "total": self.total, "max_total": self.max_total,
                 "status": self.status, "checks": checks,
                 "notebooks": {name: g.to_dict() for name, g in self.notebooks.items()},
                 "ignored_files": list(self.ignored)}
@@ -102,6 +107,8 @@ class ClassGrades:
     ran: int = 0  # notebooks run by a worker this time
     reused: int = 0  # verdicts taken from the gradebook (or from an identical hand-in)
     warnings: list[str] = field(default_factory=list)  # about the sandbox, for the instructor
+    layout: str = ""  # the shape of download recognised, and why
+    unplaced: list[str] = field(default_factory=list)  # files whose learner can't be told
 
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
@@ -134,6 +141,10 @@ class ClassGrades:
         if slow:
             lines.append("  Slowest: " + "; ".join(
                 f"{n}/{g.notebook} {g.seconds:.2f} s ({g.status})" for n, g in slow))
+        if self.unplaced:
+            lines.append(f"  Warning: {len(self.unplaced)} file(s) whose learner could not be "
+                         "told from the name, so not graded (listed in results.json under "
+                         "'unplaced'); rename or move them and run again.")
         if self.ignored:
             lines.append(f"  Ignored outside learner folders: {len(self.ignored)} item(s) "
                          "(listed in results.json).")
@@ -141,7 +152,7 @@ class ClassGrades:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"source": self.source,
+        return {"source": self.source, "layout": self.layout, "unplaced": list(self.unplaced),
                 "grader": {"fingerprint": self.fingerprint, "limits": self.limits.to_dict(),
                            "steps": [s.notebook for s in self.steps]},
                 "statuses": self.status_counts(), "ignored": list(self.ignored),
@@ -194,9 +205,12 @@ def _plan(handin: HandIn, files: LearnerFiles, step: Step, sha: str) -> Plan:
 def grade_class(collection: Collection, *, jobs: int | None = None,
                 limits: Limits | None = None, gradebook: Gradebook | None = None,
                 regrade: bool = False, progress: bool = False,
-                steps: tuple[Step, ...] = ALL_STEPS, hide: tuple[str, ...] = ()) -> ClassGrades:
+                steps: tuple[Step, ...] = ALL_STEPS, cluster: str | None = None,
+                hide: tuple[str, ...] = ()) -> ClassGrades:
     """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist.
-    No worker sees the submissions, the gradebook or the folders in `hide` (OUT, say)."""
+    `cluster` (a Dask scheduler address, or local:N) runs the plans on Dask workers instead of
+    this machine's pool; everything else stays here. No worker of the local pool sees the
+    submissions, the gradebook or the folders in `hide` (OUT, say)."""
     limits = limits or Limits()
     fingerprint = grader_fingerprint({"limits": limits.to_dict()})
     started = time.perf_counter()
@@ -277,7 +291,12 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
 
     private = [*hide, collection.source] + ([str(gradebook.path), f"{gradebook.path}-wal",
                                              f"{gradebook.path}-shm"] if gradebook else [])
-    pool = WorkerPool(jobs, limits, hide=[p for p in private if os.path.exists(p)])
+    if cluster:
+        from .cluster import ClusterPool
+
+        pool: WorkerPool | ClusterPool = ClusterPool(cluster, jobs, limits)
+    else:
+        pool = WorkerPool(jobs, limits, hide=[p for p in private if os.path.exists(p)])
     ran = 0
     outcome_text = "interrupted"
     outcomes = pool.run(planned())
@@ -297,7 +316,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
             reused += give(outcome.key, grade)
             bar.update(1)  # type: ignore[attr-defined]
         outcome_text = "complete"
-        warnings += pool.problems
+        warnings += getattr(pool, "problems", [])
     finally:
         outcomes.close()  # on Ctrl-C: kill the running workers now, not when garbage-collected
         bar.close()  # type: ignore[attr-defined]
@@ -309,7 +328,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
         files = collection.learners[learner_id]
         learners[learner_id] = LearnerGrade(
             learner_id, {s.notebook: grades[learner_id, s.notebook] for s in steps},
-            sorted(files.ignored))
+            sorted(files.ignored), files.name, files.late, files.upload_prefix)
     return ClassGrades(collection.source, steps, learners, limits, fingerprint,
                        sorted(collection.ignored), time.perf_counter() - started, ran, reused,
-                       warnings)
+                       warnings, collection.layout, list(collection.unplaced))
