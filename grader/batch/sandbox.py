@@ -475,7 +475,8 @@ def enter(job: dict, keep_fd: int) -> dict:
     workdir = os.path.join(job["folder"], "work")
     if uid is not None and job.get("namespaces", True):
         try:
-            private_namespaces(limits.memory_mb, list(job.get("hide", ())))
+            # room for the files placed there first (the quiz's answers, at most 2 MB)
+            private_namespaces(limits.memory_mb + 8, list(job.get("hide", ())))
             workdir, isolation = PRIVATE_WORKDIR, "namespaces"
         except OSError:
             isolation = "none"  # a container that forbids it: the host's /tmp, said plainly

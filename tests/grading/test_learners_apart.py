@@ -268,7 +268,7 @@ def test_a_worker_sees_only_its_own_files_and_no_network(tmp_path, host_modes):
     said = _output(out, "explorer", "2")
     assert _status(out, "explorer", "2") == "ok", said
     megabytes = int(said.split("shm ")[1].split(",")[0])
-    assert 16 <= megabytes <= 64, said  # the private /tmp is capped at --memory
+    assert 16 <= megabytes <= 72, said  # the private /tmp is capped near --memory
     assert "wrote" not in said and "reached the host" not in said, said
     assert "sees submissions 0" in said and "loopback works" in said, said
     assert read_grades(out)["alice"]["step_2"] == "1"
