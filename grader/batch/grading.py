@@ -32,6 +32,10 @@ SANDBOX_WARNINGS = {
         "submissions, reports or gradebook, which are covered up), because Python is installed "
         "in a folder only root can read (a root-owned pyenv, say). For full isolation, install "
         "Python where every user can read it, or grade in a container."),
+    "root": ("learner code ran as root, inside a user namespace (a rootless container, say) "
+             "that maps no user ids for grading workers: it could change any file this grader "
+             "can. Map a range of ids into the container (/etc/subuid), or grade as root in a "
+             "container that has them."),
     "same user": ("learner code ran as you (only root can switch to an unprivileged user), so "
                   "it could read and change your files, see your /tmp and use the network. "
                   "Grade as root in a container, or as a dedicated user."),
@@ -46,7 +50,7 @@ NO_NAMESPACES = ("learner code ran without namespaces of its own (this system re
 def sandbox_warnings(reply: dict) -> list[str]:
     """What the instructor should know about how isolated one worker was."""
     found = [SANDBOX_WARNINGS[user]] if (user := reply.get("user")) in SANDBOX_WARNINGS else []
-    if user != "same user" and reply.get("isolation") == "none":
+    if user not in ("same user", None) and reply.get("isolation") == "none":
         found.append(NO_NAMESPACES)
     return found
 

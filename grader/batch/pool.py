@@ -36,6 +36,7 @@ from .sandbox import (
     make_folder,
     remove_tree,
     wait_group_gone,
+    worker_uids_mapped,
 )
 
 # Imported once in the fork server, so every worker starts warm. "__main__" lets a script that
@@ -143,7 +144,7 @@ class WorkerPool:
     def _start(self, key: Any, plan: Plan) -> _Running:
         from .worker import run_job
 
-        if self._uids is None and is_root():
+        if self._uids is None and is_root() and worker_uids_mapped():
             self._uids = UidBlock()
             try:
                 self._uids.acquire()

@@ -156,6 +156,21 @@ class UidBlock:
         self._fd, self.base = -1, 0
 
 
+def worker_uids_mapped() -> bool:
+    """Root inside a user namespace (a rootless container) may have no worker ids to switch
+    to: only ids its `uid_map` lists exist there."""
+    wanted = range(WORKER_UID_BASE, WORKER_UID_BASE + BLOCKS * BLOCK_SIZE)
+    try:
+        with open("/proc/self/uid_map", encoding="ascii") as handle:
+            for line in handle:
+                inside, _, count = (int(v) for v in line.split())
+                if inside <= wanted.start and wanted.stop <= inside + count:
+                    return True
+    except (OSError, ValueError):
+        return not os.path.exists("/proc/self/uid_map")  # no user namespaces at all
+    return False
+
+
 def processes_of(uids: range) -> list[int]:
     """Every live process whose real, effective or saved user id is in `uids` (from /proc's
     status files, which a process can't hide from root)."""
@@ -473,7 +488,7 @@ def enter(job: dict, keep_fd: int) -> dict:
     uid = job.get("uid") if is_root() else None
     isolation = "none"
     workdir = os.path.join(job["folder"], "work")
-    if uid is not None and job.get("namespaces", True):
+    if is_root() and job.get("namespaces", True):
         try:
             # room for the files placed there first (the quiz's answers, at most 2 MB)
             private_namespaces(limits.memory_mb + 8, list(job.get("hide", ())))
@@ -485,7 +500,7 @@ def enter(job: dict, keep_fd: int) -> dict:
     scrub_environment(workdir)
     tempfile.tempdir = None  # the fork server cached /tmp: temp files go in $TMPDIR
     apply_limits(limits)
-    user = drop_privileges(uid) if uid is not None else "same user"
+    user = drop_privileges(uid) if uid is not None else ("root" if is_root() else "same user")
     die_with_parent()
     return {"workdir": workdir, "user": user, "isolation": isolation}
 

@@ -68,7 +68,7 @@ def bad_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dic
     (root / "alice" / ".ipynb_checkpoints" / "01_customer_data-checkpoint.ipynb").write_text("{")
     (root / "README.txt").write_text("class of 2025")
     out = tmp_path_factory.mktemp("bad-out")
-    assert grade(root, out, "--timeout", TIMEOUT, "--jobs", "2") == 0
+    assert grade(root, out, "--timeout", TIMEOUT, "--jobs", "2", "--memory", "256") == 0
     return out, read_grades(out), read_results(out)
 
 

@@ -21,16 +21,17 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch.sandbox import BLOCK_SIZE, WORKER_UID_BASE
+from grader.batch.sandbox import BLOCK_SIZE, WORKER_UID_BASE, worker_uids_mapped
 
 from .conftest import grade, read_grades, read_results
 from .helpers import NOTEBOOKS, RIGHT, hand_in
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_root = pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() != 0,
-    reason="needs root: workers get user ids and namespaces of their own only when the grader "
-           "runs as root (as non-root, learner code runs as you: see 'Know the limits')")
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or not worker_uids_mapped(),
+    reason="needs root with worker user ids: workers get user ids and namespaces of their own "
+           "only when the grader runs as root (as non-root, learner code runs as you; as root "
+           "of a user namespace without those ids, as that root: see 'Know the limits')")
 HOST_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
 
 
