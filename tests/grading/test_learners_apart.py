@@ -348,3 +348,47 @@ def test_hostile_permissions_do_not_break_the_clean_up(tmp_path, host_modes, nam
     assert pool.problems == []
     assert folders and not any(os.path.lexists(f) for f in folders)
     assert not any(os.path.lexists(f + "-moved") for f in folders)
+
+
+# --------------------------- 3. user ids are reused safely after a run crashed
+CRASHED_RUN = """import os, signal, sys, time
+from grader.batch.sandbox import UidBlock
+block = UidBlock()
+base = block.acquire()
+pid = os.fork()
+if pid == 0:  # a learner's process that outlives its run (it never held the run's lock)
+    os.close(block._fd)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.setsid()
+    os.setresgid(base, base, base)
+    os.setresuid(base, base, base)
+    time.sleep(600)
+    os._exit(0)
+print(base, pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # the run crashes, holding its block
+"""
+
+
+@needs_root
+def test_user_ids_of_a_crashed_run_are_emptied_before_reuse():
+    from grader.batch.sandbox import UidBlock
+
+    done = subprocess.run([sys.executable, "-c", CRASHED_RUN], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    base, survivor = (int(v) for v in done.stdout.split())
+    assert _alive_worker_process(survivor)  # the crash left it behind, with the lock released
+    held = []
+    try:
+        while len(held) < 64:  # take blocks until we get that one (or another run did)
+            block = UidBlock()
+            held.append(block)
+            if block.acquire() == base:
+                break
+        assert not _alive_worker_process(survivor)
+    finally:
+        for block in held:
+            block.release()
+        if _alive_worker_process(survivor):
+            os.kill(survivor, 9)
