@@ -25,9 +25,10 @@ is the learner's id) holding that learner's course notebooks, named as in notebo
 may hand in only some of them), or a .zip of such folders as an LMS download gives.
 
 Each notebook runs in its own fresh, isolated worker process: a wall-clock deadline, CPU,
-memory and output limits, an empty working directory, a scrubbed environment and (as root) an
-unprivileged user; everything it started is killed when it ends. The verdicts come from the
-same checks as the learners' own check(N) cells.
+memory, output and process limits, a scrubbed environment and, as root, a user id of this run's
+own, a private /tmp, no network but loopback, a read-only view of the rest of the machine
+without SUBMISSIONS, OUT or the gradebook; everything of it is killed when it ends. The
+verdicts come from the same checks as the learners' own check(N) cells.
 
 Writes OUT/grades.csv (one row per learner), OUT/results.json (every check and every
 notebook's status and runtime), OUT/feedback/<learner>.html and .md (to hand back), and a

@@ -355,6 +355,7 @@ CRASHED_RUN = """import os, signal, sys, time
 from grader.batch.sandbox import UidBlock
 block = UidBlock()
 base = block.acquire()
+ready, said = os.pipe()
 pid = os.fork()
 if pid == 0:  # a learner's process that outlives its run (it never held the run's lock)
     os.close(block._fd)
@@ -364,8 +365,10 @@ if pid == 0:  # a learner's process that outlives its run (it never held the run
     os.setsid()
     os.setresgid(base, base, base)
     os.setresuid(base, base, base)
+    os.write(said, b"x")
     time.sleep(600)
     os._exit(0)
+os.read(ready, 1)  # it runs as a worker id now
 print(base, pid, flush=True)
 os.kill(os.getpid(), signal.SIGKILL)  # the run crashes, holding its block
 """
@@ -378,7 +381,8 @@ def test_user_ids_of_a_crashed_run_are_emptied_before_reuse():
     done = subprocess.run([sys.executable, "-c", CRASHED_RUN], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     base, survivor = (int(v) for v in done.stdout.split())
-    assert _alive_worker_process(survivor)  # the crash left it behind, with the lock released
+    if not _alive_worker_process(survivor):  # the crash left it behind, with the lock released
+        pytest.skip("another grading run took that block of ids (and emptied it) first")
     held = []
     try:
         while len(held) < 64:  # take blocks until we get that one (or another run did)
