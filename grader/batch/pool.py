@@ -186,7 +186,7 @@ class WorkerPool:
         if pid:
             kill_group(pid)  # a child forked in the last instant
             wait_group_gone(pid)
-        if item.uid is not None and not kill_uid(item.uid):
+        if item.uid is not None and not kill_uid(item.uid, self.limits.processes > 0):
             self._retired.add(item.slot)
             self.problems.append(f"processes of worker user id {item.uid} could not be "
                                  "stopped; that id was not used again")
