@@ -27,13 +27,14 @@ from .notebook import Plan
 from .sandbox import (
     FAILED,
     MAX_JOBS,
-    READY,
     Limits,
     UidBlock,
     is_root,
     kill_group,
     kill_uid,
     make_folder,
+    read_ready,
+    remove_files_of,
     remove_tree,
     wait_group_gone,
     worker_uids_mapped,
@@ -171,6 +172,10 @@ class WorkerPool:
         return _Running(key, process, receive, folder, started, started + self.limits.timeout,
                         slot, uid)
 
+    def _note(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+
     def _end(self, item: _Running, timed_out: bool = False) -> None:
         """Nothing of the worker survives: its process group, every process of its user id
         (checked, before the id is used again), its folder."""
@@ -188,16 +193,22 @@ class WorkerPool:
             wait_group_gone(pid)
         if item.uid is not None and not kill_uid(item.uid, self.limits.processes > 0):
             self._retired.add(item.slot)
-            self.problems.append(f"processes of worker user id {item.uid} could not be "
-                                 "stopped; that id was not used again")
+            self._note(f"processes of worker user id {item.uid} could not be stopped; that id "
+                       "was not used again")
         item.conn.close()
+        walls = read_ready(bytes(item.buffer[:3]))
+        if item.uid is not None and walls is not None and walls[1] == "none" and \
+                remove_files_of(item.uid):  # it shared the machine's temporary folders
+            self._note("learner code left files in this machine's /tmp, /var/tmp or /dev/shm "
+                       "(no namespaces here); they were removed when its worker ended")
         if not remove_tree(item.folder):
-            self.problems.append(f"a worker's folder could not be removed: {item.folder}")
+            self._note(f"a worker's folder could not be removed: {item.folder}")
 
     def _finish(self, item: _Running, timed_out: bool = False) -> Outcome:
+        walls = read_ready(bytes(item.buffer[:3]))
         self._end(item, timed_out)
         seconds = time.perf_counter() - item.started
-        if not item.buffer.startswith(READY):
+        if walls is None:
             if item.buffer.startswith(FAILED):  # written before any learner code ran
                 why = bytes(item.buffer[1:301]).decode("utf-8", "replace")
             else:
@@ -206,7 +217,7 @@ class WorkerPool:
             raise GraderFailure("a grading worker stopped before it could run any learner code "
                                 f"({why}). Check that this Python environment works: "
                                 "python -m grader --help")
-        del item.buffer[:len(READY)]
+        del item.buffer[:3]
         if timed_out:
             return Outcome(item.key, "timeout", seconds, message=(
                 f"it was still running after {self.limits.timeout:g} seconds"))
@@ -218,6 +229,7 @@ class WorkerPool:
             if reply is None:
                 return Outcome(item.key, "error", seconds,
                                message="its worker's reply could not be read")
+            reply["user"], reply["isolation"] = walls  # what the walls were: not the learner's say
             return Outcome(item.key, "ok", seconds, reply)
         status, message = _exit_message(item.process.exitcode)
         return Outcome(item.key, status, seconds, message=message)

@@ -180,7 +180,7 @@ def run_job(job: dict, conn: Any) -> None:
         send(sandbox.FAILED + f"the sandbox could not be built: {_describe_error(err)}"
              .encode("utf-8", "replace"))
         exit_now(0)
-    send(sandbox.READY)  # from here on, everything on the pipe is the learner's doing
+    send(sandbox.ready_message(walls))  # from here on, everything on the pipe is the learner's
     errors = reply["cell_errors"]
     sys.stdout = sys.stderr = output
     try:

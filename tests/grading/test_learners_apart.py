@@ -396,3 +396,46 @@ def test_user_ids_of_a_crashed_run_are_emptied_before_reuse():
             block.release()
         if _alive_worker_process(survivor):
             os.kill(survivor, 9)
+
+
+# ------------------------- what the walls were is the grader's word, not the learner's
+FORGED_WALLS = """import json
+_real = json._default_encoder.encode
+json._default_encoder.encode = lambda o: _real(dict(o, user='unprivileged',
+                                                    isolation='namespaces'))
+threshold = 0.6"""
+
+
+def test_a_learner_cannot_claim_stronger_walls_than_it_had(tmp_path):
+    from grader.batch.notebook import plan_notebook
+    from grader.batch.pool import WorkerPool
+    from grader.batch.sandbox import Limits
+
+    from .helpers import notebook_bytes
+
+    pool = WorkerPool(1, Limits(timeout=10), namespaces=False)
+    [outcome] = pool.run([("forger", plan_notebook(notebook_bytes("2", [FORGED_WALLS]), "2"))])
+    assert outcome.status == "ok" and outcome.reply["isolation"] == "none"
+    if os.geteuid() != 0:
+        assert outcome.reply["user"] == "same user"
+
+
+@needs_root
+def test_without_namespaces_a_workers_temporary_files_are_removed(tmp_path, host_modes):
+    from grader.batch.notebook import plan_notebook
+    from grader.batch.pool import WorkerPool
+    from grader.batch.sandbox import Limits
+
+    from .helpers import notebook_bytes
+
+    marker = f"course-test-{os.getpid()}-{tmp_path.name}"
+    code = (f"wrote = 0\nfor folder in {HOST_FOLDERS!r}:\n    try:\n"
+            f"        open(folder + '/{marker}', 'w').write('x')\n        wrote += 1\n"
+            "    except OSError:\n        pass\nprint('wrote', wrote)\nthreshold = 0.6")
+    pool = WorkerPool(1, Limits(timeout=10), namespaces=False)
+    [outcome] = pool.run([("litter", plan_notebook(notebook_bytes("2", [code]), "2"))])
+    assert outcome.status == "ok" and outcome.reply["isolation"] == "none"
+    assert not any(os.path.lexists(f"{folder}/{marker}") for folder in HOST_FOLDERS)
+    if "wrote 0" in outcome.reply["output"]:
+        pytest.skip("none of /tmp, /var/tmp, /dev/shm is writable by every user here")
+    assert any("they were removed" in problem for problem in pool.problems)
