@@ -11,12 +11,14 @@ Read top to bottom, this is the whole isolation story:
    and `/dev/shm`, only loopback networking, every other file system read-only, the
    instructor's folders covered up, `/proc` showing only its own processes; a scrubbed
    environment; limits whose hard values equal the soft ones; then its slot's unprivileged user
-   and `no_new_privs`. Only then does it say `READY` on its pipe: everything after that byte is
-   the learner's, believed by the parent as data and never as the grader's word.
+   and `no_new_privs`. Only then does it say `READY` on its pipe, with two bytes saying what
+   was achieved: everything after them is the learner's, believed by the parent as data and
+   never as the grader's word.
 3. **After the worker ends** (`kill_uid`), the parent kills every process of that user id and
    checks that none is left before the id is used again; the private `/tmp` dies with the last
-   of them. The fallback working folder (no namespaces) is removed by `remove_tree`, which
-   never touches anything outside it, whatever learner code did to its permissions.
+   of them. Without namespaces, what the id left in the shared temporary folders is removed,
+   and the working folder by `remove_tree`, which never touches anything outside it, whatever
+   learner code did to its permissions.
 
 Where the platform lacks a wall (not root, no namespaces), the worker says so in its reply and
 the instructor's summary says what is weaker; the parent's deadline and kills never depend on
