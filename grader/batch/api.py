@@ -63,15 +63,18 @@ def grade_folder(submissions: str | Path, out: str | Path | None = None, *,
     """Grade a class (a folder of learner folders, or a zip). With `out`, write the reports
     there and keep the gradebook at `out/gradebook.sqlite` unless `gradebook` says otherwise.
     `limits` (a `Limits`) overrides `timeout` and `memory_mb` when given."""
-    collection = collect(Path(submissions), steps)
-    limits = limits or Limits(timeout=timeout, memory_mb=memory_mb)
     book_path = Path(gradebook) if gradebook else (Path(out) / "gradebook.sqlite" if out
                                                     else None)
+    collection = collect(Path(submissions), steps,
+                         exclude=tuple(p for p in (Path(out) if out else None, book_path) if p))
+    limits = limits or Limits(timeout=timeout, memory_mb=memory_mb)
     book = Gradebook(book_path) if book_path else None
     try:
         result = grade_class(collection, jobs=jobs, limits=limits, gradebook=book,
-                             regrade=regrade, progress=progress, steps=steps)
+                             regrade=regrade, progress=progress, steps=steps,
+                             hide=(str(out),) if out is not None else ())
     finally:
+        collection.close()
         if book:
             book.close()
     if out is not None:

@@ -33,6 +33,15 @@ def _format(points: float) -> str:
     return f"{points:g}"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A learner id a spreadsheet would run as a formula (`=HYPERLINK(...)`, `-2+3`) gets a
+    leading apostrophe, which spreadsheets show as text (OWASP's advice for CSV files)."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def _late(late: bool | None) -> str:
     """`yes`/`no` where the download marked lateness (Canvas does), empty where it can't say."""
     return "" if late is None else ("yes" if late else "no")
@@ -45,9 +54,9 @@ def grades_csv(result: ClassGrades) -> str:
                      "status", "late", "name"])
     for learner in result.learners.values():
         points = [_format(learner.notebooks[unit(s)].points) for s in result.steps]
-        writer.writerow([learner.learner, *points, _format(learner.total),
+        writer.writerow([spreadsheet_safe(learner.learner), *points, _format(learner.total),
                          _format(learner.max_total), learner.status, _late(learner.late),
-                         learner.name])
+                         spreadsheet_safe(learner.name)])
     return buffer.getvalue()
 
 
@@ -119,16 +128,22 @@ def feedback_html(learner: LearnerGrade) -> str:
             f"</p>{''.join(sections)}</body></html>\n")
 
 
+def _write(path: Path, text: str) -> None:
+    write_atomic(path, text, mode=0o600)  # every learner's grades: the instructor's only
+
+
 def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
-    """Write every report into `out`; returns what was written, by kind."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write every report into `out` (readable by its owner only); returns what was written,
+    by kind."""
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (out / "feedback").mkdir(exist_ok=True, mode=0o700)
     written = {"grades": out / "grades.csv", "results": out / "results.json",
                "feedback": out / "feedback"}
-    write_atomic(written["grades"], grades_csv(result))
-    write_atomic(written["results"], results_json(result))
+    _write(written["grades"], grades_csv(result))
+    _write(written["results"], results_json(result))
     names = feedback_names(list(result.learners))
     for learner_id, learner in result.learners.items():
         stem = names[learner_id]
-        write_atomic(written["feedback"] / f"{stem}.md", feedback_markdown(learner))
-        write_atomic(written["feedback"] / f"{stem}.html", feedback_html(learner))
+        _write(written["feedback"] / f"{stem}.md", feedback_markdown(learner))
+        _write(written["feedback"] / f"{stem}.html", feedback_html(learner))
     return written
