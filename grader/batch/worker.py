@@ -190,11 +190,13 @@ def run_job(job: dict, conn: Any) -> None:
                    ).encode())
         exit_now(0)
     errors = reply["cell_errors"]
+    outcomes: dict[str, str] = {}  # source -> its run's error ("" if none), for the checks
     sys.stdout = sys.stderr = output
     try:
         for cell_id, source in job["cells"]:
             result = run_cell(source, store_history=False, silent=False, cell_id=cell_id)
             err = result.error_before_exec or result.error_in_exec
+            outcomes[source] = _describe_error(err)
             if err is not None and len(errors) < MAX_CELL_ERRORS:
                 errors.append({"cell": cell_id, "error": _describe_error(err)})
     except BaseException as err:  # escaped IPython's own handlers (e.g. a broken shell)
@@ -202,7 +204,8 @@ def run_job(job: dict, conn: Any) -> None:
     try:
         sys.stdout, sys.stderr = output, output
         reply["tampered"] = guard.restore()
-        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, list(job["sources"]))
+        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, list(job["sources"]),
+                                        outcomes)
         after = guard.restore()
         if after:
             reply["tampered_during_probe"] = after

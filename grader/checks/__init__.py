@@ -44,22 +44,28 @@ class Check:
     points: float
     needs: tuple[str, ...]
     run: Callable[[Snapshot], Finding]
+    reads: tuple[str, ...] = ()  # learner names whose value the check judges
 
 
 REGISTRY: dict[str, list[Check]] = {}
 
 
-def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str, ...] = ()
+def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str, ...] = (),
+          reads: tuple[str, ...] = ()
           ) -> Callable[[Callable[[Snapshot], Finding]], Callable[[Snapshot], Finding]]:
-    """Register a check of `step`; `needs` names checks of the same step that must pass first."""
+    """Register a check of `step`; `needs` names checks of the same step that must pass first;
+    `reads` the learner's names it judges: if the newest cell that builds one of them failed on
+    its latest run, the check fails with that error in words instead of judging a stale value."""
 
     def register(func: Callable[[Snapshot], Finding]) -> Callable[[Snapshot], Finding]:
         REGISTRY.setdefault(step, []).append(
-            Check(f"{step}.{name}", step, title, points, needs, func))
+            Check(f"{step}.{name}", step, title, points, needs, func, reads))
         return func
 
     return register
 
+
+from .cell_errors import broken_cell, explain  # noqa: E402  (needs Finding and fail above)
 
 # Each step's checks register themselves when their module is imported; a check imports only
 # its own step's module (the quiz's reads the question bank: no cost to steps 1-4).
@@ -76,16 +82,23 @@ def evaluate(snapshot: Snapshot) -> StepResult:
     """Run every check of the snapshot's step, skipping those whose prerequisites failed."""
     step = step_for(snapshot.step)
     results: dict[str, CheckResult] = {}
+    told: set[str] = set()  # names whose failed cell a check above already reported
     for item in checks_for(step.key):
         blocked = [n for n in item.needs if not results[f"{step.key}.{n}"].passed]
-        if blocked:
-            first = results[f"{step.key}.{blocked[0]}"]
+        broken = broken_cell(snapshot, item.reads) if item.reads else None
+        if blocked or (broken and broken.name in told):
+            first = results[f"{step.key}.{blocked[0]}"] if blocked else None
             results[item.id] = CheckResult(
                 item.id, step.key, item.title, False, 0, item.points,
-                "Not checked yet: fix the check above first.", ran=False, started=first.started)
+                "Not checked yet: fix the check above first.", ran=False,
+                started=first.started if first else True)
             continue
         try:
-            found = item.run(snapshot)
+            if broken:
+                told.add(broken.name)
+                found = fail(*explain(broken, snapshot.has(broken.name)))
+            else:
+                found = item.run(snapshot)
         except Exception as err:  # a grader bug must not become a learner's traceback
             found = fail(f"This check could not run ({type(err).__name__}). Please tell your "
                          "instructor; your work may be fine.")

@@ -19,7 +19,8 @@ def _show(value: Any) -> str:
     return repr(value) if len(repr(value)) < 80 else repr(value)[:77] + "..."
 
 
-@check("1", "customers_shape", "`customers` is a list of (ID, value) tuples")
+@check("1", "customers_shape", "`customers` is a list of (ID, value) tuples",
+       reads=("customers",))
 def customers_shape(snap: Snapshot) -> Finding:
     if not snap.has("customers"):
         return not_started("`customers` is not defined yet. Write it in the answer cell and run "

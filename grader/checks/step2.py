@@ -9,7 +9,7 @@ from . import Finding, check, fail, not_started, ok
 HINT = "Assign the number itself: `threshold = 0.6`."
 
 
-@check("2", "threshold", "`threshold` is the number 0.6")
+@check("2", "threshold", "`threshold` is the number 0.6", reads=("threshold",))
 def threshold(snap: Snapshot) -> Finding:
     if not snap.has("threshold"):
         return not_started("`threshold` is not defined yet. Write it in the answer cell and run "

@@ -19,7 +19,8 @@ def _required(params: tuple[str, ...]) -> list[str]:
     return [p for p in params if "=" not in p and not p.startswith("*")]
 
 
-@check("3", "predict_defined", "`predict` is a function of one feature value")
+@check("3", "predict_defined", "`predict` is a function of one feature value",
+       reads=("predict",))
 def predict_defined(snap: Snapshot) -> Finding:
     if not snap.has("predict"):
         return not_started("`predict` is not defined yet. Define it in the answer cell and run "
@@ -126,7 +127,8 @@ def _is_pair_list(value: list) -> bool:
     return bool(value) and all(isinstance(v, tuple) and len(v) == 2 for v in value)
 
 
-@check("3", "batch_values", "`batch_results` is [False, True, False, True]")
+@check("3", "batch_values", "`batch_results` is [False, True, False, True]",
+       reads=("batch_results",))
 def batch_values(snap: Snapshot) -> Finding:
     if not snap.has("batch_results"):
         return not_started("`batch_results` is not defined yet. Build it after `predict` and "
