@@ -76,12 +76,27 @@ def answer_sources(step: str, shell: Any) -> list[str]:
     return choose_sources(step, history, answers)
 
 
+_FAILURES: dict[str, int] = {}  # check id -> its failures in a row in this kernel
+
+
+def count_failures(result: StepResult) -> frozenset[str]:
+    """Count each check's failures in a row; the ids whose answer line is now shown unasked."""
+    for item in result.checks:
+        if item.ran and not item.passed:
+            _FAILURES[item.id] = _FAILURES.get(item.id, 0) + 1
+        elif item.passed:
+            _FAILURES.pop(item.id, None)
+    return frozenset(k for k, n in _FAILURES.items() if n >= feedback.REVEAL_AFTER)
+
+
 class CheckReport:
     """What `check(N)` returns: shown as a rich verdict in notebooks, plain text elsewhere."""
 
-    def __init__(self, result: StepResult, progress_line: str = "") -> None:
+    def __init__(self, result: StepResult, progress_line: str = "",
+                 reveal: frozenset[str] = frozenset()) -> None:
         self.result = result
         self.progress_line = progress_line
+        self.reveal = reveal  # checks failed often enough to show their answer line
 
     @property
     def passed(self) -> bool:
@@ -96,10 +111,10 @@ class CheckReport:
         return self.result.points
 
     def _repr_html_(self) -> str:
-        return feedback.as_html(self.result, self.progress_line)
+        return feedback.as_html(self.result, self.progress_line, self.reveal)
 
     def __repr__(self) -> str:
-        return feedback.as_text(self.result, self.progress_line)
+        return feedback.as_text(self.result, self.progress_line, self.reveal)
 
     __str__ = __repr__
 
@@ -143,7 +158,7 @@ def check(step: int | str, namespace: dict | None = None, source: str | list[str
     note = progress.record(result) if record else ""
     steps, _ = progress.load()
     line = progress.summary(steps) + (f" {note}" if note else "")
-    return CheckReport(result, line)
+    return CheckReport(result, line, count_failures(result))
 
 
 install_recorder(_ipython())

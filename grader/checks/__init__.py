@@ -19,21 +19,22 @@ from ..spec import step_for
 @dataclass(frozen=True)
 class Finding:
     passed: bool
-    message: str
-    hint: str = ""
+    message: str  # what is wrong, in words
+    hint: str = ""  # a nudge: where to look, never the answer itself
     started: bool = True
+    line: str = ""  # the answer line, behind "Show me the line" until asked or failed often
 
 
 def ok(message: str) -> Finding:
     return Finding(True, message)
 
 
-def fail(message: str, hint: str = "") -> Finding:
-    return Finding(False, message, hint)
+def fail(message: str, hint: str = "", line: str = "") -> Finding:
+    return Finding(False, message, hint, line=line)
 
 
-def not_started(message: str, hint: str = "") -> Finding:
-    return Finding(False, message, hint, started=False)
+def not_started(message: str, hint: str = "", line: str = "") -> Finding:
+    return Finding(False, message, hint, started=False, line=line)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def evaluate(snapshot: Snapshot) -> StepResult:
                          "instructor; your work may be fine.")
         results[item.id] = CheckResult(
             item.id, step.key, item.title, found.passed, item.points if found.passed else 0,
-            item.points, found.message, found.hint, True, found.started)
+            item.points, found.message, found.hint, True, found.started, found.line)
     return StepResult(step.key, step.title, tuple(results.values()))
 
 

@@ -105,6 +105,12 @@ def _why(kind: str, detail: str) -> tuple[str, str, str]:
         return ("", "Python couldn't read the cell, so "
                 "none of it ran", "Look at the line the error points to: a missing bracket, "
                 "colon or quote, or an indent out of line.")
+    if kind == "SystemExit":
+        return ("", "the cell stopped itself with `sys.exit()` or `exit()`", "Remove the exit "
+                "call: a notebook cell simply ends after its last line.")
+    if kind == "MemoryError":
+        return ("", "the cell used more memory than there is", "Look for a loop that keeps "
+                "adding to a list without end.")
     if kind == "KeyboardInterrupt":
         return ("interrupted", "the cell was stopped before it finished", "Run it again and "
                 "let it finish; if it never does, look for a loop that never ends.")
@@ -126,6 +132,6 @@ def explain(broken: BrokenCell, still_defined: bool) -> tuple[str, str]:
     said = f"The cell that {verb} `{broken.name}` raised `{kind}`"
     said += f" ({short})" if short else ""
     said += f": {meaning}." if meaning else "."
-    state = (f"`{broken.name}` may still hold a value from an earlier run, so it isn't checked"
-             if still_defined else f"`{broken.name}` was not created")
-    return f"{said} {state[0].upper()}{state[1:]}; fix the cell and run it again.", nudge
+    state = (f"Until that cell runs cleanly, `{broken.name}` is not checked (it may hold an "
+             "older value)" if still_defined else f"`{broken.name}` was not created")
+    return f"{said} {state}; fix the cell and run it again.", nudge

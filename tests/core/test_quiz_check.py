@@ -19,7 +19,9 @@ def _fresh_session(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_no_answers_is_not_started() -> None:
     report = check("quiz", namespace={})
     assert report.result.status == "not started"
-    assert "The quiz is not done yet" in repr(report)
+    assert repr(report).splitlines()[0].startswith("The quiz is not started yet: answer the "
+                                                   "questions above")
+    assert len(repr(report).splitlines()) == 2  # that line and the progress line
     assert max_points("quiz") == 10
 
 

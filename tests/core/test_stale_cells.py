@@ -32,7 +32,7 @@ def test_a_cell_that_raises_after_an_earlier_success_is_not_a_stale_pass() -> No
     assert failed.message.startswith(
         "The cell that builds `batch_results` raised `TypeError` (`>` between a tuple and a "
         "float): each customer is a tuple `(ID, feature)`; unpack it and compare the feature.")
-    assert "may still hold a value from an earlier run" in failed.message
+    assert "may hold an older value" in failed.message
     assert "for customer_id, feature in customers" in failed.hint
     assert [c.passed for c in result.checks[:4]] == [True] * 4  # predict itself is fine
 

@@ -39,7 +39,7 @@ def test_a_cell_that_raises_after_an_earlier_success(lab) -> None:
     assert not verdict.startswith("Step 3 passed")
     assert ("The cell that builds `batch_results` raised `TypeError` (`>` between a tuple and "
             "a float): each customer is a tuple `(ID, feature)`") in verdict
-    assert "may still hold a value from an earlier run" in verdict
+    assert "may hold an older value" in verdict
 
 
 def test_a_cell_fixed_and_re_run(lab) -> None:
