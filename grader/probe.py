@@ -158,7 +158,7 @@ def snapshot_for(step: str, namespace: dict, sources: list[str],
     a grading worker: step 4 re-runs its answer cell (the last source) to hear what it prints;
     the quiz reads the recorded answers. `outcomes`: each source's latest error, "" if none."""
     if step == "quiz":
-        from .quiz import quiz_snapshot
+        from .quiz_probe import quiz_snapshot
 
         return quiz_snapshot(namespace)
     printing = sources[-1] if step == "4" and sources else None

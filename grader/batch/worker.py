@@ -28,15 +28,16 @@ import threading
 import time
 from typing import Any
 
-from .. import quiz as _quiz  # noqa: F401  (loaded before learner code: guarded)
+from .. import quiz_probe as _quiz_probe  # noqa: F401  (loaded before learner code: guarded)
 from ..probe import snapshot_for
 from . import sandbox
 
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 MAX_CELL_ERRORS = 20
 # Modules whose attributes the probe relies on while it describes learner values.
-GUARDED = ("builtins", "grader.probe", "grader.values", "grader.deadline", "grader.quiz",
-           "churn_course.quiz", "grader.batch.worker", "json", "json.encoder", "json.decoder",
+GUARDED = ("builtins", "grader.probe", "grader.values", "grader.deadline", "grader.quiz_probe",
+           "churn_course.quiz_bank", "churn_course.quiz_record", "grader.batch.worker", "json",
+           "json.encoder", "json.decoder",
            "contextlib", "io", "signal", "inspect", "IPython.core.inputtransformer2")
 OURS = ("grader.", "churn_course.")  # modules whose functions' code is restored too
 

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from churn_course import quiz
+from churn_course import quiz, quiz_record
 from grader import check
 from grader.checks import max_points
 
 
 @pytest.fixture(autouse=True)
 def _fresh_session(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(quiz, "_SESSION", {})
+    monkeypatch.setattr(quiz_record, "_SESSION", {})
+    monkeypatch.setattr(quiz_record, "_SESSION_TRIES", {})
 
 
 def test_no_answers_is_not_started() -> None:
