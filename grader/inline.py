@@ -80,9 +80,10 @@ _FAILURES: dict[str, int] = {}  # check id -> its failures in a row in this kern
 
 
 def count_failures(result: StepResult) -> frozenset[str]:
-    """Count each check's failures in a row; the ids whose answer line is now shown unasked."""
+    """Count each check's failures in a row (a part not written yet is no attempt); the ids
+    whose answer line is now shown unasked."""
     for item in result.checks:
-        if item.ran and not item.passed:
+        if item.ran and not item.passed and item.started:
             _FAILURES[item.id] = _FAILURES.get(item.id, 0) + 1
         elif item.passed:
             _FAILURES.pop(item.id, None)

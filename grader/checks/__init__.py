@@ -46,21 +46,24 @@ class Check:
     needs: tuple[str, ...]
     run: Callable[[Snapshot], Finding]
     reads: tuple[str, ...] = ()  # learner names whose value the check judges
+    line: str = ""  # the answer line a failure may show (behind "Show me the line")
 
 
 REGISTRY: dict[str, list[Check]] = {}
 
 
 def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str, ...] = (),
-          reads: tuple[str, ...] = ()
+          reads: tuple[str, ...] = (), line: str = ""
           ) -> Callable[[Callable[[Snapshot], Finding]], Callable[[Snapshot], Finding]]:
     """Register a check of `step`; `needs` names checks of the same step that must pass first;
     `reads` the learner's names it judges: if the newest cell that builds one of them failed on
-    its latest run, the check fails with that error in words instead of judging a stale value."""
+    its latest run, the check fails with that error in words instead of judging a stale value;
+    `line` is the answer line its failures offer behind "Show me the line" (a finding may give
+    its own)."""
 
     def register(func: Callable[[Snapshot], Finding]) -> Callable[[Snapshot], Finding]:
         REGISTRY.setdefault(step, []).append(
-            Check(f"{step}.{name}", step, title, points, needs, func, reads))
+            Check(f"{step}.{name}", step, title, points, needs, func, reads, line))
         return func
 
     return register
@@ -105,7 +108,8 @@ def evaluate(snapshot: Snapshot) -> StepResult:
                          "instructor; your work may be fine.")
         results[item.id] = CheckResult(
             item.id, step.key, item.title, found.passed, item.points if found.passed else 0,
-            item.points, found.message, found.hint, True, found.started, found.line)
+            item.points, found.message, found.hint, True, found.started,
+            "" if found.passed else found.line or item.line)
     return StepResult(step.key, step.title, tuple(results.values()))
 
 

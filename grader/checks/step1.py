@@ -22,7 +22,7 @@ def _show(value: Any) -> str:
 
 
 @check("1", "customers_shape", "`customers` is a list of (ID, value) tuples",
-       reads=("customers",))
+       reads=("customers",), line=EXAMPLE)
 def customers_shape(snap: Snapshot) -> Finding:
     if not snap.has("customers"):
         return not_started("`customers` is not defined yet. Write it in the answer cell and run "
@@ -81,7 +81,7 @@ def _same(a: tuple, b: tuple) -> bool:
 
 
 @check("1", "customers_values", "`customers` holds the four customers, in order",
-       needs=("customers_shape",))
+       needs=("customers_shape",), line=EXAMPLE)
 def customers_values(snap: Snapshot) -> Finding:
     value = snap.value("customers")
     expected = EXPECTED_CUSTOMERS

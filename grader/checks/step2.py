@@ -10,7 +10,7 @@ HINT = "Assign a plain number: no quotes, no percent, a decimal point."
 LINE = "threshold = 0.6"
 
 
-@check("2", "threshold", "`threshold` is the number 0.6", reads=("threshold",))
+@check("2", "threshold", "`threshold` is the number 0.6", reads=("threshold",), line=LINE)
 def threshold(snap: Snapshot) -> Finding:
     if not snap.has("threshold"):
         return not_started("`threshold` is not defined yet. Write it in the answer cell and run "

@@ -23,7 +23,7 @@ def _required(params: tuple[str, ...]) -> list[str]:
 
 
 @check("3", "predict_defined", "`predict` is a function of one feature value",
-       reads=("predict",))
+       reads=("predict",), line=PREDICT_LINE)
 def predict_defined(snap: Snapshot) -> Finding:
     if not snap.has("predict"):
         return not_started("`predict` is not defined yet. Define it in the answer cell and run "
@@ -52,7 +52,8 @@ def _describe_failure(arg: object, call: Call) -> str:
     return f"Calling `predict({arg})` raised `{call.error}`."
 
 
-@check("3", "predict_returns", "`predict` returns True or False", needs=("predict_defined",))
+@check("3", "predict_returns", "`predict` returns True or False", needs=("predict_defined",),
+       line=PREDICT_LINE)
 def predict_returns(snap: Snapshot) -> Finding:
     calls = {arg: snap.call(arg) for arg in (*SAMPLES, 0.6)}
     broken = {arg: c for arg, c in calls.items() if c.outcome in ("raised", "timeout")}
@@ -93,7 +94,7 @@ def predict_returns(snap: Snapshot) -> Finding:
 
 
 @check("3", "predict_rule", "`predict` says churn exactly when feature > threshold",
-       needs=("predict_returns",))
+       needs=("predict_returns",), line=PREDICT_LINE)
 def predict_rule(snap: Snapshot) -> Finding:
     limit = snap.threshold_value(EXPECTED_THRESHOLD)
     wrong = [arg for arg in SAMPLES if snap.call(arg).value != (arg > limit)]
@@ -117,7 +118,7 @@ def predict_rule(snap: Snapshot) -> Finding:
 
 
 @check("3", "predict_uses_threshold", "`predict` reads `threshold` instead of a fixed 0.6",
-       needs=("predict_rule",))
+       needs=("predict_rule",), line=PREDICT_LINE)
 def predict_uses_threshold(snap: Snapshot) -> Finding:
     low, high = snap.call(0.5, 0.3), snap.call(0.8, 0.85)
     if low.outcome == "skipped" or high.outcome == "skipped":
@@ -136,7 +137,7 @@ def _is_pair_list(value: list) -> bool:
 
 
 @check("3", "batch_values", "`batch_results` is [False, True, False, True]",
-       reads=("batch_results",))
+       reads=("batch_results",), line=BATCH_LINE)
 def batch_values(snap: Snapshot) -> Finding:
     if not snap.has("batch_results"):
         return not_started("`batch_results` is not defined yet. Build it after `predict` and "
@@ -187,7 +188,7 @@ def _appends_in_loop(tree: ast.Module) -> bool:
 
 @check("3", "batch_comprehension",
        "`batch_results` is built by a list comprehension that calls `predict`",
-       needs=("batch_values",))
+       needs=("batch_values",), line=BATCH_LINE)
 def batch_comprehension(snap: Snapshot) -> Finding:
     tree = last_tree_assigning(snap.sources, "batch_results")
     if tree is None:

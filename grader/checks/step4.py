@@ -76,7 +76,7 @@ def _batch_index(lines: list[str]) -> int | None:
     return next((i for i, line in enumerate(lines) if BATCH_LINE in line), None)
 
 
-@check("4", "prints_batch", "prints the batch results `[False, True, False, True]`")
+@check("4", "prints_batch", "prints the batch results `[False, True, False, True]`", line=LINE)
 def prints_batch(snap: Snapshot) -> Finding:
     empty = _nothing_printed(snap)
     if empty:
@@ -114,7 +114,8 @@ def _realtime_call_mistake(tree: ast.Module | None) -> Finding | None:
     return None
 
 
-@check("4", "prints_realtime", "then prints the real-time prediction for customer 105: `True`")
+@check("4", "prints_realtime", "then prints the real-time prediction for customer 105: `True`",
+       line=LINE)
 def prints_realtime(snap: Snapshot) -> Finding:
     mistake = _realtime_call_mistake(parse(_source(snap)))
     if mistake:
