@@ -50,11 +50,8 @@ _QUIZ_CSS = """
   font-family: var(--jp-code-font-family, monospace); font-size: 12px; line-height: 1.4;
 }
 .quiz .quiz-code pre code { font-family: inherit; background: none; padding: 0; }
-.quiz .quiz-score {
-  position: sticky; top: 0; z-index: 2; font-weight: bold;
-  background: var(--jp-layout-color1, white); padding: 4px 0; margin-bottom: 6px;
-  border-bottom: 1px solid #e1e4e8;
-}
+.quiz .quiz-score { font-weight: bold; padding: 4px 0; margin-bottom: 6px; }
+.quiz .quiz-score-line { color: #444; margin-left: 12px; }
 """
 
 
@@ -90,9 +87,11 @@ class QuestionView:
         # HTML, not Label: a Label cuts long text with "...", and a hint must be read whole.
         self.hint = w.HTML(value="").add_class("quiz-hint-text")
         self.feedback = w.HTML(value="").add_class("quiz-feedback")
+        # The quiz's one score, repeated beside every question's buttons: always in sight.
+        self.score = w.HTML(value="").add_class("quiz-score-line")
         parts += [
             self.options,
-            w.HBox([self.check_button, self.hint_button, self.solution_button]),
+            w.HBox([self.check_button, self.hint_button, self.solution_button, self.score]),
             self.hint,
             self.feedback,
         ]
@@ -115,7 +114,7 @@ class QuestionView:
 
 
 class Quiz:
-    """The quiz widget: one box per question, and the score at the top of it.
+    """The quiz widget: one box per question, the score on top and beside every question.
 
     Built from the record, so re-running the cell shows the answers already given; every
     checked answer is recorded to the answers file (see :func:`quiz_record.answers_path`).
@@ -171,7 +170,9 @@ class Quiz:
         return self.views[self.questions.index(found)]
 
     def _show_score(self) -> None:
-        self.score.value = html.escape(score_line(self.answers, self.questions))
+        line = html.escape(score_line(self.answers, self.questions))
+        for label in (self.score, *(view.score for view in self.views)):
+            label.value = line
 
     def answered(self, question_id: str) -> None:
         """Told by the record of any answer (this widget's, another copy's, ``answer()``)."""
