@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """How long does `check(N)` take in a learner's running kernel, import included?
 
-Starts a real Jupyter kernel (as JupyterLab would), runs the step's given code and a right
-answer, then times inside the kernel: the first `from grader import check` (cold import) and
-`check(N)` for every step, repeated. Prints a Markdown table.
+Starts a real Jupyter kernel (as JupyterLab would), times the first `from grader import check`
+inside it (cold import, which also installs the cell recorder), runs the step's given code and
+a right answer as separate cells (so every check reads the recorded cells and their outcomes,
+as in a learner's notebook), then times `check(N)` for every step, repeated. Prints a Markdown
+table.
 
     .venv/bin/python benchmarks/inline_check.py [--repeat 50]
 """
@@ -20,18 +22,19 @@ from pathlib import Path
 
 from jupyter_client.manager import start_new_kernel
 
-SETUP = """
-customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]
-threshold = 0.6
-def predict(feature):
-    return feature > threshold
-batch_results = [predict(feature) for customer_id, feature in customers]
-"""
-TIMER = """
+IMPORT = """
 import time as _t, json as _j
 _t0 = _t.perf_counter()
 from grader import check
 _import_ms = (_t.perf_counter() - _t0) * 1000
+"""
+SETUP = (  # one cell each, as in the notebooks
+    "customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]\nthreshold = 0.6",
+    "def predict(feature):\n    return feature > threshold",
+    "batch_results = [predict(feature) for customer_id, feature in customers]",
+    "print(batch_results)\nprint(predict(0.7))",
+)
+TIMER = """
 _times = {}
 for _step in ("1", "2", "3", "4"):
     _runs = []
@@ -73,7 +76,9 @@ def main() -> int:
         os.environ["COURSE_PROGRESS_FILE"] = str(Path(scratch, "progress.json"))
         manager, client = start_new_kernel(kernel_name="python3", cwd=scratch)
         try:
-            _run(client, SETUP)
+            _run(client, IMPORT)
+            for cell in SETUP:
+                _run(client, cell)
             text = _run(client, TIMER % {"repeat": args.repeat})
         finally:
             client.stop_channels()
