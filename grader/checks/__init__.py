@@ -89,7 +89,10 @@ def evaluate(snapshot: Snapshot) -> StepResult:
     told: set[str] = set()  # names whose failed cell a check above already reported
     for item in checks_for(step.key):
         blocked = [n for n in item.needs if not results[f"{step.key}.{n}"].passed]
-        broken = broken_cell(snapshot, item.reads) if item.reads else None
+        try:
+            broken = broken_cell(snapshot, item.reads) if item.reads else None
+        except Exception:  # unreadable learner code must not stop the checks
+            broken = None
         if blocked or (broken and broken.name in told):
             first = results[f"{step.key}.{blocked[0]}"] if blocked else None
             results[item.id] = CheckResult(

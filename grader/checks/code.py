@@ -55,15 +55,17 @@ def has_code(source: str) -> bool:
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
     """Statements run when the cell runs: the top level and inside if/for/while/try/with, not
-    inside function or class bodies."""
+    inside function or class bodies. Iterative, so no nesting can exhaust the stack."""
     found: list[ast.stmt] = []
-    for node in body:
+    todo = list(reversed(body))
+    while todo:
+        node = todo.pop()
         found.append(node)
         if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
-            for block in ("body", "orelse", "finalbody"):
-                found.extend(_top_level(getattr(node, block, []) or []))
+            inner = [*node.body, *getattr(node, "orelse", []), *getattr(node, "finalbody", [])]
             for handler in getattr(node, "handlers", []) or []:
-                found.extend(_top_level(handler.body))
+                inner.extend(handler.body)
+            todo.extend(reversed(inner))
     return found
 
 
@@ -88,7 +90,10 @@ def defines(source: str, name: str) -> bool:
         return False
     tree = parse(source)
     if tree is not None:
-        return any(_binds(node, name) for node in _top_level(tree.body))
+        try:
+            return any(_binds(node, name) for node in _top_level(tree.body))
+        except (RecursionError, MemoryError):  # a pathological target: read it line by line
+            pass
     pattern = re.compile(rf"^(?:def\s+{re.escape(name)}\b|{re.escape(name)}\s*(?::[^=\n]*)?"
                          r"[-+*/%|&]?=(?!=))", re.MULTILINE)
     return bool(pattern.search(source))

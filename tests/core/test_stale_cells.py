@@ -86,3 +86,11 @@ def test_every_step_that_reads_a_name_knows_its_cell_failed(step, cell, words) -
 def test_a_clean_later_cell_that_rebuilds_the_name_is_what_counts() -> None:
     result = _verdict("3", PREDICT, TUPLE_BATCH, "x = 1", BATCH)
     assert result.passed
+
+
+def test_a_pathologically_nested_cell_is_read_without_crashing_the_check() -> None:
+    deep = "if True:\n" + "".join("    " * i + "if True:\n" for i in range(1, 60)) + \
+        "    " * 60 + "batch_results = 1\n" + "print(missing_name)\n"
+    result = judge("3", {}, [deep], {deep: "NameError: name 'missing_name' is not defined"})
+    assert result.checks[4].message.startswith("The cell that builds `batch_results` raised "
+                                               "`NameError`")
