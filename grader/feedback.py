@@ -63,9 +63,15 @@ def _groups(result: StepResult) -> tuple[list[CheckResult], list[CheckResult],
     """(failures shown in full, not started yet, waiting on a fix, passed), in check order.
     The first failure always shows in full, started or not; later not-started ones fold."""
     failed = [c for c in result.checks if c.ran and not c.passed]
-    full = [c for i, c in enumerate(failed) if i == 0 or c.started]
-    later = [c for c in failed if c not in full]
-    waiting = [c for c in result.checks if not c.ran]
+    full: list[CheckResult] = []
+    repeats: list[CheckResult] = []  # the same words as a failure above: said once
+    for index, check in enumerate(failed):
+        if any(check.message == shown.message for shown in full):
+            repeats.append(check)
+        elif index == 0 or check.started:
+            full.append(check)
+    later = [c for c in failed if c not in full and c not in repeats]
+    waiting = [c for c in result.checks if not c.ran or c in repeats]
     passed = [c for c in result.checks if c.passed]
     return full, later, waiting, passed
 

@@ -76,3 +76,10 @@ def test_no_hint_gives_the_answer_line_away(step: str, cells: list[str]) -> None
     assert failed and all(c.line and c.line not in c.hint for c in failed)
     assert not any(line in c.hint for c in failed for line in LINES)
 
+
+
+def test_the_same_failure_is_said_once() -> None:
+    result = run_step("4", "print(batch_result)\nprint(predict(0.7))")
+    text = feedback.as_text(result)
+    assert text.count("Your answer cell stopped with `NameError") == 1
+    assert "  · 1 more check will run once the first ✘ is fixed" in text
