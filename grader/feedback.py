@@ -84,7 +84,11 @@ def _fold_lines(result: StepResult) -> list[tuple[str, str, list[CheckResult]]]:
     """(state, words, checks) for each folded line."""
     _, later, waiting, passed = _groups(result)
     lines = []
-    if later:
+    if later and result.step == "quiz":  # "Question 4 (medium)" -> "4"
+        numbers = ", ".join(c.title.split(" (")[0].removeprefix("Question ") for c in later)
+        lines.append(("skipped", f"{_plural(len(later), 'more question')} not answered yet: "
+                      f"{numbers}", later))
+    elif later:
         lines.append(("skipped", f"{_plural(len(later), 'more part')} not started yet: "
                       f"{_titles(later)}", later))
     if waiting:
