@@ -2,7 +2,16 @@
 
 Each check is a small function registered with `@check(...)`; it reads a `Snapshot` and returns a
 `Finding`. The same checks serve the learner's inline `check(N)` and the instructor's batch
-grading, so the two can't disagree.
+grading, so the two can't disagree. A step module is a list of such functions:
+
+    @check("5", "table_rows", "`table` has one row per customer", reads=("table",),
+           line="table = build_table(customers)")
+    def table_rows(snap: Snapshot) -> Finding:
+        ...
+        return fail("`table` has 3 rows; expected 4.", "One row per customer.")  # a nudge
+
+`reads` lets a failed cell that builds the name speak for itself (see `cell_errors`); `line`
+is the answer line offered behind "Show me the line" when the check fails.
 """
 
 from __future__ import annotations
