@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .deadline import TimeUp, time_limit
+from .part2 import PART2_KEYS
 from .values import describe
 
 SNAPSHOT_VERSION = 1
@@ -162,4 +163,9 @@ def snapshot_for(step: str, namespace: dict, sources: list[str],
 
         return quiz_snapshot(namespace)
     printing = sources[-1] if step == "4" and sources else None
-    return take_snapshot(step, namespace, sources, printing, outcomes)
+    snapshot = take_snapshot(step, namespace, sources, printing, outcomes)
+    if step in PART2_KEYS:  # Part 2's own facts: a sample of their table, their app's replies…
+        from .part2.probe import part2_facts
+
+        snapshot["facts"] = part2_facts(step, namespace)
+    return snapshot
