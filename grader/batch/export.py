@@ -189,12 +189,16 @@ def fill_moodle(results: dict[str, Graded], path: Path,
 
 
 def plain(results: dict[str, Graded]) -> Export:
-    """One row per learner, for any other LMS or spreadsheet."""
+    """One row per learner, for any other LMS or spreadsheet. The learner's id and name come
+    from the hand-ins' file names, so a formula there is written as text."""
+    from .reports import spreadsheet_safe
+
     rows = [["learner", "name", "score", "max_score", "percent", "late"]]
     for graded in results.values():
         percent = 100 * graded.total / graded.max_total if graded.max_total else 0.0
         late = "" if graded.late is None else ("yes" if graded.late else "no")
-        rows.append([graded.learner, graded.name, f"{graded.total:g}", f"{graded.max_total:g}",
+        rows.append([spreadsheet_safe(graded.learner), spreadsheet_safe(graded.name),
+                     f"{graded.total:g}", f"{graded.max_total:g}",
                      f"{percent:.1f}", late])
     return Export(_write_csv(rows, False), filled=len(results))
 
