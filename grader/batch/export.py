@@ -280,12 +280,16 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"grader export: {message}", file=sys.stderr)
+    from .reports import terminal_safe
+
+    print(terminal_safe(f"grader export: {message}"), file=sys.stderr)
     return 2
 
 
 def _listing(items: list[str], limit: int = 10) -> str:
-    shown = ", ".join(items[:limit])
+    from .reports import terminal_safe  # learners' ids and the names they gave the LMS
+
+    shown = terminal_safe(", ".join(items[:limit]))
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
