@@ -425,23 +425,27 @@ def _closed_above(path: str) -> str | None:
 def open_the_way_to_python() -> None:
     """Inside the private mount namespace, where Python lives below a folder only root may pass
     (a root-owned pyenv in `/root`): cover that folder with an empty, pass-through-only one
-    holding nothing but the way down to Python (a bind mount of the original). Learner code
+    holding nothing but the ways down to Python (bind mounts of the originals). Learner code
     then needs no capability to import lazily, and sees nothing else of that folder."""
+    ways: dict[str, set[str]] = {}
     for place in python_places():
-        if _readable_by_all(place):
-            continue
-        closed = _closed_above(place)
-        if closed is None:
-            continue  # Python's own files are closed to others: only the capability helps
-        child = os.path.join(closed, place[len(closed) + 1:].split(os.sep)[0])
-        keep = os.open(child, _O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        if not _readable_by_all(place):
+            closed = _closed_above(place)
+            if closed is not None:  # else Python's own files are closed: only the capability
+                ways.setdefault(closed, set()).add(
+                    os.path.join(closed, place[len(closed) + 1:].split(os.sep)[0]))
+    for closed in sorted(ways, key=lambda p: p.count(os.sep)):
+        kept = {child: os.open(child, _O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                for child in sorted(ways[closed])}
         try:
             _mount("tmpfs", closed, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
                    "size=4k,nr_inodes=64,mode=711")
-            os.mkdir(child, 0o711)
-            _mount(f"/proc/self/fd/{keep}", child, None, _MS_BIND | _MS_REC)
+            for child, fd in kept.items():
+                os.mkdir(child, 0o711)
+                _mount(f"/proc/self/fd/{fd}", child, None, _MS_BIND | _MS_REC)
         finally:
-            os.close(keep)
+            for fd in kept.values():
+                os.close(fd)
 
 
 CAP_DAC_READ_SEARCH = 2
