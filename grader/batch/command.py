@@ -109,7 +109,9 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"grader grade: {message}", file=sys.stderr)
+    from .reports import terminal_safe
+
+    print(terminal_safe(f"grader grade: {message}"), file=sys.stderr)
     return 2
 
 
@@ -205,7 +207,9 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as err:
         return _fail(f"can't write the reports to {args.out}: {err}")
     if not args.quiet:
-        print(result.summary())
+        from .reports import terminal_safe
+
+        print(terminal_safe(result.summary()))  # it names learners, whose ids are theirs
         print(f"Wrote {written['grades']}, {written['results']} and {len(result.learners)} "
               f"feedback report(s) in {written['feedback']}/; gradebook: {book.path}")
     return 0

@@ -188,20 +188,17 @@ def fill_moodle(results: dict[str, Graded], path: Path,
     return export
 
 
-def text_cell(value: str) -> str:
-    """A learner's name or id as a spreadsheet shows it, never as a formula (a name can be
-    whatever the learner typed into their LMS profile)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def plain(results: dict[str, Graded]) -> Export:
-    """One row per learner, for any other LMS or spreadsheet."""
+    """One row per learner, for any other LMS or spreadsheet. The learner's id and name come
+    from the hand-ins' file names, so a formula there is written as text."""
+    from .reports import spreadsheet_safe
+
     rows = [["learner", "name", "score", "max_score", "percent", "late"]]
     for graded in results.values():
         percent = 100 * graded.total / graded.max_total if graded.max_total else 0.0
         late = "" if graded.late is None else ("yes" if graded.late else "no")
-        rows.append([text_cell(graded.learner), text_cell(graded.name), f"{graded.total:g}",
-                     f"{graded.max_total:g}",
+        rows.append([spreadsheet_safe(graded.learner), spreadsheet_safe(graded.name),
+                     f"{graded.total:g}", f"{graded.max_total:g}",
                      f"{percent:.1f}", late])
     return Export(_write_csv(rows, False), filled=len(results))
 
@@ -283,12 +280,16 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"grader export: {message}", file=sys.stderr)
+    from .reports import terminal_safe
+
+    print(terminal_safe(f"grader export: {message}"), file=sys.stderr)
     return 2
 
 
 def _listing(items: list[str], limit: int = 10) -> str:
-    shown = ", ".join(items[:limit])
+    from .reports import terminal_safe  # learners' ids and the names they gave the LMS
+
+    shown = terminal_safe(", ".join(items[:limit]))
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 

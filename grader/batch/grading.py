@@ -28,10 +28,11 @@ from .verdicts import STATUSES, NotebookGrade, failed, judge_reply
 # What the worker said of the user it ran learner code as, when that weakens isolation.
 SANDBOX_WARNINGS = {
     "unprivileged+read": (
-        "learner code ran unprivileged but able to READ files outside its sandbox (not the "
-        "submissions, reports or gradebook, which are covered up), because Python is installed "
-        "in a folder only root can read (a root-owned pyenv, say). For full isolation, install "
-        "Python where every user can read it, or grade in a container."),
+        "learner code ran unprivileged but able to READ any file on this machine (the "
+        "submissions, reports and gradebook included), because Python is installed in a folder "
+        "only root can read (a root-owned pyenv, say) and no namespace of its own could open "
+        "a way to it. For full isolation, install Python where every "
+        "user can read it, or grade in a container."),
     "root": ("learner code ran as root, inside a user namespace (a rootless container, say) "
              "that maps no user ids for grading workers: it could change any file this grader "
              "can. Map a range of ids into the container (/etc/subuid), or grade as root in a "

@@ -13,6 +13,7 @@ import hashlib
 import html
 import io
 import json
+import unicodedata
 from pathlib import Path
 
 from .. import feedback
@@ -40,6 +41,14 @@ def spreadsheet_safe(text: str) -> str:
     """A learner id a spreadsheet would run as a formula (`=HYPERLINK(...)`, `-2+3`) gets a
     leading apostrophe, which spreadsheets show as text (OWASP's advice for CSV files)."""
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def terminal_safe(text: str) -> str:
+    """Text a learner chose (a folder's name is their id) printed on the instructor's terminal:
+    control characters, which would clear the screen, retitle the window or hide text, are
+    shown escaped (`\\x1b`), never sent. Line breaks between lines are kept."""
+    return "".join(c if c == "\n" or unicodedata.category(c) not in ("Cc", "Cf")
+                   else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _late(late: bool | None) -> str:

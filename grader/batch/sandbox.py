@@ -357,6 +357,8 @@ def private_namespaces(tmp_mb: int, hide: list[str]) -> None:
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing done here reaches the host
     for path in hide:
         _cover(path)
+    with contextlib.suppress(OSError):  # else the read capability stays, as without namespaces
+        open_the_way_to_python()
     with contextlib.suppress(OSError):  # older kernels: /proc as it was (still read-only)
         _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
                "hidepid=invisible")
@@ -388,16 +390,62 @@ def _readable_by_all(path: str) -> bool:
         return False
 
 
-@functools.cache
-def python_readable_by_all() -> bool:
-    """Can an unprivileged user import the standard library, its C extensions and IPython
-    lazily?"""
+def python_places() -> list[str]:
+    """The folders lazy imports read from: the standard library, its C extensions, IPython,
+    the grader and every folder on sys.path."""
     import IPython
 
     places = [os.path.dirname(os.__file__), os.path.dirname(IPython.__file__),
               os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
-    places += [p for p in sys.path if p.endswith("lib-dynload")]
-    return all(_readable_by_all(p) for p in places)
+    places += [p for p in sys.path if p and os.path.isdir(p)]
+    return list(dict.fromkeys(os.path.realpath(p) for p in places))
+
+
+def _python_readable_now() -> bool:
+    return all(_readable_by_all(p) for p in python_places())
+
+
+@functools.cache
+def python_readable_by_all() -> bool:
+    """Can an unprivileged user import the standard library, its C extensions and IPython
+    lazily?"""
+    return _python_readable_now()
+
+
+def _closed_above(path: str) -> str | None:
+    """The highest folder above `path` that other users can't pass through (`/root`, say)."""
+    parts = path.split(os.sep)
+    for end in range(2, len(parts)):
+        folder = os.sep.join(parts[:end])
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            return folder
+    return None
+
+
+def open_the_way_to_python() -> None:
+    """Inside the private mount namespace, where Python lives below a folder only root may pass
+    (a root-owned pyenv in `/root`): cover that folder with an empty, pass-through-only one
+    holding nothing but the ways down to Python (bind mounts of the originals). Learner code
+    then needs no capability to import lazily, and sees nothing else of that folder."""
+    ways: dict[str, set[str]] = {}
+    for place in python_places():
+        if not _readable_by_all(place):
+            closed = _closed_above(place)
+            if closed is not None:  # else Python's own files are closed: only the capability
+                ways.setdefault(closed, set()).add(
+                    os.path.join(closed, place[len(closed) + 1:].split(os.sep)[0]))
+    for closed in sorted(ways, key=lambda p: p.count(os.sep)):
+        kept = {child: os.open(child, _O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                for child in sorted(ways[closed])}
+        try:
+            _mount("tmpfs", closed, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
+                   "size=4k,nr_inodes=64,mode=711")
+            for child, fd in kept.items():
+                os.mkdir(child, 0o711)
+                _mount(f"/proc/self/fd/{fd}", child, None, _MS_BIND | _MS_REC)
+        finally:
+            for fd in kept.values():
+                os.close(fd)
 
 
 CAP_DAC_READ_SEARCH = 2
@@ -424,7 +472,7 @@ def _permitted_capabilities() -> int:
     return 0
 
 
-def drop_privileges(uid: int) -> str:
+def drop_privileges(uid: int, python_readable: bool | None = None) -> str:
     """As root, become `uid`: learner code then can't write the course's files, signal the
     grader or another worker, and the process cap applies. Where Python itself lives in a folder
     only root may read (a root-owned pyenv), the user keeps one capability, to *read* files, so
@@ -433,7 +481,7 @@ def drop_privileges(uid: int) -> str:
     "unprivileged+read"; raises OSError if it can't."""
     if not is_root():
         return "same user"
-    keep_read = not python_readable_by_all()
+    keep_read = not (python_readable_by_all() if python_readable is None else python_readable)
     libc = _LIBC
     if keep_read and (libc is None or
                       not _permitted_capabilities() & (1 << CAP_DAC_READ_SEARCH)):
@@ -528,7 +576,10 @@ def enter(job: dict, keep_fd: int) -> dict:
     scrub_environment(workdir)
     tempfile.tempdir = None  # the fork server cached /tmp: temp files go in $TMPDIR
     apply_limits(limits)
-    user = drop_privileges(uid) if uid is not None else ("root" if is_root() else "same user")
+    # in its own namespace the way to Python may have been opened (open_the_way_to_python)
+    readable = _python_readable_now() if isolation == "namespaces" else None
+    user = (drop_privileges(uid, readable) if uid is not None
+            else ("root" if is_root() else "same user"))
     die_with_parent()
     return {"workdir": workdir, "user": user, "isolation": isolation}
 

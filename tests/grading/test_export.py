@@ -133,3 +133,30 @@ def test_a_name_typed_as_a_formula_stays_text(tmp_path):
     assert main(["export", "plain", str(tmp_path / "out"), "-o", str(tmp_path / "p.csv")]) == 0
     row = next(csv.DictReader(io.StringIO((tmp_path / "p.csv").read_text())))
     assert row["name"] == "'=HYPERLINK(\"x\")"
+
+
+def test_plain_export_writes_formula_looking_ids_and_names_as_text(tmp_path):
+    """A learner picks the name an LMS puts on their files; the plain CSV opens in a
+    spreadsheet, so a name or id starting like a formula must arrive there as text."""
+    root = tmp_path / "moodle"
+    for folder in ("=HYPERLINK(1)_5501_assignsubmission_file_",
+                   "@SUM(1)_5502_assignsubmission_file_", "Ana López_5503_assignsubmission_file_"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / NOTEBOOKS["1"]).write_bytes(notebook_bytes("1", RIGHT["1"]))
+    assert grade(root, tmp_path / "out") == 0
+    assert main(["export", "plain", str(tmp_path / "out"), "-o", str(tmp_path / "p.csv")]) == 0
+    plain = list(csv.DictReader(io.StringIO((tmp_path / "p.csv").read_text())))
+    assert [(r["learner"], r["name"], r["score"]) for r in plain] == [
+        ("5501", "'=HYPERLINK(1)", "2"), ("5502", "'@SUM(1)", "2"), ("5503", "Ana López", "2")]
+
+
+def test_plain_export_writes_formula_looking_learner_folders_as_text(tmp_path):
+    root = tmp_path / "subs"
+    for learner in ("-2+3", "+cmd", "ana"):
+        (root / learner).mkdir(parents=True)
+        (root / learner / NOTEBOOKS["1"]).write_bytes(notebook_bytes("1", RIGHT["1"]))
+    assert grade(root, tmp_path / "out") == 0
+    assert main(["export", "plain", str(tmp_path / "out"), "-o", str(tmp_path / "p.csv")]) == 0
+    plain = list(csv.DictReader(io.StringIO((tmp_path / "p.csv").read_text())))
+    assert sorted(r["learner"] for r in plain) == ["'+cmd", "'-2+3", "ana"]
+    assert all(r["score"] == "2" for r in plain)

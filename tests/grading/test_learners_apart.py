@@ -277,6 +277,53 @@ def test_a_worker_sees_only_its_own_files_and_no_network(tmp_path, host_modes):
         assert not list(Path(folder).glob(f"{marker}*")), folder
 
 
+@needs_root
+def test_learner_code_keeps_no_capability_to_read_what_is_closed_or_covered(tmp_path, host_modes):
+    """Where Python lives below a folder only root may pass (a root-owned pyenv in /root, as on
+    the course's own machine), the worker once kept the capability to read every file: then
+    learner code read root-only files and, by file handle, the covered-up submissions."""
+    from grader.batch.sandbox import _lock_folder
+
+    subs, out = ROOT / f".test-submissions-{os.getpid()}-{tmp_path.name}", tmp_path / "out"
+    hand_in(subs, "alice", {"2": RIGHT["2"]})  # made first: the hostile code knows its inode
+    inode = os.stat(subs).st_ino
+    code = textwrap.dedent(f"""\
+        import ctypes, os, struct
+        said = []
+        status = open('/proc/self/status').read()
+        said.append('CapEff ' + status.split('CapEff:')[1].split()[0])
+        try:
+            said.append('listed the root-only folder %d' % len(os.listdir({_lock_folder()!r})))
+        except OSError:
+            pass
+        libc = ctypes.CDLL(None, use_errno=True)
+        class Handle(ctypes.Structure):
+            _fields_ = [('size', ctypes.c_uint), ('type', ctypes.c_int),
+                        ('data', ctypes.c_ubyte * 128)]
+        handle, mount_id = Handle(128, 0), ctypes.c_int()
+        if libc.name_to_handle_at(-100, {str(ROOT).encode()!r}, ctypes.byref(handle),
+                                  ctypes.byref(mount_id), 0) == 0 and handle.type == 1:
+            forged = Handle(8, 1)  # inode and generation 0: ext4 then checks no generation
+            struct.pack_into('II', forged.data, 0, {inode}, 0)
+            base = os.open({str(ROOT)!r}, os.O_RDONLY)
+            fd = libc.open_by_handle_at(base, ctypes.byref(forged), os.O_RDONLY | os.O_DIRECTORY)
+            if fd >= 0:
+                said.append('opened the submissions: ' + ' '.join(sorted(os.listdir(fd))))
+        print(', '.join(said))
+        threshold = 0.6""")
+    hand_in(subs, "mallory", {"2": [code]})
+    try:
+        assert grade(subs, out, "--jobs", "2") == 0
+    finally:
+        shutil.rmtree(subs)
+    said = _output(out, "mallory", "2")
+    assert _status(out, "mallory", "2") == "ok", said
+    assert "CapEff 0000000000000000" in said, said
+    assert "listed" not in said and "opened the submissions" not in said, said
+    assert read_grades(out)["alice"]["step_2"] == "1"
+    assert read_grades(out)["mallory"]["step_2"] == "1"
+
+
 # --------------------------------------- 5. the clean-up never touches the host
 def test_the_clean_up_stays_inside_the_worker_folder(tmp_path):
     from grader.batch.sandbox import remove_tree

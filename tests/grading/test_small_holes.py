@@ -118,3 +118,25 @@ def test_grades_are_readable_by_the_instructor_only(tmp_path):
                  out / "feedback", out / "feedback" / "ana.html"):
         assert not stat.S_IMODE(os.stat(path).st_mode) & 0o077, path
     assert NOTEBOOKS["2"] in read_results(out)["learners"]["ana"]["notebooks"]
+
+
+def test_escape_sequences_in_a_learner_id_never_reach_the_instructors_terminal(tmp_path, capsys):
+    """A learner who names their own folder (the folders layout; Moodle's full names) chooses
+    text the summary prints: control characters in it are shown escaped, not sent."""
+    hostile = "ev\x1b[2J\x1b]0;pwned\x07il\u202e"
+    hand_in(tmp_path / "subs", hostile, {"2": RIGHT["2"]})
+    hand_in(tmp_path / "subs", "ana", {"2": RIGHT["2"]})
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path / "subs"), "-o", str(out), "--jobs", "2"]) == 0
+    said = capsys.readouterr()
+    printed = said.out + said.err
+    assert "\x1b" not in printed and "\x07" not in printed and "\u202e" not in printed
+    assert "ev\\x1b[2J\\x1b]0;pwned\\x07il\\u202e/" in printed  # still there, to be seen
+    assert read_grades(out)[hostile]["step_2"] == "1"  # the id itself is the learner's, as given
+    # export lists the file's rows it could not match, by the names learners gave the LMS
+    (tmp_path / "canvas.csv").write_text("Student,ID,Serving (55502)\nAna,ana,\n"
+                                         "\"Ev\x1b[2Jil\",999,\n", encoding="utf-8")
+    assert main(["export", "canvas", str(out), "--gradebook-csv", str(tmp_path / "canvas.csv"),
+                 "-o", str(tmp_path / "import.csv")]) == 0
+    said = capsys.readouterr()
+    assert "Ev\\x1b[2Jil (ID 999)" in said.out and "\x1b" not in said.out + said.err
