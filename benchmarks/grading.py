@@ -40,7 +40,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.spec import STEPS  # noqa: E402
+from grader.spec import PART1 as STEPS  # noqa: E402  (the class benchmark is Part 1)
 
 WORK = ROOT / "benchmarks" / "work" / "grading"
 NBGRADER_ENV = ROOT / "benchmarks" / "work" / "nbgrader-venv"
@@ -189,7 +189,7 @@ from pathlib import Path
 from grader.batch.notebook import plan_notebook
 from grader.batch.reference import run_in_kernel
 from grader.batch.verdicts import judge_reply
-from grader.spec import STEPS
+from grader.spec import PART1 as STEPS
 folder, timeout = Path(sys.argv[1]), float(sys.argv[2])
 verdicts = {}
 for learner in sorted(p for p in folder.iterdir() if p.is_dir()):
