@@ -151,13 +151,18 @@ def run_cell(page: Any, index: int) -> Any:
     return target
 
 
-def wait_cell_done(page: Any, index: int, timeout_ms: int = KERNEL_TIMEOUT_MS) -> str:
-    """Wait until a cell's prompt shows its execution count; return its output text."""
+def run_and_wait(page: Any, index: int, timeout_ms: int = KERNEL_TIMEOUT_MS) -> str:
+    """Run one cell and wait until its prompt shows a new execution count; return its output
+    text."""
     target = cell(page, index)
     prompt = target.locator(".jp-InputPrompt")
-    from playwright.sync_api import expect
-
-    expect(prompt).to_have_text(re.compile(r"^\[\d+\]:$"), timeout=timeout_ms)
+    before = (prompt.text_content() or "").strip()
+    run_cell(page, index)
+    page.wait_for_function(
+        """([element, before]) => {
+            const now = element.textContent.trim();
+            return /^\\[\\d+\\]:$/.test(now) && now !== before;
+        }""", arg=[prompt.element_handle(), before], timeout=timeout_ms)
     return target.locator(".jp-OutputArea").text_content() or ""
 
 
