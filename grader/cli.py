@@ -97,6 +97,9 @@ def parser() -> argparse.ArgumentParser:
     from .batch.command import register as register_grade
 
     register_grade(commands)
+    from .batch.export import register as register_export
+
+    register_export(commands)
     return top
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..spec import Step
+from .layouts import LayoutError, Placed, Unplaced, recognise
 from .notebook import MAX_NOTEBOOK_BYTES
 
 JUNK = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "desktop.ini"}
@@ -49,6 +50,16 @@ class LearnerFiles:
     ignored: list[str] = field(default_factory=list)
     # path in the learner's folder (e.g. "quiz/quiz_answers.json") -> contents
     attachments: dict[str, bytes] = field(default_factory=dict)
+    name: str = ""  # as the download wrote it (an LMS's own), when it did
+    late: bool | None = None  # None: the download says nothing about lateness
+    upload_prefix: str = ""  # how the LMS named this learner's files (to upload feedback back)
+
+    def identify(self, placed: Placed) -> None:
+        """What the download's layout told about this learner (see layouts/)."""
+        self.name = self.name or placed.name
+        self.upload_prefix = self.upload_prefix or placed.prefix
+        if placed.late is not None:
+            self.late = bool(self.late) or placed.late
 
     def attached_to(self, handin: HandIn) -> tuple[tuple[str, bytes], ...]:
         """The files that travel with a notebook: those saved in the same folder as it."""
@@ -63,6 +74,8 @@ class Collection:
     source: str
     learners: dict[str, LearnerFiles] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)  # outside any learner folder
+    layout: str = ""  # which shape of download it was recognised as, and why
+    unplaced: list[str] = field(default_factory=list)  # files whose learner can't be told
 
 
 @dataclass
@@ -206,39 +219,54 @@ def _add(learner: LearnerFiles, step: Step, entry: _Entry, note: str) -> None:
         f"{relative}), so it is not clear which one to grade")
 
 
-def collect(source: Path, steps: tuple[Step, ...]) -> Collection:
-    """Read SUBMISSIONS (a folder or a .zip) into learners and their hand-ins."""
+def collect(source: Path, steps: tuple[Step, ...], layout: str | None = None) -> Collection:
+    """Read SUBMISSIONS (a folder or a .zip) into learners and their hand-ins; `layout`
+    forces a shape of download (see layouts/) instead of recognising it."""
     if not source.exists():
         raise CollectError(f"no such folder or zip file: {source}")
     names = {s.notebook for s in steps}
     if source.is_dir():
         entries, problems = _folder_entries(source)
-        return _assemble(str(source), entries, problems, names, steps)
+        return _assemble(str(source), entries, problems, names, steps, layout)
     if not zipfile.is_zipfile(source):
         raise CollectError(f"{source} is neither a folder nor a zip file")
     try:
         with zipfile.ZipFile(source) as archive:
             entries, problems = _zip_entries(archive)
-            return _assemble(str(source), entries, problems, names, steps)
+            return _assemble(str(source), entries, problems, names, steps, layout)
     except (zipfile.BadZipFile, OSError) as err:
         raise CollectError(f"can't read the zip file {source}: {err}") from err
 
 
 def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set[str],
-              steps: tuple[Step, ...]) -> Collection:
+              steps: tuple[Step, ...], forced: str | None = None) -> Collection:
     collection = Collection(label, ignored=list(problems))
-    for entry in _unwrap(entries, names):
-        if entry.parts[0].startswith("."):
-            continue  # .git, .ipynb_checkpoints and the like: not a learner
-        if entry.is_dir:
-            if len(entry.parts) == 1:  # a learner who handed in nothing still gets a row
-                collection.learners.setdefault(entry.parts[0], LearnerFiles(entry.parts[0]))
+    # .git, .ipynb_checkpoints and the like: not a learner
+    entries = [e for e in _unwrap(entries, names) if not e.parts[0].startswith(".")]
+    try:
+        recognition = recognise(((e.parts, e.is_dir) for e in entries), names, forced)
+    except LayoutError as err:
+        raise CollectError(str(err)) from err
+    collection.layout = recognition.describe()
+    for entry in entries:
+        placed = recognition.layout.place(entry.parts, entry.is_dir)  # type: ignore[attr-defined]
+        if placed is None:
             continue
-        if len(entry.parts) < 2:
-            collection.ignored.append(f"{entry.parts[0]}: not inside a learner's folder")
+        if isinstance(placed, Unplaced):
+            collection.ignored.append(f"{'/'.join(entry.parts)}: {placed.reason}")
+            if recognition.name != "folders":
+                collection.unplaced.append(f"{'/'.join(entry.parts)}: {placed.reason}")
             continue
-        learner_id = entry.parts[0]
+        learner_id = placed.learner
+        # a learner who handed in nothing still gets a row
         learner = collection.learners.setdefault(learner_id, LearnerFiles(learner_id))
+        learner.identify(placed)
+        if entry.is_dir:
+            continue
+        if placed.ignore:
+            learner.ignored.append(f"{'/'.join(entry.parts)}: {placed.ignore}")
+            continue
+        entry = _Entry((learner_id, *placed.parts), entry.size, entry.read, entry.is_link)
         if (entry.parts[-1] in ATTACHMENTS and not entry.is_link
                 and entry.size <= MAX_ATTACHMENT_BYTES):
             relative = "/".join(entry.parts[1:])
@@ -252,6 +280,8 @@ def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set
             learner.ignored.append("/".join(entry.parts[1:]))
             continue
         _add(learner, step, entry, note)
+        if placed.note and step.notebook in learner.handins:
+            learner.handins[step.notebook].notes.append(placed.note)
     for learner in collection.learners.values():
         used = {name for handin in learner.handins.values()
                 for name in (str(PurePosixPath(handin.found_as).parent / n) for n in ATTACHMENTS)}

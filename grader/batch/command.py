@@ -72,6 +72,17 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        help="SQLite gradebook to use (default: OUT/gradebook.sqlite)")
     grade.add_argument("--regrade", action="store_true",
                        help="grade every notebook again, even those the gradebook knows")
+    grade.add_argument("--layout", choices=("canvas", "moodle", "github", "folders"),
+                       default=None,
+                       help="the shape of the download, when recognising it is ambiguous: a "
+                            "Canvas flat zip, Moodle folders, GitHub Classroom repositories, "
+                            "or one folder per learner (default: recognised, and said)")
+    grade.add_argument("--cluster", default=None, metavar="ADDRESS",
+                       help="grade on Dask workers instead of this machine: a scheduler "
+                            "address (tcp://HOST:8786) or local:N for N local worker "
+                            "processes. Each worker host grades in its own sandboxed pool "
+                            "(--jobs notebooks at once, default its Dask threads); the "
+                            "gradebook and reports stay here. Needs pip install '.[cluster]'")
     grade.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar and no summary")
     grade.set_defaults(run=run)
@@ -96,6 +107,7 @@ def _check_writable(out: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..spec import ALL_STEPS
+    from .cluster import ClusterError
     from .collect import CollectError, collect
     from .gradebook import Gradebook, GradebookError
     from .grading import grade_class
@@ -109,9 +121,12 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
     try:
-        collection = collect(args.submissions, ALL_STEPS)
+        collection = collect(args.submissions, ALL_STEPS, getattr(args, "layout", None))
     except CollectError as err:
         return _fail(str(err))
+    if not args.quiet:
+        print(f"Download: {collection.layout}; {len(collection.learners)} learner(s).",
+              file=sys.stderr)
     try:
         book = Gradebook(args.gradebook or args.out / "gradebook.sqlite")
     except GradebookError as err:
@@ -119,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(timeout=args.timeout, memory_mb=args.memory)
     try:
         result = grade_class(collection, jobs=args.jobs, limits=limits, gradebook=book,
-                             regrade=args.regrade, progress=not args.quiet)
+                             regrade=args.regrade, progress=not args.quiet,
+                             cluster=getattr(args, "cluster", None))
     except KeyboardInterrupt:
         done = book.graded_count()
         book.close()
@@ -129,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
     except sqlite3.Error as err:  # disk full, a locked or damaged database mid-run
         return _fail(f"the gradebook {book.path} could not be used: {err}. Verdicts stored "
                      "before this are kept; fix it (or pass another --gradebook) and run again.")
+    except ClusterError as err:
+        return _fail(str(err))
     except GraderFailure as err:
         done = book.graded_count()
         return _fail(f"{err}. Nothing was graded for that notebook; {done} verdict(s) are kept "

@@ -46,6 +46,9 @@ class LearnerGrade:
     learner: str
     notebooks: dict[str, NotebookGrade]
     ignored: list[str] = field(default_factory=list)
+    name: str = ""  # as the download wrote it, when it did (an LMS's own)
+    late: bool | None = None  # as the download marked it; None: it said nothing
+    upload_prefix: str = ""  # how the LMS named this learner's files (feedback goes back so)
 
     @property
     def total(self) -> float:
@@ -69,7 +72,9 @@ class LearnerGrade:
     def to_dict(self) -> dict:
         checks = [dict(c.to_dict(), notebook=g.notebook) for g in self.notebooks.values()
                   for c in g.result.checks]
-        return {"learner": self.learner, "total": self.total, "max_total": self.max_total,
+        return {"learner": self.learner, "name": self.name, "late": self.late,
+                "upload_prefix": self.upload_prefix,
+                "total": self.total, "max_total": self.max_total,
                 "status": self.status, "checks": checks,
                 "notebooks": {name: g.to_dict() for name, g in self.notebooks.items()},
                 "ignored_files": list(self.ignored)}
@@ -87,6 +92,8 @@ class ClassGrades:
     ran: int = 0  # notebooks run by a worker this time
     reused: int = 0  # verdicts taken from the gradebook (or from an identical hand-in)
     warnings: list[str] = field(default_factory=list)  # about the sandbox, for the instructor
+    layout: str = ""  # the shape of download recognised, and why
+    unplaced: list[str] = field(default_factory=list)  # files whose learner can't be told
 
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
@@ -119,6 +126,10 @@ class ClassGrades:
         if slow:
             lines.append("  Slowest: " + "; ".join(
                 f"{n}/{g.notebook} {g.seconds:.2f} s ({g.status})" for n, g in slow))
+        if self.unplaced:
+            lines.append(f"  Warning: {len(self.unplaced)} file(s) whose learner could not be "
+                         "told from the name, so not graded (listed in results.json under "
+                         "'unplaced'); rename or move them and run again.")
         if self.ignored:
             lines.append(f"  Ignored outside learner folders: {len(self.ignored)} item(s) "
                          "(listed in results.json).")
@@ -126,7 +137,7 @@ class ClassGrades:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"source": self.source,
+        return {"source": self.source, "layout": self.layout, "unplaced": list(self.unplaced),
                 "grader": {"fingerprint": self.fingerprint, "limits": self.limits.to_dict(),
                            "steps": [s.notebook for s in self.steps]},
                 "statuses": self.status_counts(), "ignored": list(self.ignored),
@@ -144,8 +155,10 @@ def _progress_bar(total: int, enabled: bool) -> object:
 def grade_class(collection: Collection, *, jobs: int | None = None,
                 limits: Limits | None = None, gradebook: Gradebook | None = None,
                 regrade: bool = False, progress: bool = False,
-                steps: tuple[Step, ...] = ALL_STEPS) -> ClassGrades:
-    """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist."""
+                steps: tuple[Step, ...] = ALL_STEPS, cluster: str | None = None) -> ClassGrades:
+    """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist.
+    `cluster` (a Dask scheduler address, or local:N) runs the plans on Dask workers instead of
+    this machine's pool; everything else stays here."""
     limits = limits or Limits()
     fingerprint = grader_fingerprint({"limits": limits.to_dict()})
     started = time.perf_counter()
@@ -205,7 +218,12 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 for lid, files in collection.learners.items() for s in steps
                 if s.notebook in files.handins}
     plan_notes_of = {key: plan.notes for key, plan in plans}
-    pool = WorkerPool(jobs, limits)
+    if cluster:
+        from .cluster import ClusterPool
+
+        pool: WorkerPool | ClusterPool = ClusterPool(cluster, jobs, limits)
+    else:
+        pool = WorkerPool(jobs, limits)
     bar = _progress_bar(len(plans), progress)
     ran = 0
     outcome_text = "interrupted"
@@ -245,7 +263,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
         files = collection.learners[learner_id]
         learners[learner_id] = LearnerGrade(
             learner_id, {s.notebook: grades[learner_id, s.notebook] for s in steps},
-            sorted(files.ignored))
+            sorted(files.ignored), files.name, files.late, files.upload_prefix)
     return ClassGrades(collection.source, steps, learners, limits, fingerprint,
                        sorted(collection.ignored), time.perf_counter() - started, ran, reused,
-                       warnings)
+                       warnings, collection.layout, list(collection.unplaced))

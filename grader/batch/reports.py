@@ -27,15 +27,21 @@ def _format(points: float) -> str:
     return f"{points:g}"
 
 
+def _late(late: bool | None) -> str:
+    """`yes`/`no` where the download marked lateness (Canvas does), empty where it can't say."""
+    return "" if late is None else ("yes" if late else "no")
+
+
 def grades_csv(result: ClassGrades) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["learner", *(column(s) for s in result.steps), "total", "max_total",
-                     "status"])
+                     "status", "late", "name"])
     for learner in result.learners.values():
         points = [_format(learner.notebooks[s.notebook].points) for s in result.steps]
         writer.writerow([learner.learner, *points, _format(learner.total),
-                         _format(learner.max_total), learner.status])
+                         _format(learner.max_total), learner.status, _late(learner.late),
+                         learner.name])
     return buffer.getvalue()
 
 

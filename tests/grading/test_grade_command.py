@@ -34,10 +34,10 @@ def test_one_row_per_learner_with_points_per_step(small_class):
     rows = read_grades(small_class[1])
     assert list(rows) == ["alice", "bob", "carol", "dan"]
     assert list(rows["alice"]) == ["learner", "step_1", "step_2", "step_3", "step_4", "quiz",
-                                   "total", "max_total", "status"]
+                                   "total", "max_total", "status", "late", "name"]
     assert rows["alice"] == {"learner": "alice", "step_1": "2", "step_2": "1", "step_3": "6",
                              "step_4": "2", "quiz": "10", "total": "21", "max_total": "21",
-                             "status": "ok"}
+                             "status": "ok", "late": "", "name": ""}
     assert rows["bob"]["total"] == "4" and rows["bob"]["quiz"] == "1"
     assert rows["bob"]["status"] == "ok"
     assert rows["carol"]["step_1"] == "2" and rows["carol"]["step_3"] == "6"

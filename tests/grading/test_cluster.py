@@ -1,0 +1,113 @@
+"""Grading on Dask workers (`grade --cluster`): the same verdicts as a local run, and a worker
+killed mid-chunk loses no notebook and counts none twice. Every cluster started here is closed
+and its processes are checked gone."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from grader.batch.cluster import ClusterPool  # noqa: E402
+from grader.batch.notebook import plan_notebook  # noqa: E402
+from grader.batch.sandbox import Limits  # noqa: E402
+from grader.batch.verdicts import judge_reply  # noqa: E402
+from grader.spec import ALL_STEPS  # noqa: E402
+
+from .conftest import grade, read_grades, read_results  # noqa: E402
+from .helpers import RIGHT, WRONG, hand_in, notebook_bytes  # noqa: E402
+
+STEPS = {s.key: s for s in ALL_STEPS}
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _verdicts(results: dict) -> dict:
+    """What a learner would notice: per notebook, its status and every check's verdict."""
+    return {learner: {name: (nb["status"], [(c["id"], c["passed"], c["points"], c["message"])
+                                           for c in nb["result"]["checks"]])
+                      for name, nb in row["notebooks"].items()}
+            for learner, row in results["learners"].items()}
+
+
+def test_a_local_cluster_of_two_workers_gives_the_verdicts_of_a_local_run(tmp_path):
+    subs = tmp_path / "subs"
+    hand_in(subs, "ana", {"1": RIGHT["1"], "2": RIGHT["2"], "3": RIGHT["3"], "4": RIGHT["4"]})
+    hand_in(subs, "ben", {"1": WRONG["1"], "2": WRONG["2"], "3": WRONG["3"], "4": WRONG["4"]})
+    hand_in(subs, "cy", {"1": ["customers = [(101, 0.2)]\nraise ValueError('oops')"],
+                         "3": ["def predict(feature):\n    while True:\n        pass",
+                               "batch_results = []"],
+                         "2": ["threshold = 0.6\nwhile True:\n    pass"]})
+    hand_in(subs, "dee", {"2": ["threshold = 0.6"], "quiz": RIGHT["quiz"]})
+    assert grade(subs, tmp_path / "local", "--timeout", "1.5") == 0
+    assert grade(subs, tmp_path / "cluster", "--timeout", "1.5", "--cluster", "local:2") == 0
+    local, cluster = read_results(tmp_path / "local"), read_results(tmp_path / "cluster")
+    assert _verdicts(cluster) == _verdicts(local)
+    assert cluster["statuses"] == local["statuses"]
+    assert cluster["statuses"]["timeout"] == 1  # the deadline held inside the Dask task
+    assert read_grades(tmp_path / "cluster") == read_grades(tmp_path / "local")
+
+
+def test_killing_a_dask_worker_mid_chunk_loses_nothing(tmp_path):
+    # notebooks that each take a moment, so a chunk is surely mid-way when its worker dies
+    plans, expected = [], {}
+    for index in range(12):
+        right = index % 3 != 0
+        code = RIGHT["1"] if right else WRONG["1"]
+        data = notebook_bytes("1", [code[0] + f"\nimport time; time.sleep(0.15)  # {index}"])
+        plans.append((index, plan_notebook(data, "1")))
+        expected[index] = right
+    with distributed.utils.dask.config.set({"distributed.worker.daemon": False,
+                                            "temporary-directory": str(tmp_path)}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None, local_directory=str(tmp_path),
+                                     silence_logs=logging.CRITICAL) as cluster, \
+            distributed.Client(cluster) as client:
+        pids = client.run(os.getpid)
+        killed: dict = {}
+
+        def kill_a_busy_worker() -> None:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                busy = [address for address, tasks in client.processing().items() if tasks]
+                if busy:
+                    time.sleep(1.0)  # inside its chunk: the pool is warm and grading
+                    busy = [a for a, tasks in client.processing().items() if tasks and a in pids]
+                    if busy:
+                        killed["address"], killed["pid"] = busy[0], pids[busy[0]]
+                        os.kill(pids[busy[0]], signal.SIGKILL)
+                        return
+                time.sleep(0.05)
+
+        killer = threading.Thread(target=kill_a_busy_worker)
+        killer.start()
+        pool = ClusterPool(cluster.scheduler_address, jobs=1, limits=Limits(timeout=10),
+                           chunk=6)
+        outcomes = list(pool.run(plans))
+        killer.join()
+        assert killed, "no worker was busy to kill"
+        assert _gone(killed["pid"])
+    assert sorted(o.key for o in outcomes) == list(range(12))  # each exactly once
+    for outcome in outcomes:
+        assert outcome.status == "ok", outcome.message
+        grade_ = judge_reply(STEPS["1"], outcome.reply, outcome.seconds)
+        assert (grade_.points == grade_.max_points) == expected[outcome.key]
+    assert all(_gone(pid) for pid in pids.values())  # the cluster's workers are all gone
+
+
+def test_bad_cluster_addresses_are_one_line(tmp_path, capsys):
+    hand_in(tmp_path / "subs", "ana", {"1": RIGHT["1"]})
+    assert grade(tmp_path / "subs", tmp_path / "out", "--cluster", "nowhere:1") == 2
+    assert "tcp://scheduler:8786, or local:N" in capsys.readouterr().err
