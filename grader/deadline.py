@@ -8,11 +8,13 @@ do (see `guard_for_here`):
 
 - ``"signal"``: a SIGALRM timer interrupts the code wherever it is (desktop kernels, grading
   workers: POSIX, main thread, no other timer running).
-- ``"trace"``: where no signal timer exists or fires (the browser's Pyodide kernel, a thread),
+- ``"trace"``: where the platform has no signal timers at all (the browser's Pyodide kernel),
   a `sys.settrace` hook watches the learner's Python instructions and raises once the time is
   up. It stops Python loops (``while True: pass``); a single long call into C
-  (``sum(range(10**12))``) runs to its end, since no Python runs in between.
-- ``"none"``: neither is possible (a debugger already owns the trace hook): the block runs
+  (``sum(range(10**12))``) runs to its end, since no Python runs in between. Tracing every
+  instruction slows learner code many times over, so it is not used where signals exist but
+  can't be used just now (a thread, a timer already running).
+- ``"none"``: otherwise (or when a debugger already owns the trace hook): the block runs
   unguarded, and a hung call hangs the cell until the learner interrupts it.
 """
 
@@ -51,7 +53,7 @@ def guard_for_here() -> Guard:
     """How `time_limit` will enforce its limit in this interpreter and thread, right now."""
     if can_interrupt():
         return "signal"
-    if can_trace():
+    if not hasattr(signal, "setitimer") and can_trace():
         return "trace"
     return "none"
 

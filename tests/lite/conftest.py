@@ -59,17 +59,14 @@ def site_server(lite_site: Path) -> Iterator[SiteServer]:
 
 
 @pytest.fixture(scope="session")
-def offline_browser() -> Iterator[Any]:
+def offline_browser(playwright_driver: Any) -> Iterator[Any]:
     if find_chromium() is None:
         pytest.skip(NO_CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_offline_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = launch_offline_chromium(playwright_driver)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.fixture(scope="session")
