@@ -38,10 +38,10 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _progress(args: argparse.Namespace) -> int:
-    from .progress import locate, report
+    from .progress import FILE_NAME, locate, report
 
     path, where = (args.file, "") if args.file else locate(Path.cwd())
-    print(report(path) if path else report(None))
+    print(report(path or Path.cwd() / FILE_NAME))  # none found: the empty report
     if where:
         print(where)
     return 0

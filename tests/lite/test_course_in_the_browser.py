@@ -108,6 +108,17 @@ def test_a_looping_predict_is_stopped_and_the_kernel_lives_on(
     _nothing_left_the_machine(step3.context, site_server)
 
 
+def test_progress_survives_a_reload(step3: Any, site_server: SiteServer) -> None:
+    """Step 3 passed above (the looping answer was then fixed); a reload starts a new kernel,
+    and the progress file is still there, in the browser's storage."""
+    step3.reload()
+    open_lite_notebook(step3, site_server, STEP3)
+    first = tagged_index(STEP3, "answer")
+    set_cell_source(step3, first, "from grader.progress import report\nprint(report())")
+    shown = run_and_wait(step3, first)
+    assert "Progress: 1 / 4 steps" in shown and "✔ Step 3" in shown, shown
+
+
 def test_the_serving_panel_badge_flips_at_0_6(offline_browser: Any, site_server: SiteServer,
                                               screenshots: Path) -> None:
     context = new_context(offline_browser)
