@@ -12,7 +12,7 @@ time). For each press it records:
   text (``performance.now()`` clock; this is what the learner sees, minus painting);
 * in Python: from sending the key press to Playwright seeing the new badge text (adds the
   Playwright round trips; an upper bound);
-* the panel's own "Latency" line: the time inside the learner's ``predict`` alone.
+* the panel's own "Time inside predict" line: the time inside the learner's ``predict`` alone.
 
 Prints a Markdown table and writes it, with the machine's details, to
 benchmarks/RESULTS-browser.md.
@@ -83,7 +83,7 @@ READ = """
     return hit && record.keydown !== null ? hit.t - record.keydown : null;
 }
 """
-LATENCY_TEXT = re.compile(r"^Latency: (<)?(\d+(?:\.\d+)?) (ms|s)$")
+LATENCY_TEXT = re.compile(r"^Time inside predict: (<)?(\d+(?:\.\d+)?) (ms|s)$")
 # A jupyter_server_config.py for the comparison: Nagle off on every kernel websocket.
 NODELAY_CONFIG = """
 from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
@@ -226,7 +226,7 @@ def report(result: dict, moves: int, warmup: int, nodelay: dict | None = None) -
         row("key press → new badge text seen by Playwright (Python side)", python_side),
     ]
     if result["predict_ms"]:
-        lines.append(row("inside `predict` alone (the panel's own Latency line)",
+        lines.append(row("inside `predict` alone (the panel's own 'Time inside predict' line)",
                          result["predict_ms"]))
     if nodelay is not None:
         lines.append(row("key press → badge, in the page, *TCP_NODELAY on the kernel "

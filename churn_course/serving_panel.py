@@ -1,16 +1,14 @@
 """The live serving panel of step 4: the learner's own ``predict``, served two ways.
 
-Step 4 prints one batch list and one real-time answer. Printing shows *what* the two give
-back; the panel lets a learner *feel* the difference: move a slider or type a customer and
-one request goes to ``predict`` at once (real time, where latency matters); press one button
-and every customer in ``customers`` is scored together (batch, where throughput matters).
+Step 4 prints one batch list and one real-time answer. The panel lets a learner *see* the
+difference: move a slider or type a customer and one request is answered at once, either live
+(``predict`` is called) or from the stored batch table (a toggle); press **Run batch** and a
+batch job scores every customer in ``customers`` and writes the answers, with the threshold
+used and the time of the run, to a real SQLite table beside the notebook. Change ``threshold``
+and the stored answers visibly go stale next to live ones until the job runs again.
 
-The panel reads ``predict`` and ``customers`` from the notebook's namespace at every request,
-never once at creation, so a learner who fixes ``predict`` and re-runs the cell sees the
-panel recover without rebuilding it. Whatever the learner's code does (missing, raising,
-returning something odd, looping forever) the panel answers with plain words, never a
-traceback: it is a teaching tool, and a traceback in a widget callback is invisible anyway
-(JupyterLab sends it to the log console).
+This module wires the widgets; the learner's code is reached through ``learner_code.py``, the
+table lives in ``stored_batch.py`` and the words and tables come from ``panel_view.py``.
 
 Usage in a notebook::
 
@@ -20,20 +18,38 @@ Usage in a notebook::
 
 from __future__ import annotations
 
-import contextlib
-import html
-import io
 import math
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from numbers import Real
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 
-from grader.deadline import TimeUp, time_limit
+from .learner_code import (
+    Problem,
+    call_predict,
+    find_customers,
+    find_predict,
+    find_threshold,
+    format_number,
+    score_all,
+)
+from .panel_view import (
+    BADGE_STYLES,
+    BATCH_ROWS_SHOWN,
+    PANEL_CSS,
+    LogEntry,
+    as_html,
+    format_ms,
+    render_log,
+    render_stored,
+    stored_summary,
+    threshold_mark,
+)
+from .stored_batch import DEFAULT_FILE, BatchStore
 
 __all__ = ["LogEntry", "ServingPanel", "serving_panel", "TEXT_FALLBACK"]
 
@@ -43,288 +59,147 @@ TEXT_FALLBACK = (
     "or score every customer in `customers` at once (batch). "
     "It needs a live Jupyter kernel with ipywidgets to show."
 )
-
 #: How many requests the log keeps: enough to compare a few, few enough to read at a glance.
 LOG_SIZE = 10
-#: How many batch rows the table shows; a learner may build a long list, a page must stay short.
-BATCH_ROWS_SHOWN = 20
 #: Seconds one real-time request (or one whole batch) may take before it is stopped.
 DEFAULT_TIME_LIMIT = 1.0
-
+MODES = (("Live: call predict", "live"), ("Stored: batch table", "stored"))
 _WAITING = "No request yet: move the slider or press Serve."
-
-# The panel's own look, scoped to its classes so nothing else on the page changes. ipywidgets
-# gives HTML widgets and labels one 28 px line (to line up with inputs), which double-spaces
-# a paragraph; tables come with no cell padding at all. One hidden widget carries this sheet.
-_PANEL_CSS = """
-.serving-panel .widget-html > .widget-html-content,
-.serving-panel .jupyter-widget-html > .jupyter-widget-html-content {
-  line-height: 1.45;
-}
-.serving-panel h4 { margin: 4px 0 6px; }
-.serving-panel p { margin: 0 0 8px; }
-.serving-panel .serving-realtime .serving-badge {
-  height: auto; line-height: 1.4; white-space: normal; border-radius: 4px; margin: 6px 2px 2px;
-}
-.serving-panel table.serving-table {
-  border-collapse: collapse; margin: 2px 0 8px; font-variant-numeric: tabular-nums;
-}
-.serving-panel table.serving-table th,
-.serving-panel table.serving-table td {
-  padding: 3px 12px 3px 6px; text-align: left; vertical-align: top;
-  border-bottom: 1px solid #e0e0e0; white-space: nowrap;
-}
-.serving-panel table.serving-table th { border-bottom: 2px solid #c8c8c8; font-weight: 600; }
-.serving-panel .serving-section-title { margin-top: 8px; }
-"""
-
-# Colours come with an icon and words, so colour is never the only signal.
-_BADGE_STYLES = {
-    "churn": ("#fde2e1", "#8a1c14"),
-    "stays": ("#dff3e3", "#1d5e2c"),
-    "none": ("#eeeeee", "#333333"),
-}
-
-
-class _Problem(Exception):
-    """A learner-facing explanation of why a request got no prediction."""
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One request as the learner saw it; kept so the log and tests read the same facts."""
-
-    time: str
-    source: str  # "slider" or "customer"
-    customer_id: int | None
-    feature: float
-    prediction: bool | None
-    latency_ms: float | None
-
-    @property
-    def input_text(self) -> str:
-        """The request in words, the way the log's Input column shows it."""
-        if self.customer_id is None:
-            return f"slider: feature {_format_number(self.feature)}"
-        return f"customer {self.customer_id}: feature {_format_number(self.feature)}"
-
-    @property
-    def prediction_text(self) -> str:
-        """The answer in words; a failed request says so rather than leaving a blank."""
-        if self.prediction is None:
-            return "no prediction"
-        return "⚠ Churn (True)" if self.prediction else "✓ Stays (False)"
-
-    @property
-    def badge_text(self) -> str:
-        """The badge for this request: the answer, and which request it answers.
-
-        The slider and the customer form share one badge, so it names the call and where
-        it came from: "⚠ Churn — predict(0.7) returned True (customer 105)".
-        """
-        call = f"predict({_format_number(self.feature)})"
-        source = "slider" if self.customer_id is None else f"customer {self.customer_id}"
-        if self.prediction is None:
-            return f"? No prediction — {call} gave no answer ({source}); see the message below"
-        if self.prediction:
-            return f"⚠ Churn — {call} returned True ({source})"
-        return f"✓ Stays — {call} returned False ({source})"
-
-    @property
-    def latency_text(self) -> str:
-        """The latency of this one call, or a dash when the call gave no answer."""
-        return "—" if self.latency_ms is None else _format_ms(self.latency_ms)
-
-
-def _format_number(value: float) -> str:
-    """Show a feature the way the learner typed it (0.7, not 0.7000000000000001)."""
-    return format(value, ".6g")
-
-
-def _format_ms(ms: float) -> str:
-    """Milliseconds in a form a person reads at a glance, precise enough for tiny calls."""
-    if ms >= 1000:
-        return f"{ms / 1000:.2f} s"
-    if ms >= 10:
-        return f"{ms:.1f} ms"
-    if ms >= 0.01:
-        return f"{ms:.2f} ms"
-    if ms >= 0.001:
-        return f"{ms:.3f} ms"
-    return "<0.001 ms"
-
-
-def _describe(value: Any) -> str:
-    """A short, safe description of a learner value: its repr (cut short) and its type."""
-    try:
-        text = repr(value)
-    except Exception:  # a learner class with a broken __repr__ must not break the panel
-        text = "<a value that cannot be shown>"
-    if len(text) > 60:
-        text = text[:57] + "..."
-    name = type(value).__name__
-    article = "an" if name[:1].lower() in "aeiou" else "a"
-    return f"{text} ({article} {name})"
-
-
-def _hint_for(error: BaseException) -> str:
-    """One hint aimed at the usual reason for each kind of error in a step 3 ``predict``."""
-    if isinstance(error, SystemExit):
-        return "predict must not stop the program (sys.exit): return True or False instead."
-    if isinstance(error, NameError):
-        return "A name used inside predict is not defined: did you run the step 2 cell (threshold)?"
-    if isinstance(error, TypeError):
-        return "predict is called with one number, like predict(0.7): check its parameters."
-    return "Run predict(0.7) in a cell of its own to see what goes wrong."
 
 
 class ServingPanel:
-    """The step 4 panel: real-time requests on one side, a batch run on the other.
+    """The step 4 panel: real-time requests on one side, a batch job on the other.
 
     Every widget is an attribute, so tests (and curious learners) can drive it from Python:
-    set ``slider.value``, call ``serve_button.click()`` or ``batch_button.click()``, then
-    read ``badge.value``, ``latency.value``, ``message.value``, ``log`` and ``batch_rows``.
+    set ``slider.value`` or ``mode.value``, call ``serve_button.click()`` or
+    ``batch_button.click()``, then read ``badge.value``, ``latency.value``, ``message.value``,
+    ``log``, ``batch_rows`` and ``stored_table.value``.
     """
 
-    def __init__(
-        self,
-        namespace: Mapping[str, Any] | None = None,
-        *,
-        time_limit: float = DEFAULT_TIME_LIMIT,
-    ) -> None:
+    def __init__(self, namespace: Mapping[str, Any] | None = None, *,
+                 time_limit: float = DEFAULT_TIME_LIMIT,
+                 store: str | Path = DEFAULT_FILE) -> None:
         self._namespace = namespace
         if not (isinstance(time_limit, Real) and math.isfinite(time_limit) and time_limit > 0):
             raise ValueError(f"time_limit must be a positive number of seconds, got "
                              f"{time_limit!r}")
         self.time_limit = float(time_limit)
+        self.store = BatchStore(store)
         self.log: list[LogEntry] = []
         self.batch_rows: list[tuple[Any, float, bool]] = []
 
-        self.slider = widgets.FloatSlider(
-            value=0.5,
-            min=0.0,
-            max=1.0,
-            step=0.01,
-            description="Feature value",
-            style={"description_width": "initial"},
-            readout_format=".2f",
+        def labelled(widget: Any) -> Any:
+            widget.style = {"description_width": "initial"}
+            return widget
+
+        self.slider = labelled(widgets.FloatSlider(
+            value=0.5, min=0.0, max=1.0, step=0.01, description="Feature value",
+            readout_format=".2f", layout=widgets.Layout(width="420px"),
             # One request per settled value: a drag would otherwise flood the log.
-            continuous_update=False,
-        )
-        self.customer_id = widgets.IntText(
-            value=105,
-            description="Customer ID",
-            style={"description_width": "initial"},
-            layout=widgets.Layout(width="160px"),
-        )
-        self.customer_value = widgets.FloatText(
-            value=0.7,
-            description="Customer's feature value",
-            step=0.01,
-            style={"description_width": "initial"},
-            layout=widgets.Layout(width="240px"),
-        )
+            continuous_update=False))
+        # Under the slider's track (its label takes about 100 px, its readout about 70 px).
+        self.threshold_mark = widgets.HTML(layout=widgets.Layout(width="238px",
+                                                                 margin="0 0 0 104px"))
+        self.customer_id = labelled(widgets.IntText(
+            value=105, description="Customer ID", layout=widgets.Layout(width="160px")))
+        self.customer_value = labelled(widgets.FloatText(
+            value=0.7, description="Customer's feature value", step=0.01,
+            layout=widgets.Layout(width="240px")))
         self.serve_button = widgets.Button(
-            description="Serve",
-            button_style="primary",
+            description="Serve", button_style="primary",
             tooltip="Send one real-time request for this customer",
-            layout=widgets.Layout(width="90px"),
-        )
+            layout=widgets.Layout(width="90px"))
+        self.mode = widgets.ToggleButtons(
+            options=MODES, value="live", description="Answer from",
+            style={"description_width": "initial", "button_width": "160px"},
+            tooltips=["Call your predict now", "Read the answer the batch job stored"])
         self.badge = widgets.Label(value=_WAITING)
         self.latency = widgets.Label(value="")
         # HTML, not Label: a Label cuts long text with "...", and messages must be read whole.
         self.message = widgets.HTML(value="")
-        self.log_table = widgets.HTML(value=self._render_log())
+        self.log_table = widgets.HTML(value=render_log(self.log))
 
         self.batch_button = widgets.Button(
-            description="Run batch", button_style="info", tooltip="Score every customer at once"
-        )
+            description="Run batch", button_style="info",
+            tooltip="Run the batch job: score every customer and store the answers")
         self.batch_time = widgets.HTML(value="")
         self.batch_message = widgets.HTML(value="")
-        self.batch_table = widgets.HTML(value="")
+        self.stored_summary = widgets.HTML(value="")
+        self.stored_table = widgets.HTML(value="")
+        self.batch_table = self.stored_table  # the batch job's table *is* the stored table
 
         self._style_badge("none")
         self.badge.layout.padding = "5px 10px"
         self.badge.style.font_weight = "bold"
         for box in (self.message, self.batch_message):
             box.style.text_color = "#8a1c14"
-
         for widget, css_class in (
-            (self.slider, "serving-slider"),
+            (self.slider, "serving-slider"), (self.threshold_mark, "serving-threshold-mark"),
             (self.customer_id, "serving-customer-id"),
             (self.customer_value, "serving-customer-value"),
-            (self.serve_button, "serving-serve-button"),
-            (self.badge, "serving-badge"),
-            (self.latency, "serving-latency"),
-            (self.message, "serving-message"),
-            (self.message, "serving-realtime-message"),
-            (self.log_table, "serving-log"),
-            (self.batch_button, "serving-batch-button"),
-            (self.batch_time, "serving-batch-time"),
-            (self.batch_message, "serving-message"),
+            (self.serve_button, "serving-serve-button"), (self.mode, "serving-mode"),
+            (self.badge, "serving-badge"), (self.latency, "serving-latency"),
+            (self.message, "serving-message"), (self.message, "serving-realtime-message"),
+            (self.log_table, "serving-log"), (self.batch_button, "serving-batch-button"),
+            (self.batch_time, "serving-batch-time"), (self.batch_message, "serving-message"),
             (self.batch_message, "serving-batch-message"),
-            (self.batch_table, "serving-batch-table"),
+            (self.stored_summary, "serving-stored-summary"),
+            (self.stored_table, "serving-batch-table"),
         ):
             widget.add_class(css_class)
 
         self.slider.observe(self._on_slider, names="value")
         self.serve_button.on_click(self._on_serve)
         self.batch_button.on_click(self._on_batch)
-
         self.widget = self._layout()
+        self.refresh()
 
     # ----------------------------------------------------------------- display
 
     def _layout(self) -> widgets.Widget:
         # display: none hides the widget's box, not the sheet: a <style> applies wherever it is.
         self.style_sheet = widgets.HTML(
-            f"<style>{_PANEL_CSS}</style>", layout=widgets.Layout(display="none")
+            f"<style>{PANEL_CSS}</style>", layout=widgets.Layout(display="none")
         ).add_class("serving-style")
-        realtime = widgets.VBox(
-            [
-                widgets.HTML(
-                    "<h4>Real-time serving</h4>"
-                    "<p>One customer, the moment they interact with the app (opening it, "
-                    "calling support). Each change below is <b>one request</b> to your "
-                    "<code>predict</code>, answered at once. What matters here is "
-                    "<b>latency</b>: how long one answer takes.</p>"
-                ).add_class("serving-explain-realtime"),
-                self.slider,
-                widgets.HBox(
-                    [self.customer_id, self.customer_value, self.serve_button],
-                    layout=widgets.Layout(flex_flow="row wrap"),
-                ),
-                self.badge,
-                self.latency,
-                self.message,
-                widgets.HTML("<b>Recent requests</b> (newest first)").add_class(
-                    "serving-section-title"
-                ),
-                self.log_table,
-            ],
-            layout=widgets.Layout(flex="1 1 420px", padding="0 12px 0 0"),
-        ).add_class("serving-realtime")
-        batch = widgets.VBox(
-            [
-                widgets.HTML(
-                    "<h4>Batch prediction</h4>"
-                    "<p>Every customer at once, on a schedule (a nightly job, say). The "
-                    "results are stored and read later, so nobody waits for one answer. "
-                    "What matters here is <b>throughput</b>: many customers scored cheaply "
-                    "in one run.</p>"
-                ).add_class("serving-explain-batch"),
-                self.batch_button,
-                self.batch_time,
-                self.batch_message,
-                self.batch_table,
-            ],
-            layout=widgets.Layout(flex="1 1 320px"),
-        ).add_class("serving-batch")
+        realtime = widgets.VBox([
+            widgets.HTML(
+                "<h4>Real-time serving</h4>"
+                "<p>One customer, the moment they interact with the app (opening it, calling "
+                "support). Each change below is <b>one request</b>, answered at once: "
+                "<b>live</b> by calling your <code>predict</code>, or from the <b>stored</b> "
+                "table the batch job wrote. What matters here is <b>latency</b>: how long one "
+                "answer takes. The time shown is only the call to <code>predict</code> (or the "
+                "table lookup) in this kernel; a real endpoint adds the network and the server "
+                "(Part 2 measures them).</p>"
+            ).add_class("serving-explain-realtime"),
+            self.mode, self.slider, self.threshold_mark,
+            widgets.HBox([self.customer_id, self.customer_value, self.serve_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            self.badge, self.latency, self.message,
+            widgets.HTML("<b>Recent requests</b> (newest first)").add_class(
+                "serving-section-title"),
+            self.log_table,
+        ], layout=widgets.Layout(flex="1 1 560px", padding="0 12px 0 0")).add_class(
+            "serving-realtime")
+        batch = widgets.VBox([
+            widgets.HTML(
+                "<h4>Batch prediction</h4>"
+                "<p>Every customer at once, on a schedule (a nightly job, say). The job stores "
+                "its answers, with the threshold it used and when it ran, and they are read "
+                "later, so nobody waits for one answer. What matters here is "
+                "<b>throughput</b>: many customers scored cheaply in one run.</p>"
+                "<p>Try it: press <b>Run batch</b>, then in a new cell below set "
+                "<code>threshold = 0.85</code> and run it. Serve customer 102 from the "
+                "stored table and live: the stored answer is stale until the job runs "
+                "again.</p>"
+            ).add_class("serving-explain-batch"),
+            self.batch_button, self.batch_time, self.batch_message, self.stored_summary,
+            self.stored_table,
+        ], layout=widgets.Layout(flex="1 1 380px")).add_class("serving-batch")
         self.realtime_box, self.batch_box = realtime, batch
-        return widgets.HBox(
-            [self.style_sheet, realtime, batch],
-            layout=widgets.Layout(flex_flow="row wrap", width="100%"),
-        ).add_class("serving-panel")
+        return widgets.HBox([self.style_sheet, realtime, batch],
+                            layout=widgets.Layout(flex_flow="row wrap", width="100%")
+                            ).add_class("serving-panel")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = self.widget._repr_mimebundle_(**kwargs) or {}
@@ -337,60 +212,127 @@ class ServingPanel:
     # ---------------------------------------------------------------- requests
 
     def serve(self, feature: float, customer_id: int | None = None) -> LogEntry:
-        """Send one real-time request, update what the learner sees, and log it."""
-        source = "slider" if customer_id is None else "customer"
-        prediction: bool | None = None
-        latency_ms: float | None = None
-        try:
-            predict = self._lookup_predict()
-            started = time.perf_counter()
-            result = self._call(predict, feature)
-            latency_ms = (time.perf_counter() - started) * 1000
-            prediction = result
-        except _Problem as problem:
-            self.latency.value = ""
-            self.message.value = _as_html(str(problem))
+        """Send one real-time request (live or stored, as the toggle says), show, log it."""
+        if self.mode.value == "stored":
+            entry = self._serve_stored(feature, customer_id)
         else:
-            self.latency.value = f"Latency: {_format_ms(latency_ms)}"
-            self.message.value = ""
-        entry = LogEntry(
-            time=datetime.now().strftime("%H:%M:%S"),
-            source=source,
-            customer_id=customer_id,
-            feature=feature,
-            prediction=prediction,
-            latency_ms=latency_ms,
-        )
+            entry = self._serve_live(feature, customer_id)
+        self.latency.value = entry.timing_label
         self._show_badge(entry)
         self.log.insert(0, entry)
         del self.log[LOG_SIZE:]
-        self.log_table.value = self._render_log()
+        self.log_table.value = render_log(self.log)
+        self.refresh()
         return entry
 
+    def _entry(self, feature: float, customer_id: int | None, **facts: Any) -> LogEntry:
+        return LogEntry(time=datetime.now().strftime("%H:%M:%S"),
+                        source="slider" if customer_id is None else "customer",
+                        customer_id=customer_id, feature=feature, **facts)
+
+    def _serve_live(self, feature: float, customer_id: int | None) -> LogEntry:
+        try:
+            predict = find_predict(self._namespace_now())
+            started = time.perf_counter()
+            prediction = call_predict(predict, feature, self.time_limit)
+            latency_ms = (time.perf_counter() - started) * 1000
+        except Problem as problem:
+            self.message.value = as_html(str(problem))
+            return self._entry(feature, customer_id, prediction=None, latency_ms=None)
+        self.message.value = ""
+        return self._entry(feature, customer_id, prediction=prediction, latency_ms=latency_ms)
+
+    def _serve_stored(self, feature: float, customer_id: int | None) -> LogEntry:
+        if customer_id is None:
+            self.message.value = as_html(
+                "The stored table answers customers the batch job scored, by their ID; the "
+                "slider is not a customer. Type a customer ID and press Serve, or switch to "
+                "Live.")
+            return self._entry(feature, customer_id, prediction=None, latency_ms=None,
+                               answered_by="stored")
+        started = time.perf_counter()
+        stored = self.store.lookup(customer_id)
+        latency_ms = (time.perf_counter() - started) * 1000
+        if stored is None:
+            self.message.value = as_html(
+                f"No stored answer for customer {customer_id}: the last batch run did not "
+                "score them (a new customer, or no run yet). Only live serving can answer "
+                "now: switch to Live, or add them to customers and run the batch job.")
+            return self._entry(feature, customer_id, prediction=None, latency_ms=latency_ms,
+                               answered_by="stored")
+        notes = []
+        if abs(stored.feature - feature) > 1e-9:
+            notes.append(f"The table scored feature {format_number(stored.feature)} at "
+                         f"{stored.scored_at}; the {format_number(feature)} you typed is "
+                         "newer, and only live serving can use it.")
+        live = self._live_quietly(stored.feature)
+        if live is not None and live != stored.churn:
+            notes.append(f"Stale: live predict({format_number(stored.feature)}) now returns "
+                         f"{live}. Run the batch job again to refresh the table.")
+        self.message.value = as_html(" ".join(notes))
+        return self._entry(feature, customer_id, prediction=stored.churn,
+                           latency_ms=latency_ms, answered_by="stored", stored=stored)
+
     def run_batch(self) -> list[tuple[Any, float, bool]]:
-        """Score every customer in one run and show the table; return its rows."""
-        self.batch_rows = []
-        self.batch_table.value = ""
+        """Run the batch job: score every customer, store the answers, show the table."""
         self.batch_time.value = ""
         try:
-            predict = self._lookup_predict()
-            customers = self._lookup_customers()
+            namespace = self._namespace_now()
+            predict = find_predict(namespace)
+            customers = find_customers(namespace)
             started = time.perf_counter()
-            rows = self._score_all(predict, customers)
+            rows = score_all(predict, customers, self.time_limit)
             total_ms = (time.perf_counter() - started) * 1000
-        except _Problem as problem:
-            self.batch_message.value = _as_html(str(problem))
+            self.store.write(rows, find_threshold(namespace))
+        except Problem as problem:
+            self.batch_message.value = as_html(str(problem))
+            self.batch_rows = []
+            self.refresh()
+            return []
+        except Exception as err:  # sqlite3.Error or OSError: a locked or unwritable file
+            self.batch_message.value = as_html(f"The batch job could not write its table: {err}")
             return []
         self.batch_message.value = ""
         self.batch_rows = rows
         count = len(rows)
         noun = "customer" if count == 1 else "customers"
-        self.batch_time.value = _as_html(
-            f"Scored {count} {noun} in {_format_ms(total_ms)} in total — "
-            f"{_format_ms(total_ms / count)} per customer."
-        )
-        self.batch_table.value = self._render_batch(rows)
+        self.batch_time.value = as_html(
+            f"Scored {count} {noun} in {format_ms(total_ms)} in total — "
+            f"{format_ms(total_ms / count)} per customer.")
+        self.refresh()
         return rows
+
+    def refresh(self) -> None:
+        """Redraw the threshold mark and the stored table next to live predict *now*."""
+        try:
+            namespace = self._namespace_now()
+        except Problem:
+            namespace = {}
+        threshold = find_threshold(namespace)
+        self.threshold_mark.value = threshold_mark(threshold)
+        try:
+            answers = self.store.answers()
+        except Exception as err:  # an unreadable file: say so, keep serving live
+            self.stored_summary.value = as_html(f"The stored table can't be read: {err}")
+            self.stored_table.value = ""
+            return
+        live: dict[int, bool | None] = {}
+        for position, answer in enumerate(answers[:BATCH_ROWS_SHOWN]):
+            live[position] = self._live_quietly(answer.feature)
+            if live[position] is None:
+                break  # predict gives no answer (or hangs): don't ask it twenty times
+        stale = sum(1 for i, a in enumerate(answers) if live.get(i) is not None
+                    and live[i] != a.churn)
+        self.stored_summary.value = stored_summary(answers, stale, self.store.path.name,
+                                                   threshold)
+        self.stored_table.value = render_stored(answers, live) if answers else ""
+
+    def _live_quietly(self, feature: float) -> bool | None:
+        """Live predict's answer, or None when it gives none (the message says why elsewhere)."""
+        try:
+            return call_predict(find_predict(self._namespace_now()), feature, self.time_limit)
+        except Problem:
+            return None
 
     def _on_slider(self, change: Mapping[str, Any]) -> None:
         # The slider shows two decimals; serve that number, not a float-step neighbour
@@ -403,8 +345,6 @@ class ServingPanel:
     def _on_batch(self, _button: widgets.Button) -> None:
         self.run_batch()
 
-    # ------------------------------------------------------------ learner code
-
     def _namespace_now(self) -> Mapping[str, Any]:
         if self._namespace is not None:
             return self._namespace
@@ -412,147 +352,17 @@ class ServingPanel:
 
         shell = get_ipython()
         if shell is None:
-            raise _Problem(
-                "The panel needs a running notebook kernel. Outside one, pass your "
-                "variables in: serving_panel(globals())."
-            )
+            raise Problem("The panel needs a running notebook kernel. Outside one, pass your "
+                          "variables in: serving_panel(globals()).")
         return shell.user_ns
-
-    def _lookup_predict(self) -> Callable[[float], Any]:
-        namespace = self._namespace_now()
-        if "predict" not in namespace:
-            raise _Problem(
-                "predict is not defined yet. Run the step 3 cell with "
-                "`def predict(feature):` first, then try again."
-            )
-        predict = namespace["predict"]
-        if not callable(predict):
-            raise _Problem(
-                f"predict is {_describe(predict)}, not a function. Define it with "
-                "`def predict(feature):` and run that cell again."
-            )
-        return predict
-
-    def _lookup_customers(self) -> list[tuple[Any, float]]:
-        namespace = self._namespace_now()
-        if "customers" not in namespace:
-            raise _Problem(
-                "customers is not defined yet. Run the step 1 cell that creates the list "
-                "of (ID, feature value) tuples."
-            )
-        customers = namespace["customers"]
-        if not isinstance(customers, (list, tuple)):
-            raise _Problem(
-                f"customers is {_describe(customers)}. The batch expects a list of "
-                "(ID, feature value) tuples, like [(101, 0.2), (102, 0.8)]."
-            )
-        if not customers:
-            raise _Problem("customers is empty, so there is nobody to score in a batch.")
-        pairs: list[tuple[Any, float]] = []
-        for position, entry in enumerate(customers, start=1):
-            if not isinstance(entry, (list, tuple)) or len(entry) != 2:
-                raise _Problem(
-                    f"Entry {position} of customers is {_describe(entry)}. Each entry "
-                    "should be one (ID, feature value) tuple, like (101, 0.2)."
-                )
-            customer_id, value = entry
-            if isinstance(value, bool) or not isinstance(value, Real):
-                raise _Problem(
-                    f"The feature value of entry {position} of customers is "
-                    f"{_describe(value)}, not a number. Write it without quotes, like 0.2."
-                )
-            if (
-                isinstance(customer_id, float)
-                and 0 <= customer_id <= 1
-                and isinstance(value, int)
-                and value > 1
-            ):
-                raise _Problem(
-                    f"Entry {position} of customers, {entry!r}, looks swapped: put the ID "
-                    "first and the feature value second, like (101, 0.2)."
-                )
-            pairs.append((customer_id, float(value)))
-        return pairs
-
-    def _call(self, predict: Callable[[float], Any], feature: float) -> bool:
-        """Call ``predict`` once under a time limit and turn any misbehaviour into words."""
-        printed = io.StringIO()
-        try:
-            with time_limit(self.time_limit), contextlib.redirect_stdout(printed):
-                result = predict(feature)
-        except TimeUp:
-            raise _Problem(
-                f"predict({_format_number(feature)}) took longer than "
-                f"{self.time_limit:g} s and was stopped. Does it loop forever?"
-            ) from None
-        except (Exception, SystemExit) as error:  # learner code may raise anything
-            raise _Problem(
-                f"predict({_format_number(feature)}) raised {type(error).__name__}: "
-                f"{_short(error)}. {_hint_for(error)}"
-            ) from None
-        return self._check_result(result, feature, printed.getvalue())
-
-    def _check_result(self, result: Any, feature: float, printed: str) -> bool:
-        if isinstance(result, bool):
-            return result
-        call = f"predict({_format_number(feature)})"
-        if result is None and printed.strip():
-            first_line = printed.strip().splitlines()[0][:40]
-            raise _Problem(
-                f"{call} printed {first_line!r} but returned None. "
-                "Use `return` instead of print, e.g. `return feature > threshold`."
-            )
-        if result is None:
-            raise _Problem(
-                f"{call} returned None. Did it forget `return`? E.g. `return feature > threshold`."
-            )
-        raise _Problem(
-            f"{call} returned {_describe(result)} instead of True or False. Return the "
-            "comparison itself, `return feature > threshold`, which is already a bool."
-        )
-
-    def _score_all(
-        self, predict: Callable[[float], Any], customers: list[tuple[Any, float]]
-    ) -> list[tuple[Any, float, bool]]:
-        """Score the whole list under one time limit, like one batch job.
-
-        One guard around the loop, not one per call: its few microseconds of signal set-up
-        would otherwise swamp the per-customer time that batch is meant to show off.
-        """
-        printed = io.StringIO()
-        results: list[Any] = []
-        current = customers[0]
-        try:
-            with time_limit(self.time_limit), contextlib.redirect_stdout(printed):
-                for current in customers:
-                    results.append(predict(current[1]))
-        except TimeUp:
-            raise _Problem(
-                f"The batch took longer than {self.time_limit:g} s and was stopped "
-                f"(at customer {current[0]!r}). Does predict loop forever?"
-            ) from None
-        except (Exception, SystemExit) as error:  # learner code may raise anything
-            raise _Problem(
-                f"The batch stopped at customer {current[0]!r}: "
-                f"predict({_format_number(current[1])}) raised {type(error).__name__}: "
-                f"{_short(error)}. {_hint_for(error)}"
-            ) from None
-        rows = []
-        for (customer_id, value), result in zip(customers, results, strict=True):
-            try:
-                prediction = self._check_result(result, value, printed.getvalue())
-            except _Problem as problem:
-                raise _Problem(f"At customer {customer_id!r}: {problem}") from None
-            rows.append((customer_id, value, prediction))
-        return rows
 
     # --------------------------------------------------------------- rendering
 
     def _style_badge(self, kind: str) -> None:
-        background, text = _BADGE_STYLES[kind]
+        background, text = BADGE_STYLES[kind]
         self.badge.style.background = background
         self.badge.style.text_color = text
-        for other in _BADGE_STYLES:
+        for other in BADGE_STYLES:
             self.badge.remove_class(f"serving-badge-{other}")
         self.badge.add_class(f"serving-badge-{kind}")
 
@@ -563,65 +373,14 @@ class ServingPanel:
         else:
             self._style_badge("churn" if entry.prediction else "stays")
 
-    def _render_log(self) -> str:
-        if not self.log:
-            return "<p><i>No requests yet.</i></p>"
-        rows = "".join(
-            "<tr>"
-            f"<td>{html.escape(entry.time)}</td>"
-            f"<td>{html.escape(entry.input_text)}</td>"
-            f"<td>{html.escape(entry.prediction_text)}</td>"
-            f"<td>{html.escape(entry.latency_text)}</td>"
-            "</tr>"
-            for entry in self.log
-        )
-        return (
-            '<table class="serving-table"><thead><tr>'
-            "<th>Time</th><th>Input</th><th>Prediction</th><th>Latency</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>"
-        )
 
-    def _render_batch(self, rows: list[tuple[Any, float, bool]]) -> str:
-        shown = rows[:BATCH_ROWS_SHOWN]
-        body = "".join(
-            "<tr>"
-            f"<td>{html.escape(str(customer_id))}</td>"
-            f"<td>{html.escape(_format_number(value))}</td>"
-            f"<td>{'⚠ Churn (True)' if prediction else '✓ Stays (False)'}</td>"
-            "</tr>"
-            for customer_id, value, prediction in shown
-        )
-        more = ""
-        if len(rows) > len(shown):
-            more = f"<p>… and {len(rows) - len(shown)} more customers.</p>"
-        return (
-            '<table class="serving-table"><thead><tr><th>Customer ID</th>'
-            "<th>Feature value</th><th>Prediction</th>"
-            f"</tr></thead><tbody>{body}</tbody></table>{more}"
-        )
-
-
-def _as_html(text: str) -> str:
-    """Plain words for an HTML widget: escaped, since messages quote learner values."""
-    return html.escape(text, quote=False)
-
-
-def _short(error: BaseException) -> str:
-    """The first line of an error message, cut short so the panel stays tidy."""
-    try:
-        message = str(error).strip()
-    except Exception:  # a learner exception with a broken __str__
-        message = ""
-    text = message.splitlines()[0] if message else "(no message)"
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def serving_panel(
-    namespace: Mapping[str, Any] | None = None, *, time_limit: float = DEFAULT_TIME_LIMIT
-) -> ServingPanel:
+def serving_panel(namespace: Mapping[str, Any] | None = None, *,
+                  time_limit: float = DEFAULT_TIME_LIMIT,
+                  store: str | Path = DEFAULT_FILE) -> ServingPanel:
     """Build the live serving panel over the notebook's ``predict`` and ``customers``.
 
     ``namespace`` defaults to the running kernel's user namespace, looked up at each
-    request, so the panel always serves the learner's latest ``predict``.
+    request, so the panel always serves the learner's latest ``predict``. ``store`` is the
+    SQLite file the batch job writes (beside the notebook by default).
     """
-    return ServingPanel(namespace, time_limit=time_limit)
+    return ServingPanel(namespace, time_limit=time_limit, store=store)

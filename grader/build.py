@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from .files import write_atomic
-from .sources import answer_cell_prefix, is_check_source
+from .sources import answer_cell_prefix, checked_steps, is_check_source
 from .spec import ALL_STEPS, step_for_notebook
 
 BEGIN = "### BEGIN SOLUTION"
@@ -66,6 +66,18 @@ def _clean_metadata(cell: nbformat.NotebookNode, role: str) -> None:
     cell.metadata = nbformat.from_dict(kept)
 
 
+def _steps_of_cells(nb: nbformat.NotebookNode, step_key: str) -> list[str]:
+    """Each cell's step: in a notebook of several steps (Part 2), the step of the next check
+    cell, so `check(6)` finds its answers by their ids; elsewhere the notebook's one step."""
+    checks = [sorted(checked_steps(c.source)) for c in nb.cells if _role(c) == "check"]
+    keys, current = [], (checks[-1][:1] or [None])[0] if checks else None  # the cells after
+    for cell in reversed(nb.cells):  # the last check belong to the last step
+        if _role(cell) == "check":
+            current = next(iter(sorted(checked_steps(cell.source))), current)
+        keys.append(current or step_key)
+    return keys[::-1]
+
+
 def normalise_solution(nb: nbformat.NotebookNode, step_key: str) -> nbformat.NotebookNode:
     """Stable ids by role, tidy metadata; outputs are kept (nbval compares them)."""
     nb.metadata = nbformat.from_dict({
@@ -74,13 +86,14 @@ def normalise_solution(nb: nbformat.NotebookNode, step_key: str) -> nbformat.Not
         "language_info": {"name": "python"},
     })
     counters: dict[str, int] = {}
+    keys = _steps_of_cells(nb, step_key)
     for index, cell in enumerate(nb.cells):
         role = _role(cell)
         counters[role] = counters.get(role, 0) + 1
         if role == "answer":
-            cell.id = f"{answer_cell_prefix(step_key)}{counters[role]}"
+            cell.id = f"{answer_cell_prefix(keys[index])}{counters[role]}"
         else:
-            cell.id = f"step{step_key}-{role}-{index + 1:02d}"
+            cell.id = f"step{keys[index]}-{role}-{index + 1:02d}"
         _clean_metadata(cell, role)
     return nb
 

@@ -7,10 +7,10 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes, mode: int = 0o644) -> None:
     """Write to a temporary file in the same folder, flush it to disk, then rename it over the
-    target: readers see the old file or the new one, never a mix. Readable by others (0644),
-    since an instructor may read what a learner's kernel wrote."""
+    target: readers see the old file or the new one, never a mix. Readable by others (0644) by
+    default, since an instructor may read what a learner's kernel wrote."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
     try:
@@ -18,7 +18,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             out.write(data.encode("utf-8") if isinstance(data, str) else data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
+        os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

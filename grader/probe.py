@@ -13,6 +13,7 @@ import io
 from typing import Any
 
 from .deadline import TimeUp, time_limit
+from .part2 import PART2_KEYS
 from .values import describe
 
 SNAPSHOT_VERSION = 1
@@ -153,4 +154,9 @@ def snapshot_for(step: str, namespace: dict, sources: list[str]) -> dict:
 
         return quiz_snapshot(namespace)
     printing = sources[-1] if step == "4" and sources else None
-    return take_snapshot(step, namespace, sources, printing)
+    snapshot = take_snapshot(step, namespace, sources, printing)
+    if step in PART2_KEYS:  # Part 2's own facts: a sample of their table, their app's replies…
+        from .part2.probe import part2_facts
+
+        snapshot["facts"] = part2_facts(step, namespace)
+    return snapshot

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .part2.facts import load_facts
 from .probe import NAMES, PROBE_CALLS, SNAPSHOT_VERSION
 from .spec import ALL_STEPS
 from .values import Opaque, SnapshotError, rebuild
@@ -49,13 +50,14 @@ def _str(data: dict, key: str, limit: int, default: str = "") -> str:
 class Snapshot:
     def __init__(self, step: str, names: dict[str, Any], sources: list[str],
                  calls: dict[tuple[Any, float | None], Call], printing: Printing | None,
-                 quiz_answers: dict[str, str] | None = None) -> None:
+                 quiz_answers: dict[str, str] | None = None, facts: dict | None = None) -> None:
         self.step = step
         self._names = names
         self.sources = sources
         self._calls = calls
         self.printing = printing
         self.quiz_answers = quiz_answers or {}
+        self.facts = facts or {}  # Part 2 (steps 5-8): see grader/part2/probe.py
 
     @classmethod
     def load(cls, data: object) -> Snapshot:
@@ -93,7 +95,8 @@ class Snapshot:
             printing = Printing(_str(raw_printing, "outcome", 20),
                                 _str(raw_printing, "printed", 20_000),
                                 _str(raw_printing, "error", 300))
-        return cls(step, names, sources, calls, printing, _quiz_answers(data))
+        return cls(step, names, sources, calls, printing, _quiz_answers(data),
+                   load_facts(step, data.get("facts")))
 
     def has(self, name: str) -> bool:
         return name in self._names

@@ -34,6 +34,30 @@ def _is_check_statement(node: ast.stmt) -> bool:
             and value.func.id == "check")
 
 
+DEMO_MARKER = "# Demonstration"
+
+
+def is_demo_source(source: str) -> bool:
+    """A cell that only demonstrates (starts a server, times 100,000 rows, draws a plot): it
+    opens with `# Demonstration`, and grading does not run it."""
+    first = next((line for line in source.splitlines() if line.strip()), "")
+    return first.lstrip().startswith(DEMO_MARKER)
+
+
+def checked_steps(source: str) -> set[str]:
+    """Which steps a check cell checks: `check(5)` -> {"5"}; unreadable arguments are left out."""
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    found = set()
+    for node in body:
+        value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+        if isinstance(value, ast.Call) and value.args and isinstance(value.args[0], ast.Constant):
+            found.add(str(value.args[0].value).strip().lower())
+    return found
+
+
 def choose_sources(step: str, history: list[str], answers: list[str]) -> list[str]:
     """The sources the checks of `step` read, newest last.
 

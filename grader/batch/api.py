@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..spec import ALL_STEPS, Step, step_for, step_for_notebook
+from ..spec import ALL_STEPS, Step, step_for, step_for_notebook, unit
 from .collect import Collection, HandIn, LearnerFiles, collect
 from .gradebook import Gradebook
 from .grading import ClassGrades, grade_class
@@ -52,7 +52,7 @@ def grade_notebook(notebook: str | Path | bytes, step: int | str | None = None, 
                                                                     chosen.notebook, data)})})
     result = grade_class(collection, jobs=1, limits=Limits(timeout=timeout, memory_mb=memory_mb),
                          steps=(chosen,))
-    return result.learners["learner"].notebooks[chosen.notebook]
+    return result.learners["learner"].notebooks[unit(chosen)]
 
 
 def grade_folder(submissions: str | Path, out: str | Path | None = None, *,
@@ -63,15 +63,18 @@ def grade_folder(submissions: str | Path, out: str | Path | None = None, *,
     """Grade a class (a folder of learner folders, or a zip). With `out`, write the reports
     there and keep the gradebook at `out/gradebook.sqlite` unless `gradebook` says otherwise.
     `limits` (a `Limits`) overrides `timeout` and `memory_mb` when given."""
-    collection = collect(Path(submissions), steps)
-    limits = limits or Limits(timeout=timeout, memory_mb=memory_mb)
     book_path = Path(gradebook) if gradebook else (Path(out) / "gradebook.sqlite" if out
                                                     else None)
+    collection = collect(Path(submissions), steps,
+                         exclude=tuple(p for p in (Path(out) if out else None, book_path) if p))
+    limits = limits or Limits(timeout=timeout, memory_mb=memory_mb)
     book = Gradebook(book_path) if book_path else None
     try:
         result = grade_class(collection, jobs=jobs, limits=limits, gradebook=book,
-                             regrade=regrade, progress=progress, steps=steps)
+                             regrade=regrade, progress=progress, steps=steps,
+                             hide=(str(out),) if out is not None else ())
     finally:
+        collection.close()
         if book:
             book.close()
     if out is not None:

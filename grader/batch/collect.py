@@ -2,9 +2,10 @@
 
 `SUBMISSIONS/<learner>/<notebook>.ipynb` is the shape; real downloads are messier (a wrapper
 folder, `__MACOSX`, copies named `01_customer_data (1).ipynb`, names in any script, a zip
-entry with `../` in it). Nothing is extracted to disk and nothing is executed here: notebooks
-are read into memory (sizes capped), everything else is listed as ignored so the instructor
-can see it, and an unsafe or ambiguous hand-in becomes a per-notebook problem, never a crash.
+entry with `../` in it). Nothing is extracted to disk and nothing is executed here: hand-ins
+are only *found* here and read later, one at a time, when graded (sizes capped; a zip stays open
+until the collection is closed), everything else is listed as ignored so the instructor can see
+it, and an unsafe or ambiguous hand-in becomes a per-notebook problem, never a crash.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import stat
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -21,6 +23,7 @@ from .notebook import MAX_NOTEBOOK_BYTES
 
 JUNK = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "desktop.ini"}
 MAX_DEPTH = 4
+MAX_ENTRIES = 200_000  # files and folders in SUBMISSIONS: beyond that, not a class download
 
 
 class CollectError(Exception):
@@ -33,9 +36,22 @@ class HandIn:
 
     notebook: str  # the course's name for it
     found_as: str  # where it was found, relative to the learner's folder
-    data: bytes | None = None
+    data: bytes | None = None  # given in memory (the API), else read on demand by `opener`
     problem: str = ""  # set when it can't be graded (too large, handed in twice...)
     notes: list[str] = field(default_factory=list)
+    opener: Callable[[], bytes] | None = None
+
+    @property
+    def usable(self) -> bool:
+        return not self.problem and (self.data is not None or self.opener is not None)
+
+    def load(self) -> bytes:
+        """The hand-in's bytes (at most MAX_NOTEBOOK_BYTES + 1): read now, not kept."""
+        if self.data is not None:
+            return self.data
+        if self.opener is None:
+            raise OSError("nothing to read")
+        return self.opener()
 
 
 # Files graded together with a notebook: the quiz widget saves answers beside the notebook.
@@ -48,8 +64,8 @@ class LearnerFiles:
     learner: str
     handins: dict[str, HandIn] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
-    # path in the learner's folder (e.g. "quiz/quiz_answers.json") -> contents
-    attachments: dict[str, bytes] = field(default_factory=dict)
+    # path in the learner's folder (e.g. "quiz/quiz_answers.json") -> contents, or a reader
+    attachments: dict[str, bytes | Callable[[], bytes]] = field(default_factory=dict)
     name: str = ""  # as the download wrote it (an LMS's own), when it did
     late: bool | None = None  # None: the download says nothing about lateness
     upload_prefix: str = ""  # how the LMS named this learner's files (to upload feedback back)
@@ -62,11 +78,29 @@ class LearnerFiles:
             self.late = bool(self.late) or placed.late
 
     def attached_to(self, handin: HandIn) -> tuple[tuple[str, bytes], ...]:
-        """The files that travel with a notebook: those saved in the same folder as it."""
+        """The files that travel with a notebook: those saved in the same folder as it. Read
+        now; one that can't be read is listed as ignored and left out."""
         folder = PurePosixPath(handin.found_as).parent
-        return tuple((name, self.attachments[str(folder / name)])
-                     for name, notebook in sorted(ATTACHMENTS.items())
-                     if notebook == handin.notebook and str(folder / name) in self.attachments)
+        found = []
+        for name, notebook in sorted(ATTACHMENTS.items()):
+            path = str(folder / name)
+            content = self.attachments.get(path)
+            if notebook != handin.notebook or content is None:
+                continue
+            try:
+                data = content if isinstance(content, bytes) else content()
+            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as err:
+                self._note(f"{path}: could not be read ({err})")
+                continue
+            if len(data) > MAX_ATTACHMENT_BYTES:
+                self._note(f"{path}: larger than {MAX_ATTACHMENT_BYTES:,} bytes, not used")
+                continue
+            found.append((name, data))
+        return tuple(found)
+
+    def _note(self, text: str) -> None:
+        if text not in self.ignored:  # attachments are read twice: hashed, then run
+            self.ignored.append(text)
 
 
 @dataclass
@@ -76,6 +110,18 @@ class Collection:
     ignored: list[str] = field(default_factory=list)  # outside any learner folder
     layout: str = ""  # which shape of download it was recognised as, and why
     unplaced: list[str] = field(default_factory=list)  # files whose learner can't be told
+    archive: zipfile.ZipFile | None = None  # open while hand-ins are read from it
+
+    def close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass
@@ -91,12 +137,23 @@ def _junk(parts: tuple[str, ...]) -> bool:
     return any(p in JUNK or p.startswith("._") for p in parts)
 
 
-def _folder_entries(root: Path) -> tuple[list[_Entry], list[str]]:
+def _too_many() -> CollectError:
+    return CollectError(f"more than {MAX_ENTRIES:,} files and folders: not a class of hand-ins")
+
+
+def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_Entry], list[str]]:
     entries, problems = [], []
+    excluded = {p.resolve() for p in exclude}
     for path in sorted(root.rglob("*")):
+        if len(entries) > MAX_ENTRIES:
+            raise _too_many()
         relative = path.relative_to(root)
-        parts = tuple(unicodedata.normalize("NFC", p) for p in relative.parts)
+        parts = tuple(relative.parts)  # learner folders keep their own names (see _learner_ids)
         if len(parts) > MAX_DEPTH + 1 or _junk(parts):
+            continue
+        if excluded and (path.resolve() in excluded or excluded & set(path.resolve().parents)):
+            if path.resolve() in excluded:
+                problems.append(f"{relative}: the grader's own output, not a hand-in")
             continue
         if path.is_symlink():
             problems.append(f"{relative}: a symbolic link, not followed")
@@ -127,13 +184,15 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
 
 def _zip_entries(archive: zipfile.ZipFile) -> tuple[list[_Entry], list[str]]:
     entries, problems = [], []
+    if len(archive.infolist()) > MAX_ENTRIES:
+        raise _too_many()
     for info in archive.infolist():
         name = _zip_name(info)
         pure = PurePosixPath(name)
         if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
             problems.append(f"{name}: an unsafe path in the zip, ignored")
             continue
-        parts = tuple(unicodedata.normalize("NFC", p) for p in pure.parts if p not in ("", "."))
+        parts = tuple(p for p in pure.parts if p not in ("", "."))
         if not parts or len(parts) > MAX_DEPTH + 1 or _junk(parts):
             continue
         if info.is_dir():
@@ -156,7 +215,8 @@ def _unwrap(entries: list[_Entry], names: set[str]) -> list[_Entry]:
         tops = {e.parts[0] for e in entries}
         if not files or len(tops) != 1 or any(len(e.parts) < 3 for e in files):
             return entries
-        if any(e.parts[1] in names for e in files):  # the single folder is a learner's
+        if any(unicodedata.normalize("NFC", e.parts[1]) in names
+               for e in files):  # the single folder is a learner's
             return entries
         entries = [_Entry(e.parts[1:], e.size, e.read, e.is_link, e.is_dir)
                    for e in entries if len(e.parts) > 1]
@@ -178,20 +238,21 @@ def _match(name: str, steps: tuple[Step, ...]) -> tuple[Step | None, str]:
     return None, ""
 
 
+def _same(read: object, handin: HandIn) -> bool:
+    try:
+        return read() == handin.load()  # type: ignore[operator]
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
+        return False
+
+
 def _add(learner: LearnerFiles, step: Step, entry: _Entry, note: str) -> None:
     relative = "/".join(entry.parts[1:])
     if entry.is_link:
         learner.ignored.append(f"{relative}: a symbolic link, not followed")
         return
+    opener, problem = entry.read, ""
     if entry.size > MAX_NOTEBOOK_BYTES:
-        data, problem = None, f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB"
-    else:
-        try:
-            data, problem = entry.read(), ""  # type: ignore[operator]
-        except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as err:
-            data, problem = None, f"the file could not be read ({err})"
-        if data is not None and len(data) > MAX_NOTEBOOK_BYTES:
-            data, problem = None, f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB"
+        opener, problem = None, f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB"
     depth = len(entry.parts)
     current = learner.handins.get(step.notebook)
     exact = not note  # found under its own name, not `01_customer_data-Copy1.ipynb`
@@ -199,50 +260,102 @@ def _add(learner: LearnerFiles, step: Step, entry: _Entry, note: str) -> None:
             and exact != (not current.notes)):
         if exact:  # the real one replaces a loose copy found first
             learner.ignored.append(f"{current.found_as}: a copy of {step.notebook}, not graded")
-            learner.handins[step.notebook] = HandIn(step.notebook, relative, data, problem)
+            learner.handins[step.notebook] = HandIn(step.notebook, relative, None, problem,
+                                                    opener=opener)  # type: ignore[arg-type]
         else:
             learner.ignored.append(f"{relative}: a copy of {step.notebook}, not graded")
         return
     if current is None or depth < current.found_as.count("/") + 2:
-        learner.handins[step.notebook] = HandIn(step.notebook, relative, data, problem,
-                                                [note] if note else [])
+        learner.handins[step.notebook] = HandIn(step.notebook, relative, None, problem,
+                                                [note] if note else [],
+                                                opener=opener)  # type: ignore[arg-type]
         if current is not None:
             learner.ignored.append(f"{current.found_as}: a deeper copy of {step.notebook}")
         return
     if depth > current.found_as.count("/") + 2:
         learner.ignored.append(f"{relative}: a deeper copy of {step.notebook}")
         return
-    if data is not None and data == current.data and not problem:
+    if not problem and current.usable and _same(opener, current):
         return  # the same file twice (a duplicate zip entry): harmless
-    current.data, current.problem = None, (
+    current.data, current.opener, current.problem = None, None, (
         f"it was handed in more than once with different contents ({current.found_as} and "
         f"{relative}), so it is not clear which one to grade")
 
 
-def collect(source: Path, steps: tuple[Step, ...], layout: str | None = None) -> Collection:
+def collect(source: Path, steps: tuple[Step, ...], layout: str | None = None,
+            exclude: tuple[Path, ...] = ()) -> Collection:
     """Read SUBMISSIONS (a folder or a .zip) into learners and their hand-ins; `layout`
-    forces a shape of download (see layouts/) instead of recognising it."""
+    forces a shape of download (see layouts/) instead of recognising it. `exclude`: the
+    grader's own output (OUT, the gradebook), should the instructor have put it inside. Close
+    the collection (or use it in a `with`) once graded: a zip is read until then."""
     if not source.exists():
         raise CollectError(f"no such folder or zip file: {source}")
     names = {s.notebook for s in steps}
     if source.is_dir():
-        entries, problems = _folder_entries(source)
+        entries, problems = _folder_entries(source, exclude)
         return _assemble(str(source), entries, problems, names, steps, layout)
     if not zipfile.is_zipfile(source):
         raise CollectError(f"{source} is neither a folder nor a zip file")
     try:
-        with zipfile.ZipFile(source) as archive:
-            entries, problems = _zip_entries(archive)
-            return _assemble(str(source), entries, problems, names, steps, layout)
+        archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as err:
         raise CollectError(f"can't read the zip file {source}: {err}") from err
+    try:
+        entries, problems = _zip_entries(archive)
+        collection = _assemble(str(source), entries, problems, names, steps, layout)
+    except BaseException:
+        archive.close()
+        raise
+    collection.archive = archive
+    return collection
+
+
+def _learner_ids(entries: list[_Entry]) -> tuple[dict[str, str], list[str]]:
+    """Learner id per top-level folder name: its NFC form (zips made on a Mac spell "José" in
+    NFD). Two folders whose names differ only in that way are one learner if their files don't
+    overlap (a zipper that mixed the forms); if both hold the same file they are two learners,
+    each keeping their own spelling, and the instructor is told (rather than one losing marks)."""
+    files: dict[str, set[tuple[str, ...]]] = {}
+    for entry in entries:
+        rest = tuple(unicodedata.normalize("NFC", p) for p in entry.parts[1:])
+        files.setdefault(entry.parts[0], set()).update({rest} if rest and not entry.is_dir
+                                                       else set())
+    by_form: dict[str, list[str]] = {}
+    for top in sorted(files):
+        by_form.setdefault(unicodedata.normalize("NFC", top), []).append(top)
+    ids, notes = {}, []
+    for form, raws in by_form.items():
+        seen: set[tuple[str, ...]] = set()
+        overlap = False
+        for raw in raws:
+            overlap = overlap or bool(seen & files[raw])
+            seen |= files[raw]
+        if not overlap:
+            ids.update({raw: form for raw in raws})
+            continue
+        notes.append(f"{len(raws)} learner folders are named {form!r} in different Unicode "
+                     "forms (NFC/NFD) and hold the same files: graded as separate learners; "
+                     "check which is which")
+        ids.update({raw: raw for raw in raws})
+    return ids, notes
 
 
 def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set[str],
               steps: tuple[Step, ...], forced: str | None = None) -> Collection:
     collection = Collection(label, ignored=list(problems))
-    # .git, .ipynb_checkpoints and the like: not a learner
-    entries = [e for e in _unwrap(entries, names) if not e.parts[0].startswith(".")]
+    kept, hidden = [], set()
+    for entry in _unwrap(entries, names):
+        top = entry.parts[0]
+        if top.startswith("."):  # .git, .ipynb_checkpoints and the like: not a learner
+            if top not in hidden:
+                hidden.add(top)
+                collection.ignored.append(f"{top}: a hidden folder, not a learner")
+            continue
+        kept.append(entry)
+    ids, notes = _learner_ids(kept)
+    collection.ignored += notes
+    entries = [_Entry((ids[e.parts[0]], *(unicodedata.normalize("NFC", p) for p in e.parts[1:])),
+                      e.size, e.read, e.is_link, e.is_dir) for e in kept]
     try:
         recognition = recognise(((e.parts, e.is_dir) for e in entries), names, forced)
     except LayoutError as err:
@@ -267,13 +380,13 @@ def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set
             learner.ignored.append(f"{'/'.join(entry.parts)}: {placed.ignore}")
             continue
         entry = _Entry((learner_id, *placed.parts), entry.size, entry.read, entry.is_link)
-        if (entry.parts[-1] in ATTACHMENTS and not entry.is_link
-                and entry.size <= MAX_ATTACHMENT_BYTES):
+        if entry.parts[-1] in ATTACHMENTS and not entry.is_link:
             relative = "/".join(entry.parts[1:])
-            try:
-                learner.attachments[relative] = entry.read()  # type: ignore[operator]
-            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as err:
-                learner.ignored.append(f"{relative}: could not be read ({err})")
+            if entry.size > MAX_ATTACHMENT_BYTES:
+                learner.ignored.append(f"{relative}: larger than {MAX_ATTACHMENT_BYTES:,} bytes, "
+                                       "not used")
+            else:
+                learner.attachments[relative] = entry.read  # type: ignore[assignment]
             continue
         step, note = _match(entry.parts[-1], steps)
         if step is None:

@@ -11,10 +11,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sqlite3
 import sys
 import tempfile
 from pathlib import Path
+
+from .sandbox import MAX_JOBS
 
 DESCRIPTION = """\
 Grade a whole class. SUBMISSIONS is a folder with one sub-folder per learner (the folder's name
@@ -22,9 +25,10 @@ is the learner's id) holding that learner's course notebooks, named as in notebo
 may hand in only some of them), or a .zip of such folders as an LMS download gives.
 
 Each notebook runs in its own fresh, isolated worker process: a wall-clock deadline, CPU,
-memory and output limits, an empty working directory, a scrubbed environment and (as root) an
-unprivileged user; everything it started is killed when it ends. The verdicts come from the
-same checks as the learners' own check(N) cells.
+memory, output and process limits, a scrubbed environment and, as root, a user id of this run's
+own, a private /tmp, no network but loopback, a read-only view of the rest of the machine
+without SUBMISSIONS, OUT or the gradebook; everything of it is killed when it ends. The
+verdicts come from the same checks as the learners' own check(N) cells.
 
 Writes OUT/grades.csv (one row per learner), OUT/results.json (every check and every
 notebook's status and runtime), OUT/feedback/<learner>.html and .md (to hand back), and a
@@ -36,15 +40,25 @@ EPILOG = """\
 examples:
   python -m grader grade submissions/ -o graded/
   python -m grader grade week3-download.zip -o graded/ --jobs 4 --timeout 60
-exit status: 0 grading completed; 2 a problem to fix (message on stderr); 130 interrupted.
+exit status: 0 grading completed; 2 a problem to fix (message on stderr); 130 interrupted
+(Ctrl-C), 143 stopped (SIGTERM): verdicts reached so far are kept, run again to carry on.
+OUT and the gradebook are readable by you only (they hold every learner's grades).
 """
 
+MAX_TIMEOUT = 24 * 3600.0  # a day per notebook is already far more than any course needs
+MAX_MEMORY_MB = 1024 * 1024
 
-def _positive(kind: type) -> object:
+
+def _positive(kind: type, most: float) -> object:
     def parse(text: str) -> float | int:
-        value = kind(text)
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, not {text}") from None
         if not math.isfinite(value) or value <= 0:
             raise argparse.ArgumentTypeError(f"must be a number greater than 0, not {text}")
+        if value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most:g}, not {text}")
         return value
 
     return parse
@@ -60,14 +74,16 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        help="folder of learner folders, or a .zip of them")
     grade.add_argument("-o", "--out", type=Path, required=True, metavar="OUT",
                        help="folder for grades.csv, results.json and feedback/ (created)")
-    grade.add_argument("--jobs", type=_positive(int), default=None, metavar="N",
+    grade.add_argument("--jobs", type=_positive(int, MAX_JOBS), default=None, metavar="N",
                        help="notebooks graded at once (default: the number of CPUs, "
-                            f"{os.cpu_count()} here)")
-    grade.add_argument("--timeout", type=_positive(float), default=30.0, metavar="SECONDS",
+                            f"{os.cpu_count()} here; at most {MAX_JOBS})")
+    grade.add_argument("--timeout", type=_positive(float, MAX_TIMEOUT), default=30.0,
+                       metavar="SECONDS",
                        help="wall-clock limit per notebook (default: %(default)s)")
-    grade.add_argument("--memory", type=_positive(int), default=512, metavar="MB",
-                       help="memory learner code may allocate per notebook (default: "
-                            "%(default)s)")
+    grade.add_argument("--memory", type=_positive(int, MAX_MEMORY_MB), default=512,
+                       metavar="MB",
+                       help="memory learner code may allocate per notebook, and the size of "
+                            "its private /tmp (default: %(default)s)")
     grade.add_argument("--gradebook", type=Path, default=None, metavar="PATH",
                        help="SQLite gradebook to use (default: OUT/gradebook.sqlite)")
     grade.add_argument("--regrade", action="store_true",
@@ -95,9 +111,10 @@ def _fail(message: str) -> int:
 
 
 def _check_writable(out: Path) -> str:
-    """'' if OUT can be written, else why not: found before any grading is done."""
+    """'' if OUT can be written, else why not: found before any grading is done. A new OUT is
+    readable by the instructor only."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True, mode=0o700)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
             pass
     except OSError as err:
@@ -105,7 +122,29 @@ def _check_writable(out: Path) -> str:
     return ""
 
 
+class Stopped(Exception):
+    """SIGTERM (a scheduler, `kill`, a closing session): stop like Ctrl-C does."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Stopped
+
+
 def run(args: argparse.Namespace) -> int:
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    umask = os.umask(0o077)  # reports and gradebook: the instructor's eyes only
+    try:
+        return _run(args)
+    except Stopped:
+        print("\ngrader grade: stopped (SIGTERM) before it could start grading.",
+              file=sys.stderr)
+        return 143
+    finally:
+        os.umask(umask)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..spec import ALL_STEPS
     from .cluster import ClusterError
     from .collect import CollectError, collect
@@ -120,28 +159,32 @@ def run(args: argparse.Namespace) -> int:
     problem = _check_writable(args.out)
     if problem:
         return _fail(problem)
+    book_path = args.gradebook or args.out / "gradebook.sqlite"
     try:
-        collection = collect(args.submissions, ALL_STEPS, getattr(args, "layout", None))
+        collection = collect(args.submissions, ALL_STEPS, getattr(args, "layout", None),
+                             exclude=(args.out, book_path))
     except CollectError as err:
         return _fail(str(err))
     if not args.quiet:
         print(f"Download: {collection.layout}; {len(collection.learners)} learner(s).",
               file=sys.stderr)
     try:
-        book = Gradebook(args.gradebook or args.out / "gradebook.sqlite")
+        book = Gradebook(book_path)
     except GradebookError as err:
+        collection.close()
         return _fail(str(err))
     limits = Limits(timeout=args.timeout, memory_mb=args.memory)
     try:
         result = grade_class(collection, jobs=args.jobs, limits=limits, gradebook=book,
                              regrade=args.regrade, progress=not args.quiet,
-                             cluster=getattr(args, "cluster", None))
-    except KeyboardInterrupt:
+                             cluster=getattr(args, "cluster", None), hide=(str(args.out),))
+    except (KeyboardInterrupt, Stopped) as err:
         done = book.graded_count()
         book.close()
-        print(f"\ngrader grade: interrupted; {done} verdict(s) are kept in the gradebook. Run "
+        how = "stopped (SIGTERM)" if isinstance(err, Stopped) else "interrupted"
+        print(f"\ngrader grade: {how}; {done} verdict(s) are kept in the gradebook. Run "
               "the same command again to carry on.", file=sys.stderr)
-        return 130
+        return 143 if isinstance(err, Stopped) else 130
     except sqlite3.Error as err:  # disk full, a locked or damaged database mid-run
         return _fail(f"the gradebook {book.path} could not be used: {err}. Verdicts stored "
                      "before this are kept; fix it (or pass another --gradebook) and run again.")
@@ -153,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
                      "in the gradebook.")
     finally:
         book.close()
+        collection.close()
     try:
         written = write_reports(result, args.out)
     except OSError as err:

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import statistics
 import sys
 import time
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..spec import ALL_STEPS, Step
-from .collect import Collection
+from ..spec import ALL_STEPS, OPTIONAL_NOTEBOOKS, Step, unit
+from .collect import Collection, HandIn, LearnerFiles
 from .gradebook import Gradebook, grader_fingerprint
-from .notebook import InvalidNotebook, plan_notebook
+from .notebook import MAX_CLASS_BYTES, MAX_NOTEBOOK_BYTES, InvalidNotebook, Plan, plan_notebook
 from .pool import WorkerPool
 from .sandbox import Limits
 from .verdicts import STATUSES, NotebookGrade, failed, judge_reply
@@ -25,15 +28,31 @@ from .verdicts import STATUSES, NotebookGrade, failed, judge_reply
 # What the worker said of the user it ran learner code as, when that weakens isolation.
 SANDBOX_WARNINGS = {
     "unprivileged+read": (
-        "learner code ran unprivileged but able to READ every file on this machine, because "
-        "Python is installed in a folder only root can read (a root-owned pyenv, say). For full "
-        "isolation, install Python where every user can read it, or grade in a container."),
-    "": ("learner code ran as root: switching to an unprivileged user failed here, so it "
-         "could read and change any file."),
+        "learner code ran unprivileged but able to READ files outside its sandbox (not the "
+        "submissions, reports or gradebook, which are covered up), because Python is installed "
+        "in a folder only root can read (a root-owned pyenv, say). For full isolation, install "
+        "Python where every user can read it, or grade in a container."),
+    "root": ("learner code ran as root, inside a user namespace (a rootless container, say) "
+             "that maps no user ids for grading workers: it could change any file this grader "
+             "can. Map a range of ids into the container (/etc/subuid), or grade as root in a "
+             "container that has them."),
     "same user": ("learner code ran as you (only root can switch to an unprivileged user), so "
-                  "it could read and change your files. Grade as root in a container, or as a "
-                  "dedicated user."),
+                  "it could read and change your files, see your /tmp and use the network. "
+                  "Grade as root in a container, or as a dedicated user."),
 }
+# ... and of its namespaces, when it ran as root without them.
+NO_NAMESPACES = ("learner code ran without namespaces of its own (this system refused them): "
+                 "it shared /tmp, /dev/shm and the network with this machine, and could see "
+                 "files every user can read. Grade as root where namespaces are allowed (a "
+                 "container started with CAP_SYS_ADMIN, or a plain machine).")
+
+
+def sandbox_warnings(reply: dict) -> list[str]:
+    """What the instructor should know about how isolated one worker was."""
+    found = [SANDBOX_WARNINGS[user]] if (user := reply.get("user")) in SANDBOX_WARNINGS else []
+    if user not in ("same user", None) and reply.get("isolation") == "none":
+        found.append(NO_NAMESPACES)
+    return found
 
 
 def column(step: Step) -> str:
@@ -63,8 +82,9 @@ class LearnerGrade:
         """`ok`, or which notebooks were not checked and why, e.g. `timeout: 03_...`."""
         parts = []
         for status in STATUSES[1:]:
-            names = [g.notebook.removesuffix(".ipynb") for g in self.notebooks.values()
-                     if g.status == status]
+            names = list(dict.fromkeys(  # Part 2's four steps share one notebook: name it once
+                g.notebook.split("#")[0].removesuffix(".ipynb") for g in self.notebooks.values()
+                if g.status == status))
             if names:
                 parts.append(f"{status}: {', '.join(names)}")
         return "; ".join(parts) or "ok"
@@ -152,106 +172,162 @@ def _progress_bar(total: int, enabled: bool) -> object:
                 file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
 
 
+def graded_steps(collection: Collection, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """Part 2 is optional: its steps are graded (and get their grades.csv columns) once any
+    learner of the class hands in its notebook, so a class doing Part 1 only sees Part 1."""
+    handed_in = {name for files in collection.learners.values() for name in files.handins}
+    return tuple(s for s in steps if s.notebook not in OPTIONAL_NOTEBOOKS or
+                 s.notebook in handed_in)
+
+
+def _read(handin: HandIn, files: LearnerFiles) -> tuple[bytes, tuple[tuple[str, bytes], ...]]:
+    try:
+        data = handin.load()
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as err:
+        raise InvalidNotebook(handin.problem or f"the file could not be read ({err})") from None
+    if handin.problem:
+        raise InvalidNotebook(handin.problem)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+    return data, files.attached_to(handin)
+
+
+def _hash(data: bytes, attached: tuple[tuple[str, bytes], ...]) -> str:
+    digest = hashlib.sha256(data)
+    for name, content in attached:  # a changed answers file is a changed hand-in
+        digest.update(b"\0" + name.encode() + b"\0" + content)
+    return digest.hexdigest()
+
+
+def _digest(handin: HandIn, files: LearnerFiles) -> tuple[str, int]:
+    """(content hash, bytes read) of a hand-in and the files that travel with it."""
+    if handin.problem:
+        raise InvalidNotebook(handin.problem)
+    data, attached = _read(handin, files)
+    return _hash(data, attached), len(data) + sum(len(c) for _, c in attached)
+
+
+def _plan(handin: HandIn, files: LearnerFiles, step: Step, sha: str) -> Plan:
+    """Read the hand-in again and plan it; the bytes must be those hashed."""
+    data, attached = _read(handin, files)
+    if _hash(data, attached) != sha:
+        raise InvalidNotebook("it changed while the class was being graded; grade again")
+    return dataclasses.replace(plan_notebook(data, step.key), files=attached)
+
+
 def grade_class(collection: Collection, *, jobs: int | None = None,
                 limits: Limits | None = None, gradebook: Gradebook | None = None,
                 regrade: bool = False, progress: bool = False,
-                steps: tuple[Step, ...] = ALL_STEPS, cluster: str | None = None) -> ClassGrades:
+                steps: tuple[Step, ...] = ALL_STEPS, cluster: str | None = None,
+                hide: tuple[str, ...] = ()) -> ClassGrades:
     """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist.
     `cluster` (a Dask scheduler address, or local:N) runs the plans on Dask workers instead of
-    this machine's pool; everything else stays here."""
+    this machine's pool; everything else stays here. No worker of the local pool sees the
+    submissions, the gradebook or the folders in `hide` (OUT, say)."""
     limits = limits or Limits()
+    steps = graded_steps(collection, steps)
     fingerprint = grader_fingerprint({"limits": limits.to_dict()})
     started = time.perf_counter()
     run_id = gradebook.start_run(collection.source, fingerprint) if gradebook else 0
     grades: dict[tuple[str, str], NotebookGrade] = {}  # (learner, notebook) -> grade
     queued: dict[tuple[str, str], list[str]] = {}  # (notebook, sha) -> learners waiting
     plans = []
-    known: dict[tuple[str, str], NotebookGrade] = {}  # (notebook, sha) -> grade, this run
     submissions = []
-    by_notebook = {s.notebook: s for s in steps}
+    by_unit = {unit(s): s for s in steps}
     reused = 0
+    read_so_far = 0
+    # First pass: read each hand-in once, hash it and let it go (a class is never held in
+    # memory), reusing what the gradebook knows; the second pass, below, reads again only what
+    # must run, one notebook at a time as the workers take them.
     for learner_id, files in collection.learners.items():
         for step in steps:
             handin = files.handins.get(step.notebook)
             if handin is None:
-                grades[learner_id, step.notebook] = failed(step, "missing", "not handed in")
+                grades[learner_id, unit(step)] = failed(step, "missing", "not handed in")
                 continue
-            if handin.data is None:
-                grades[learner_id, step.notebook] = failed(
-                    step, "invalid", handin.problem, notes=list(handin.notes))
+            try:
+                if read_so_far > MAX_CLASS_BYTES:
+                    raise InvalidNotebook(f"the class's hand-ins passed "
+                                          f"{MAX_CLASS_BYTES // 2**30} GB in total before it")
+                sha, size = _digest(handin, files)
+                read_so_far += size
+            except InvalidNotebook as err:
+                grades[learner_id, unit(step)] = failed(
+                    step, "invalid", str(err), notes=list(handin.notes))
                 continue
-            attached = files.attached_to(handin)
-            digest = hashlib.sha256(handin.data)
-            for name, data in attached:  # a changed answers file is a changed hand-in
-                digest.update(b"\0" + name.encode() + b"\0" + data)
-            sha = digest.hexdigest()
-            submissions.append((learner_id, step.notebook, sha))
-            key = (step.notebook, sha)
+            submissions.append((learner_id, unit(step), sha))
+            key = (unit(step), sha)
             if key in queued:
                 queued[key].append(learner_id)
                 continue
             cached = None if regrade or gradebook is None else gradebook.lookup(
-                step.notebook, sha, fingerprint)
-            if cached is None and key in known:
-                cached = known[key]
+                unit(step), sha, fingerprint)
             if cached is not None:
                 reused += 1
-                grades[learner_id, step.notebook] = dataclasses.replace(
+                grades[learner_id, unit(step)] = dataclasses.replace(
                     cached, notes=cached.notes + handin.notes, reused=True)
                 continue
-            try:
-                plan = dataclasses.replace(plan_notebook(handin.data, step.key), files=attached)
-            except InvalidNotebook as err:
-                grade = failed(step, "invalid", str(err), sha256=sha)
-                known[key] = grade
-                if gradebook:
-                    gradebook.store(grade, fingerprint, run_id)
-                grades[learner_id, step.notebook] = dataclasses.replace(
-                    grade, notes=grade.notes + handin.notes)
-                continue
             queued[key] = [learner_id]
-            plans.append((key, plan))
+            plans.append((key, step, handin, files))
     if gradebook:
         gradebook.record_submissions(submissions, run_id)
 
-    notes_of = {(lid, s.notebook): files.handins[s.notebook].notes
+    notes_of = {(lid, unit(s)): files.handins[s.notebook].notes
                 for lid, files in collection.learners.items() for s in steps
                 if s.notebook in files.handins}
-    plan_notes_of = {key: plan.notes for key, plan in plans}
+    plan_notes_of: dict[tuple[str, str], tuple[str, ...]] = {}
+    bar = _progress_bar(len(plans), progress)
+
+    def give(key: tuple[str, str], grade: NotebookGrade) -> int:
+        """The verdict to every learner who handed in these bytes; how many reused it."""
+        if gradebook:
+            gradebook.store(grade, fingerprint, run_id)
+        for index, learner_id in enumerate(queued[key]):
+            grades[learner_id, key[0]] = dataclasses.replace(
+                grade, notes=grade.notes + notes_of.get((learner_id, key[0]), []),
+                reused=index > 0)
+        return len(queued[key]) - 1
+
+    def planned() -> Iterator[tuple[tuple[str, str], Plan]]:
+        nonlocal reused
+        for key, step, handin, files in plans:
+            try:
+                plan = _plan(handin, files, step, key[1])
+            except InvalidNotebook as err:
+                reused += give(key, failed(step, "invalid", str(err), sha256=key[1]))
+                bar.update(1)  # type: ignore[attr-defined]
+                continue
+            plan_notes_of[key] = plan.notes
+            yield key, plan
+
+    private = [*hide, collection.source] + ([str(gradebook.path), f"{gradebook.path}-wal",
+                                             f"{gradebook.path}-shm"] if gradebook else [])
     if cluster:
         from .cluster import ClusterPool
 
         pool: WorkerPool | ClusterPool = ClusterPool(cluster, jobs, limits)
     else:
-        pool = WorkerPool(jobs, limits)
-    bar = _progress_bar(len(plans), progress)
+        pool = WorkerPool(jobs, limits, hide=[p for p in private if os.path.exists(p)])
     ran = 0
     outcome_text = "interrupted"
-    outcomes = pool.run(plans)
+    outcomes = pool.run(planned())
     warnings: list[str] = []
     try:
         for outcome in outcomes:
             notebook, sha = outcome.key
-            step = by_notebook[notebook]
+            step = by_unit[notebook]
             plan_notes = list(plan_notes_of[outcome.key])
             if outcome.status == "ok" and outcome.reply is not None:
                 grade = judge_reply(step, outcome.reply, outcome.seconds, sha, plan_notes)
-                warning = SANDBOX_WARNINGS.get(outcome.reply.get("user"))
-                if warning and warning not in warnings:
-                    warnings.append(warning)
+                warnings += [w for w in sandbox_warnings(outcome.reply) if w not in warnings]
             else:
                 grade = failed(step, outcome.status, outcome.message, seconds=outcome.seconds,
                                sha256=sha, notes=plan_notes)
             ran += 1
-            if gradebook:
-                gradebook.store(grade, fingerprint, run_id)
-            for index, learner_id in enumerate(queued[outcome.key]):
-                grades[learner_id, notebook] = dataclasses.replace(
-                    grade, notes=grade.notes + notes_of.get((learner_id, notebook), []),
-                    reused=index > 0)
-                reused += index > 0
+            reused += give(outcome.key, grade)
             bar.update(1)  # type: ignore[attr-defined]
         outcome_text = "complete"
+        warnings += getattr(pool, "problems", [])
     finally:
         outcomes.close()  # on Ctrl-C: kill the running workers now, not when garbage-collected
         bar.close()  # type: ignore[attr-defined]
@@ -262,7 +338,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
     for learner_id in sorted(collection.learners, key=lambda n: (n.casefold(), n)):
         files = collection.learners[learner_id]
         learners[learner_id] = LearnerGrade(
-            learner_id, {s.notebook: grades[learner_id, s.notebook] for s in steps},
+            learner_id, {unit(s): grades[learner_id, unit(s)] for s in steps},
             sorted(files.ignored), files.name, files.late, files.upload_prefix)
     return ClassGrades(collection.source, steps, learners, limits, fingerprint,
                        sorted(collection.ignored), time.perf_counter() - started, ran, reused,

@@ -1,8 +1,10 @@
 """From the bytes a learner handed in to a *plan*: which cells the worker runs, and which
 sources the checks read.
 
-This runs in the trusted parent, on untrusted bytes, so it only parses (plain `json`, sizes
-capped) and never executes anything. Whatever is wrong with a file becomes one plain sentence
+This runs in the trusted parent, on untrusted bytes, so it only parses, within bounds: the file
+(`MAX_NOTEBOOK_BYTES`), each code cell and all code cells together (so the little `ast` work on
+learner code here stays cheap), the class (`MAX_CLASS_BYTES` read in all); it never executes
+anything. Whatever is wrong with a file becomes one plain sentence
 (`InvalidNotebook`), which ends up in the learner's feedback and the instructor's status column.
 """
 
@@ -11,10 +13,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..sources import answer_cell_prefix, choose_sources, is_check_source
+from ..sources import (
+    answer_cell_prefix,
+    checked_steps,
+    choose_sources,
+    is_check_source,
+    is_demo_source,
+)
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 2000
+MAX_CELL_CHARS = 100_000  # one code cell; a course answer is a few hundred
+MAX_CODE_CHARS = 1_000_000  # all code cells of one notebook
+MAX_CLASS_BYTES = 8 * 1024**3  # read from a whole class's hand-ins in one run
 
 
 class InvalidNotebook(ValueError):
@@ -82,8 +93,11 @@ def load_notebook(data: bytes) -> tuple[dict, list[str]]:
         raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
     try:
         parsed = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, RecursionError, MemoryError):
         raise InvalidNotebook("it is not a Jupyter notebook (the file is not valid JSON)") from None
+    except ValueError as err:  # not JSON, or a number too long to be one (int digit limit)
+        why = "a number in it is too long" if "digits" in str(err) else "the file is not valid JSON"
+        raise InvalidNotebook(f"it is not a Jupyter notebook ({why})") from None
     if not isinstance(parsed, dict) or "nbformat" not in parsed:
         raise InvalidNotebook("it is not a Jupyter notebook (no notebook format in the file)")
     notes: list[str] = []
@@ -105,22 +119,34 @@ def plan_notebook(data: bytes, step: str) -> Plan:
     """Which cells to run for `step`, and the answer sources the checks will read.
 
     The worker runs the code cells top to bottom, skipping check cells and stopping at the last
-    one: the grade is then what the learner's own `check(N)` says after a clean run. Cells below
-    the last check (the live serving panel) are for exploring, not for grading.
+    one (in a notebook of several steps, at this step's own check cell): the grade is then what
+    the learner's own `check(N)` says after a clean run. Cells below the last check (the live
+    serving panel) and cells opening with `# Demonstration` are for exploring, not for grading.
     """
     notebook, notes = load_notebook(data)
     code = []
+    total = 0
     for index, cell in enumerate(notebook["cells"]):
         if cell.get("cell_type") == "code":
             cell_id = cell.get("id")
-            code.append((cell, cell_id if isinstance(cell_id, str) else f"cell-{index + 1}",
-                         _text(cell.get("source", ""))))
+            source = _text(cell.get("source", ""))
+            if len(source) > MAX_CELL_CHARS:
+                raise InvalidNotebook(f"a code cell holds more than {MAX_CELL_CHARS:,} "
+                                      "characters")
+            total += len(source)
+            if total > MAX_CODE_CHARS:
+                raise InvalidNotebook(f"its code cells hold more than {MAX_CODE_CHARS:,} "
+                                      "characters in all")
+            code.append((cell, cell_id[:200] if isinstance(cell_id, str) else f"cell-{index + 1}",
+                         source))
     if not code:
         raise InvalidNotebook("it has no code cells, so there is nothing to grade")
     checks = [i for i, (cell, _, source) in enumerate(code) if is_check_cell(cell, source)]
-    last = checks[-1] if checks else len(code)
+    # A notebook of several steps (Part 2) is run up to *this* step's check cell.
+    own = [i for i in checks if step in checked_steps(code[i][2])]
+    last = own[-1] if own else checks[-1] if checks else len(code)
     run = [Cell(cell_id, source) for i, (_, cell_id, source) in enumerate(code)
-           if i < last and i not in checks]
+           if i < last and i not in checks and not is_demo_source(source)]
     if not checks:
         notes.append("no check cell found: every code cell was run")
     prefix = answer_cell_prefix(step)

@@ -17,14 +17,29 @@ from pathlib import Path
 
 from .. import feedback
 from ..files import write_atomic
+from ..spec import unit
 from .grading import ClassGrades, LearnerGrade, column
 from .verdicts import NotebookGrade
 
 COURSE = "Batch Prediction vs Real-Time Serving"
 
 
+
+def _title(grade: NotebookGrade) -> str:
+    """`06_measure_it.ipynb · step 5` for a step of a notebook of several steps."""
+    return grade.notebook.replace("#", " · step ")
+
 def _format(points: float) -> str:
     return f"{points:g}"
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A learner id a spreadsheet would run as a formula (`=HYPERLINK(...)`, `-2+3`) gets a
+    leading apostrophe, which spreadsheets show as text (OWASP's advice for CSV files)."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def _late(late: bool | None) -> str:
@@ -38,10 +53,10 @@ def grades_csv(result: ClassGrades) -> str:
     writer.writerow(["learner", *(column(s) for s in result.steps), "total", "max_total",
                      "status", "late", "name"])
     for learner in result.learners.values():
-        points = [_format(learner.notebooks[s.notebook].points) for s in result.steps]
-        writer.writerow([learner.learner, *points, _format(learner.total),
+        points = [_format(learner.notebooks[unit(s)].points) for s in result.steps]
+        writer.writerow([spreadsheet_safe(learner.learner), *points, _format(learner.total),
                          _format(learner.max_total), learner.status, _late(learner.late),
-                         learner.name])
+                         spreadsheet_safe(learner.name)])
     return buffer.getvalue()
 
 
@@ -86,7 +101,7 @@ def feedback_markdown(learner: LearnerGrade) -> str:
     lines = [f"# Feedback for {learner.learner}", "", f"*{COURSE}*", "",
              f"**Total: {_format(learner.total)} / {_format(learner.max_total)} points**", ""]
     for grade in learner.notebooks.values():
-        lines.append(f"## {grade.notebook}")
+        lines.append(f"## {_title(grade)}")
         lines.append("")
         lines.append(feedback.as_markdown(grade.result))
         for note in _notes_for_learner(grade):
@@ -102,7 +117,7 @@ def feedback_html(learner: LearnerGrade) -> str:
         notes = "".join(f"<p class='course-note'>{feedback._rich(n)}</p>"
                         for n in _notes_for_learner(grade))
         sections.append(
-            f"<section><h2>{html.escape(grade.notebook)} — {_format(grade.points)} / "
+            f"<section><h2>{html.escape(_title(grade))} — {_format(grade.points)} / "
             f"{_format(grade.max_points)}</h2>{feedback.as_html(grade.result)}{notes}</section>")
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>Feedback for {name}</title>"
@@ -113,16 +128,22 @@ def feedback_html(learner: LearnerGrade) -> str:
             f"</p>{''.join(sections)}</body></html>\n")
 
 
+def _write(path: Path, text: str) -> None:
+    write_atomic(path, text, mode=0o600)  # every learner's grades: the instructor's only
+
+
 def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
-    """Write every report into `out`; returns what was written, by kind."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write every report into `out` (readable by its owner only); returns what was written,
+    by kind."""
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (out / "feedback").mkdir(exist_ok=True, mode=0o700)
     written = {"grades": out / "grades.csv", "results": out / "results.json",
                "feedback": out / "feedback"}
-    write_atomic(written["grades"], grades_csv(result))
-    write_atomic(written["results"], results_json(result))
+    _write(written["grades"], grades_csv(result))
+    _write(written["results"], results_json(result))
     names = feedback_names(list(result.learners))
     for learner_id, learner in result.learners.items():
         stem = names[learner_id]
-        write_atomic(written["feedback"] / f"{stem}.md", feedback_markdown(learner))
-        write_atomic(written["feedback"] / f"{stem}.html", feedback_html(learner))
+        _write(written["feedback"] / f"{stem}.md", feedback_markdown(learner))
+        _write(written["feedback"] / f"{stem}.html", feedback_html(learner))
     return written

@@ -15,7 +15,7 @@ from typing import Any
 from ..checks import checks_for, evaluate
 from ..results import CheckResult, StepResult
 from ..snapshot import Snapshot
-from ..spec import Step
+from ..spec import Step, unit
 from ..values import SnapshotError
 
 STATUSES = ("ok", "timeout", "error", "invalid", "missing")
@@ -92,7 +92,7 @@ def failed(step: Step, status: str, detail: str, **extra: Any) -> NotebookGrade:
     reason, short = LEARNER_REASONS[status]
     reason = reason.format(detail=detail, notebook=step.notebook)
     reason = reason[0].upper() + reason[1:]
-    return NotebookGrade(step.notebook, step.key, status, not_checked(step, reason, short),
+    return NotebookGrade(unit(step), step.key, status, not_checked(step, reason, short),
                          message=detail, **extra)
 
 
@@ -136,4 +136,4 @@ def judge_reply(step: Step, reply: dict, seconds: float, sha256: str = "",
     except (SnapshotError, RecursionError, TypeError, KeyError) as err:
         return failed(step, "error", f"what it produced could not be checked ({err})",
                       notes=notes, **extra)
-    return NotebookGrade(step.notebook, step.key, "ok", evaluate(snapshot), notes=notes, **extra)
+    return NotebookGrade(unit(step), step.key, "ok", evaluate(snapshot), notes=notes, **extra)

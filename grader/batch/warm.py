@@ -35,6 +35,8 @@ def _quiz() -> None:
     load_bank()
 
 
+import grader.part2.preload  # noqa: E402, F401  (numpy, FastAPI: see that module)
+
 sandbox.python_readable_by_all()  # cache the answer in the server
 SHELL = _template()
 _quiz()

@@ -2,12 +2,13 @@
 
 It is forked from a pre-warmed fork server (IPython and the probe already imported), so a
 notebook costs milliseconds, not a kernel start. Before any learner code runs it leads its own
-process group, closes what it inherited, points stdio at /dev/null, scrubs the environment,
-moves into an empty directory, caps CPU, memory, files and processes and, as root, becomes
-its slot's own unprivileged user. Then it runs the cells with IPython's `InteractiveShell` (so
-`%magics` and `!`-lines work as in Jupyter), takes the snapshot exactly as the inline
-`check(N)` does and writes it to its pipe as JSON. It never computes a verdict: the parent
-validates the JSON and judges.
+process group, closes what it inherited, points stdio at /dev/null and, as root, gets its own
+mount, network and IPC namespaces (a private /tmp, the rest read-only), then scrubs the
+environment, caps CPU, memory, files and processes and becomes its run's own unprivileged user
+(all in `sandbox.enter`); only then does it send READY. Then it runs the cells with IPython's
+`InteractiveShell` (so `%magics` and `!`-lines work as in Jupyter), takes the snapshot exactly
+as the inline `check(N)` does and writes it to its pipe as JSON. It never computes a verdict:
+the parent validates the JSON and judges.
 
 Learner code shares this process, so it *can* tamper with what runs here. The worker holds its
 own references to everything it needs, restores the probe's modules and the builtins before the
@@ -23,7 +24,6 @@ import io
 import json
 import os
 import sys
-import tempfile
 import threading
 import time
 from typing import Any
@@ -36,7 +36,8 @@ MAX_RESULT_BYTES = 4 * 1024 * 1024
 MAX_CELL_ERRORS = 20
 # Modules whose attributes the probe relies on while it describes learner values.
 GUARDED = ("builtins", "grader.probe", "grader.values", "grader.deadline", "grader.quiz",
-           "churn_course.quiz", "grader.batch.worker", "json", "json.encoder", "json.decoder",
+           "churn_course.quiz", "grader.batch.worker", "grader.part2.probe", "grader.part2.asgi",
+           "json", "json.encoder", "json.decoder",
            "contextlib", "io", "signal", "inspect", "IPython.core.inputtransformer2")
 OURS = ("grader.", "churn_course.")  # modules whose functions' code is restored too
 
@@ -164,31 +165,23 @@ def run_job(job: dict, conn: Any) -> None:
         while view:
             view = view[write(fd, view):]
 
-    send(sandbox.STARTED)  # first of all: silence after this is the learner's doing, not ours
     snapshot_of = snapshot_for  # our own reference, taken before learner code runs
-    workdir, limits = job["workdir"], sandbox.Limits(**job["limits"])
+    limits = sandbox.Limits(**job["limits"])
     started = time.perf_counter()
     reply: dict[str, Any] = {"cell_errors": [], "tampered": [], "output": "", "dropped": 0}
     try:
-        os.setsid()
-        sandbox.silence_stdio()
-        sandbox.close_inherited_fds(keep=conn.fileno())
-        os.chdir(workdir)
-        sandbox.scrub_environment(workdir)
-        tempfile.tempdir = None  # the fork server cached /tmp: temp files go in the workdir
-        sandbox.apply_limits(limits)
-        reply["user"] = sandbox.drop_privileges(workdir, job.get("slot", 0))
-        sandbox.limit_processes(limits.processes)
-        sandbox.die_with_parent()
+        walls = sandbox.enter(job, keep_fd=fd)
+        reply["user"], reply["isolation"] = walls["user"], walls["isolation"]
         warm = sys.modules.get("grader.batch.warm")  # the fork server's ready-made shell
-        shell = warm.SHELL if warm is not None else make_shell(workdir)
+        shell = warm.SHELL if warm is not None else make_shell(walls["workdir"])
         run_cell = shell.run_cell
         guard = Guard()
         output = CappedOutput(limits.output_bytes)
-    except BaseException as err:  # the sandbox could not be built: say so, run nothing
-        send(dumps({"grader_error": f"the sandbox could not be built: {_describe_error(err)}"}
-                   ).encode())
+    except BaseException as err:  # the walls could not be built: say so, run nothing
+        send(sandbox.FAILED + f"the sandbox could not be built: {_describe_error(err)}"
+             .encode("utf-8", "replace"))
         exit_now(0)
+    send(sandbox.ready_message(walls))  # from here on, everything on the pipe is the learner's
     errors = reply["cell_errors"]
     sys.stdout = sys.stderr = output
     try:

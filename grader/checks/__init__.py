@@ -63,7 +63,8 @@ def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str,
 
 # Each step's checks register themselves when their module is imported; a check imports only
 # its own step's module (the quiz's reads the question bank: no cost to steps 1-4).
-MODULES = {"1": "step1", "2": "step2", "3": "step3", "4": "step4", "quiz": "quiz"}
+MODULES = {"1": "step1", "2": "step2", "3": "step3", "4": "step4", "quiz": "quiz",
+           "5": "step5", "6": "step6", "7": "step7", "8": "step8"}
 
 
 def checks_for(step: str) -> list[Check]:

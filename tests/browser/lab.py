@@ -40,6 +40,7 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 STEP4_NOTEBOOK = "04_batch_and_realtime.ipynb"
 QUIZ_NOTEBOOK = "05_practice_quiz.ipynb"
+PART2_NOTEBOOK = "06_measure_it.ipynb"
 
 #: The Chromium flags verified on this kind of machine (see /work/shared/ANCHORS.md).
 CHROMIUM_ARGS = [
@@ -203,6 +204,7 @@ class LabServer:
         copy_notebook(SOLUTIONS / STEP4_NOTEBOOK, self.root_dir / STEP4_NOTEBOOK)
         copy_notebook(SOLUTIONS / QUIZ_NOTEBOOK, self.root_dir / QUIZ_NOTEBOOK,
                       empty_answers=True)
+        copy_notebook(SOLUTIONS / PART2_NOTEBOOK, self.root_dir / PART2_NOTEBOOK)
 
         # JupyterLab settings: user settings for the notification plugin, plus the same
         # overrides tasks.py writes into .venv, given here through a private config dir

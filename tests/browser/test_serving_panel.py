@@ -50,7 +50,7 @@ def churn(feature: str, source: str) -> str:
     """The badge after predict(feature) returned True; it names the request it answers."""
     return f"⚠ Churn — predict({feature}) returned True ({source})"
 
-LATENCY = re.compile(r"^Latency: (<?\d+(\.\d+)? ms|\d+\.\d+ s)$")
+LATENCY = re.compile(r"^Time inside predict: (<?\d+(\.\d+)? ms|\d+\.\d+ s)$")
 
 
 @pytest.fixture(scope="module")
@@ -111,13 +111,14 @@ def test_slider_flips_the_badge_across_the_threshold(panel: Any) -> None:
 
     # Every move was one request, newest first, each with its own latency.
     newest = _log_rows(panel)[:4]
-    assert [row[1:3] for row in newest] == [
+    assert [[row[1], row[3]] for row in newest] == [
         ["slider: feature 0.6", "✓ Stays (False)"],
         ["slider: feature 0.61", "⚠ Churn (True)"],
         ["slider: feature 0.6", "✓ Stays (False)"],
         ["slider: feature 0.59", "✓ Stays (False)"],
     ]
-    for time_text, _input, _prediction, latency in newest:
+    for time_text, _input, answered_by, _prediction, latency in newest:
+        assert answered_by == "live"
         assert re.fullmatch(r"\d\d:\d\d:\d\d", time_text)
         assert re.fullmatch(r"<?\d+(\.\d+)? ms|\d+\.\d+ s", latency)
     expect(panel.locator(".serving-realtime-message")).to_have_text("")
@@ -164,8 +165,10 @@ def test_serve_one_customer_in_real_time(panel: Any) -> None:
     # The slider still reads 0.60 (it stays): the badge says whose answer it shows.
     expect(panel.locator(SLIDER_READOUT)).to_have_text("0.60")
     expect(panel.locator(".serving-latency")).to_have_text(LATENCY)
-    assert _log_rows(panel)[0][1:3] == ["customer 105: feature 0.7", "⚠ Churn (True)"]
-    assert _log_rows(panel)[1][1:3] == ["customer 106: feature 0.3", "✓ Stays (False)"]
+    assert _log_rows(panel)[0][1:4] == ["customer 105: feature 0.7", "live",
+                                        "⚠ Churn (True)"]
+    assert _log_rows(panel)[1][1:4] == ["customer 106: feature 0.3", "live",
+                                        "✓ Stays (False)"]
 
 
 def test_run_batch_scores_every_customer(panel: Any, screenshots: Any) -> None:
@@ -174,11 +177,14 @@ def test_run_batch_scores_every_customer(panel: Any, screenshots: Any) -> None:
     expect(rows).to_have_count(4)
     cells = rows.evaluate_all("rows => rows.map(r => [...r.cells].map(c => c.textContent.trim()))")
     assert cells == [
-        ["101", "0.2", "✓ Stays (False)"],
-        ["102", "0.8", "⚠ Churn (True)"],
-        ["103", "0.5", "✓ Stays (False)"],
-        ["104", "0.9", "⚠ Churn (True)"],
+        ["101", "0.2", "✓ Stays (False)", "same"],
+        ["102", "0.8", "⚠ Churn (True)", "same"],
+        ["103", "0.5", "✓ Stays (False)", "same"],
+        ["104", "0.9", "⚠ Churn (True)", "same"],
     ]
+    expect(panel.locator(".serving-stored-summary")).to_contain_text(
+        "step4_predictions.sqlite")
+    expect(panel.locator(".serving-stored-summary")).to_contain_text("threshold 0.6")
     expect(panel.locator(".serving-batch-time")).to_have_text(
         re.compile(r"^Scored 4 customers in .+ in total — .+ per customer\.$"))
     expect(panel.locator(".serving-batch-message")).to_have_text("")
@@ -225,3 +231,61 @@ def test_tables_are_padded_and_paragraphs_single_spaced(panel: Any) -> None:
     for paragraph in (".serving-explain-realtime p", ".serving-explain-batch p"):
         style = computed(panel.locator(paragraph), "line-height", "font-size")
         assert px(style["line-height"]) <= 1.6 * px(style["font-size"]), (paragraph, style)
+
+
+def _add_cell_below_panel(page: Any, lab_server: LabServer, code: str) -> None:
+    """What the panel asks a learner to do: add a cell below it, type, run it."""
+    cells = json.loads((lab_server.root_dir / STEP4_NOTEBOOK).read_text(encoding="utf-8"))
+    position = next(i for i, c in enumerate(cells["cells"]) if "serving_panel()" in
+                    "".join(c["source"]))
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(position)
+    cell.scroll_into_view_if_needed()
+    cell.locator(".jp-InputPrompt").click()
+    page.locator(".jp-NotebookPanel-toolbar jp-button[data-command='notebook:insert-cell-below']"
+                 ).click()
+    added = page.locator(".jp-Notebook .jp-Cell").nth(position + 1)
+    expect(added).to_have_class(re.compile(r"\bjp-mod-active\b"))
+    added.locator(".cm-content").click()
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+    expect(added.locator(".jp-InputPrompt")).to_have_text(re.compile(r"^\[\d+\]:$"))
+
+
+def test_stored_answers_go_stale_next_to_live_ones(panel: Any, lab_server: LabServer,
+                                                   screenshots: Any) -> None:
+    panel.locator(".serving-batch-button").click()
+    expect(panel.locator(".serving-stored-summary")).to_contain_text(
+        "Every stored answer matches live predict now")
+    _add_cell_below_panel(panel, lab_server, "threshold = 0.85")
+
+    panel.locator(".serving-panel").scroll_into_view_if_needed()
+    panel.locator(".serving-mode button", has_text="Stored").click()
+    _serve(panel, "102", "0.8")
+    expect(panel.locator(BADGE)).to_have_text(
+        re.compile(r"^⚠ Churn — stored by the batch run of \d\d:\d\d:\d\d \(customer 102\)$"))
+    expect(panel.locator(".serving-realtime-message")).to_contain_text(
+        "Stale: live predict(0.8) now returns False")
+    expect(panel.locator(".serving-latency")).to_have_text(
+        re.compile(r"^Time for the table lookup: "))
+    stale_row = panel.locator(".serving-batch-table tr.serving-stale")
+    expect(stale_row).to_have_count(1)
+    expect(stale_row).to_contain_text("⚠ now Stays")
+    expect(panel.locator(".serving-stored-summary")).to_contain_text(
+        "1 of 4 stored answers are stale")
+    expect(panel.locator(".serving-threshold-mark")).to_contain_text("threshold 0.85")
+    panel.locator(".serving-panel").screenshot(
+        path=str(screenshots / "step4-panel-stale-vs-live.png"))
+    panel.screenshot(path=str(screenshots / "step4-lab-stale-vs-live.png"))
+
+    panel.locator(".serving-mode button", has_text="Live").click()
+    _serve(panel, "102", "0.8")
+    expect(panel.locator(BADGE)).to_have_text(stays("0.8", "customer 102"))
+    # The badge and the log are separate widgets: wait for the log's own update.
+    expect(panel.locator(".serving-log tbody tr:nth-child(1) td:nth-child(3)")).to_have_text(
+        "live")
+    expect(panel.locator(".serving-log tbody tr:nth-child(2) td:nth-child(3)")).to_have_text(
+        re.compile(r"^stored \(\d\d:\d\d:\d\d\)$"))
+
+    panel.locator(".serving-batch-button").click()  # the job runs again: fresh
+    expect(panel.locator(".serving-stored-summary")).to_contain_text("threshold 0.85")
+    expect(panel.locator(".serving-batch-table tr.serving-stale")).to_have_count(0)

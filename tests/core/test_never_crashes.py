@@ -106,6 +106,6 @@ def test_check_accepts_a_namespace_and_source() -> None:
 
 
 def test_an_unknown_step_gets_a_plain_message() -> None:
-    report = check(7, namespace={})
+    report = check(9, namespace={})
     assert not report.passed
-    assert "There is no step 7" in repr(report)
+    assert "There is no step 9" in repr(report)

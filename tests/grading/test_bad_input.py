@@ -47,7 +47,7 @@ CASES: dict[str, dict[str, bytes | list[str]]] = {
     "memory bomb": {"1": [HALF + "hog = []\nwhile True:\n    hog.append(bytearray(10**7))"],
                     "2": ["threshold = 0.6\nhuge = ' ' * 10**11"]},
     "prints 100 MB": {"4": notebook_bytes("4", RIGHT["4"], extra_cells=[
-        "for _ in range(100_000):\n    print('x' * 1000)"])},
+        "for _ in range(100):\n    print('x' * 1_000_000)"])},
     "deletes files": {"1": [HALF + "import os, shutil\nopen('mine.txt', 'w').write('x')\n"
                             "for name in os.listdir('.'):\n"
                             "    shutil.rmtree(name, ignore_errors=True)\n"
@@ -68,7 +68,7 @@ def bad_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dic
     (root / "alice" / ".ipynb_checkpoints" / "01_customer_data-checkpoint.ipynb").write_text("{")
     (root / "README.txt").write_text("class of 2025")
     out = tmp_path_factory.mktemp("bad-out")
-    assert grade(root, out, "--timeout", TIMEOUT, "--jobs", "2") == 0
+    assert grade(root, out, "--timeout", TIMEOUT, "--jobs", "2", "--memory", "256") == 0
     return out, read_grades(out), read_results(out)
 
 

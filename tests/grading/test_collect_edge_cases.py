@@ -25,6 +25,7 @@ def test_an_unreadable_answers_file_in_a_zip_costs_only_that_learner(tmp_path) -
     with zipfile.ZipFile(archive, "w") as out:
         out.writestr(f"ana/{NOTEBOOKS['2']}", notebook_bytes("2", RIGHT["2"]))
         out.writestr(f"bob/{NOTEBOOKS['2']}", notebook_bytes("2", RIGHT["2"]))
+        out.writestr(f"bob/{NOTEBOOKS['quiz']}", notebook_bytes("quiz", RIGHT["quiz"]))
         out.writestr("bob/quiz_answers.json", b'{"format": "churn-course-quiz-answers"}' * 50)
     data = bytearray(archive.read_bytes())
     start = data.index(b'{"format"')  # corrupt the stored answers: its CRC no longer matches

@@ -16,7 +16,7 @@ CHURN_105 = "⚠ Churn — predict(0.7) returned True (customer 105)"
 NO_ANSWER_105 = (
     "? No prediction — predict(0.7) gave no answer (customer 105); see the message below"
 )
-LATENCY = re.compile(r"^Latency: (<0\.001 ms|\d+(\.\d+)? (ms|s))$")
+LATENCY = re.compile(r"^Time inside predict: (<0\.001 ms|\d+(\.\d+)? (ms|s))$")
 
 
 def badge_kind(panel: ServingPanel) -> str:
@@ -80,10 +80,10 @@ def test_batch_scores_every_customer_in_a_table(
     panel = serving_panel(solved_namespace)
     panel.batch_button.click()
     assert read_table(panel.batch_table.value) == [
-        ["101", "0.2", "✓ Stays (False)"],
-        ["102", "0.8", "⚠ Churn (True)"],
-        ["103", "0.5", "✓ Stays (False)"],
-        ["104", "0.9", "⚠ Churn (True)"],
+        ["101", "0.2", "✓ Stays (False)", "same"],
+        ["102", "0.8", "⚠ Churn (True)", "same"],
+        ["103", "0.5", "✓ Stays (False)", "same"],
+        ["104", "0.9", "⚠ Churn (True)", "same"],
     ]
     assert panel.batch_rows == [
         (101, 0.2, False),
@@ -101,7 +101,7 @@ def test_batch_uses_the_customers_of_the_moment(solved_namespace: dict[str, Any]
     panel = serving_panel(solved_namespace)
     solved_namespace["customers"] = [(201, 0.95)]
     panel.batch_button.click()
-    assert read_table(panel.batch_table.value) == [["201", "0.95", "⚠ Churn (True)"]]
+    assert read_table(panel.batch_table.value) == [["201", "0.95", "⚠ Churn (True)", "same"]]
     assert shown(panel.batch_time).startswith("Scored 1 customer in ")
 
 
@@ -115,11 +115,11 @@ def test_log_lists_recent_requests_newest_first(
     panel.serve_button.click()
     rows = read_table(panel.log_table.value)
     assert len(rows) == len(panel.log) == LOG_SIZE
-    assert rows[0][1:3] == ["customer 105: feature 0.7", "⚠ Churn (True)"]
+    assert rows[0][1:4] == ["customer 105: feature 0.7", "live", "⚠ Churn (True)"]
     assert [row[1] for row in rows[1:]] == [
         f"slider: feature {value:g}" for value in reversed(values[-(LOG_SIZE - 1) :])
     ]
-    for time_text, _input, _prediction, latency in rows:
+    for time_text, _input, _answered_by, _prediction, latency in rows:
         assert re.fullmatch(r"\d\d:\d\d:\d\d", time_text)
         assert latency.endswith(("ms", " s"))
 
@@ -436,8 +436,10 @@ def test_tables_have_headers_and_a_padded_scoped_style(
     panel = serving_panel(solved_namespace)
     panel.serve_button.click()
     panel.batch_button.click()
-    assert table_headers(panel.log_table.value) == ["Time", "Input", "Prediction", "Latency"]
-    assert table_headers(panel.batch_table.value) == ["Customer ID", "Feature value", "Prediction"]
+    assert table_headers(panel.log_table.value) == ["Time", "Input", "From", "Prediction",
+                                                    "Took"]
+    assert table_headers(panel.batch_table.value) == ["Customer ID", "Feature", "Stored",
+                                                      "Live now"]
     for table in (panel.log_table, panel.batch_table):
         assert '<table class="serving-table">' in table.value
 
@@ -455,3 +457,87 @@ def test_tables_have_headers_and_a_padded_scoped_style(
         ".serving-panel .jupyter-widget-html > .jupyter-widget-html-content",
     ):
         assert css_declarations(sheet.value, selector)["line-height"] == "1.45"
+
+
+# ---- the batch job's stored table, stale answers and the live/stored toggle ----------------
+
+def test_run_batch_writes_a_real_sqlite_table_with_its_threshold_and_time(
+        solved_namespace: dict[str, Any], tmp_path) -> None:
+    import sqlite3
+
+    store = tmp_path / "stored.sqlite"
+    panel = serving_panel(solved_namespace, store=store)
+    assert "Nothing stored yet" in shown(panel.stored_summary) and not store.exists()
+    panel.batch_button.click()
+    panel.batch_button.click()  # a second run replaces the first: still one row per customer
+    with sqlite3.connect(store) as conn:
+        rows = conn.execute("SELECT customer_id, feature, churn, threshold, scored_at "
+                            "FROM predictions ORDER BY customer_id").fetchall()
+    assert [r[:4] for r in rows] == [(101, 0.2, 0, 0.6), (102, 0.8, 1, 0.6), (103, 0.5, 0, 0.6),
+                                     (104, 0.9, 1, 0.6)]
+    assert len({r[4] for r in rows}) == 1 and re.fullmatch(r"\d\d:\d\d:\d\d", rows[0][4])
+    summary = shown(panel.stored_summary)
+    assert "stored.sqlite" in summary and "threshold 0.6" in summary
+    assert "Every stored answer matches live predict now" in summary
+
+
+def test_stored_answers_go_stale_after_a_threshold_change_until_the_job_reruns(
+        solved_namespace: dict[str, Any], read_table) -> None:
+    panel = serving_panel(solved_namespace)
+    panel.batch_button.click()
+    solved_namespace["threshold"] = 0.85  # what a learner types in a new cell
+    panel.mode.value = "stored"
+    panel.customer_id.value, panel.customer_value.value = 102, 0.8
+    panel.serve_button.click()
+    assert panel.badge.value.startswith("⚠ Churn — stored by the batch run of ")
+    assert "Stale: live predict(0.8) now returns False" in shown(panel.message)
+    assert panel.latency.value.startswith("Time for the table lookup: ")
+    assert read_table(panel.batch_table.value)[1] == [
+        "102", "0.8", "⚠ Churn (True)", "⚠ now Stays"]
+    assert 'class="serving-stale"' in panel.batch_table.value
+    assert "1 of 4 stored answers are stale" in shown(panel.stored_summary)
+    assert "threshold now 0.85" in shown(panel.stored_summary)
+
+    panel.mode.value = "live"
+    panel.serve_button.click()
+    assert panel.badge.value == "✓ Stays — predict(0.8) returned False (customer 102)"
+    assert [e.answered_by_text.split(" (")[0] for e in panel.log] == ["live", "stored"]
+
+    panel.batch_button.click()  # the job runs again: nothing is stale any more
+    assert "threshold 0.85" in shown(panel.stored_summary)
+    assert "Every stored answer matches" in shown(panel.stored_summary)
+    assert all(row[3] == "same" for row in read_table(panel.batch_table.value))
+
+
+def test_stored_mode_explains_what_the_table_cannot_answer(
+        solved_namespace: dict[str, Any]) -> None:
+    panel = serving_panel(solved_namespace)
+    panel.mode.value = "stored"
+    panel.serve_button.click()  # customer 105 is not in customers: never scored by the job
+    assert "No stored answer for customer 105" in shown(panel.message)
+    panel.batch_button.click()
+    panel.slider.value = 0.7
+    assert "the slider is not a customer" in shown(panel.message)
+    panel.customer_id.value, panel.customer_value.value = 103, 0.95
+    panel.serve_button.click()  # the table knows 103 at 0.5; 0.95 is a request-time feature
+    assert panel.badge.value.startswith("✓ Stays — stored by the batch run of ")
+    assert "only live serving can use it" in shown(panel.message)
+
+
+def test_the_slider_marks_the_threshold(solved_namespace: dict[str, Any]) -> None:
+    panel = serving_panel(solved_namespace)
+    assert "threshold 0.6" in shown(panel.threshold_mark)
+    assert "left:60.0%" in panel.threshold_mark.value
+    solved_namespace["threshold"] = 0.85
+    panel.serve_button.click()
+    assert "threshold 0.85" in shown(panel.threshold_mark)
+
+
+def test_a_hanging_predict_is_not_asked_again_for_every_stored_row(
+        solved_namespace: dict[str, Any], learner_code) -> None:
+    panel = serving_panel(solved_namespace, time_limit=0.2)
+    panel.batch_button.click()
+    learner_code("def predict(feature):\n    while True:\n        pass\n", solved_namespace)
+    panel.serve_button.click()  # one timed-out live call, then one for the stored table: 0.4 s
+    assert "took longer than 0.2 s" in shown(panel.message)
+    assert len(panel.log) == 1

@@ -1,0 +1,48 @@
+"""Part 2's facts as they arrive from a learner's kernel or a grading worker: bounded plain
+JSON, or refused. Checks read them with `.get(...)` and never trust their shape further."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..values import SnapshotError
+
+MAX_DEPTH = 8
+MAX_ITEMS = 200
+MAX_TEXT = 20_000
+MAX_TOTAL = 400_000
+
+
+def _walk(value: Any, depth: int, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0 or depth > MAX_DEPTH:
+        raise SnapshotError("facts too large or too deep")
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise SnapshotError("a fact's text is too long")
+        budget[0] -= len(value) // 100
+        return value
+    if isinstance(value, list):
+        if len(value) > MAX_ITEMS:
+            raise SnapshotError("a fact's list is too long")
+        return [_walk(v, depth + 1, budget) for v in value]
+    if isinstance(value, dict):
+        if len(value) > MAX_ITEMS or not all(isinstance(k, str) and len(k) <= 60 for k in value):
+            raise SnapshotError("malformed facts")
+        return {k: _walk(v, depth + 1, budget) for k, v in value.items()}
+    raise SnapshotError("facts hold something that is not plain data")
+
+
+def load_facts(step: str, raw: object) -> dict:
+    """Validated facts for a Part 2 step (an empty dict for the other steps)."""
+    from . import PART2_KEYS
+
+    if step not in PART2_KEYS:
+        if raw is not None:
+            raise SnapshotError("facts for a step that has none")
+        return {}
+    if not isinstance(raw, dict):
+        raise SnapshotError("missing facts")
+    return _walk(raw, 0, [MAX_TOTAL])

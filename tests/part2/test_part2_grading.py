@@ -1,0 +1,107 @@
+"""Notebook 06 graded like steps 1-4: one hand-in, four steps, each judged by the same checks
+as the learner's own `check(N)`; the demonstration cells (uvicorn, 1,000 requests, plots) are
+not run while grading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.batch import grade_folder
+from grader.batch.notebook import plan_notebook
+from grader.sources import is_demo_source
+from grader.spec import PART1, PART2, PART2_NOTEBOOK, QUIZ, unit
+
+from .solution import RIGHT, failures, run_part2
+
+ROOT = Path(__file__).resolve().parents[2]
+ANSWERS = [RIGHT["job"], RIGHT["vectorised"], RIGHT["rate"], RIGHT["app"], RIGHT["percentile"],
+           RIGHT["lookup"], RIGHT["share"], RIGHT["fallback"]]
+# One mistake per step: commits per row, "True" as a string, unsorted percentiles, no timeout.
+MISTAKEN = dict(enumerate(ANSWERS))
+MISTAKEN[0] = RIGHT["job"].replace("    conn.executemany(", "    for row in rows:\n"
+                                   "        conn.execute(").replace(
+    '"INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?, ?)", rows)\n    conn.commit()',
+    '"INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?, ?)", row)\n        conn.commit()')
+MISTAKEN[3] = RIGHT["app"].replace('"churn": predict(feature)', '"churn": str(predict(feature))')
+MISTAKEN[4] = RIGHT["percentile"].replace("ordered = sorted(values)", "ordered = values")
+MISTAKEN[7] = RIGHT["fallback"].replace(", timeout=0.2", "")
+
+
+def _notebook(answers: list[str]) -> bytes:
+    nb = nbformat.read(ROOT / "notebooks" / PART2_NOTEBOOK, as_version=4)
+    cells = [c for c in nb.cells if "answer" in c.metadata.get("tags", [])]
+    assert len(cells) == len(answers)
+    for cell, code in zip(cells, answers, strict=True):
+        cell.source = code
+    return nbformat.writes(nb).encode()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("part2-class")
+    for learner, answers in (("ada", ANSWERS), ("bo", [MISTAKEN[i] for i in range(8)])):
+        (root / learner).mkdir()
+        (root / learner / PART2_NOTEBOOK).write_bytes(_notebook(answers))
+    (root / "cy").mkdir()  # hands in Part 1 only
+    return grade_folder(root, root / "out", jobs=2, steps=(*PART1, QUIZ, *PART2))
+
+
+def test_the_solution_gets_every_point_of_steps_5_to_8(graded) -> None:
+    for step in PART2:
+        grade = graded.learners["ada"].notebooks[unit(step)]
+        assert grade.status == "ok" and grade.points == grade.max_points > 0, grade.to_dict()
+        assert grade.cell_errors == []  # no server was started, no plot drawn: nothing failed
+
+
+def test_grades_agree_with_the_inline_check(graded) -> None:
+    """Bo's mistakes, judged in a grading worker and inline, give the same verdicts."""
+    inline = {"5": run_part2("5", job=MISTAKEN[0]), "6": run_part2("6", app=MISTAKEN[3]),
+              "7": run_part2("7", percentile=MISTAKEN[4]),
+              "8": run_part2("8", fallback=MISTAKEN[7])}
+    for step in PART2:
+        worker = graded.learners["bo"].notebooks[unit(step)].result
+        assert [(c.id, c.passed, c.message) for c in worker.checks] == \
+            [(c.id, c.passed, c.message) for c in inline[step.key].checks]
+        assert failures(worker), step.key
+    assert "committed 40 times" in failures(graded.learners["bo"].notebooks[unit(PART2[0])]
+                                            .result)[0].message
+
+
+def test_a_learner_without_part_2_has_it_missing_once_in_the_status(graded) -> None:
+    assert graded.learners["cy"].status.count("06_measure_it") == 1
+
+
+def test_grades_csv_has_a_column_per_step(graded) -> None:
+    header = (graded.source and (Path(graded.source) / "out" / "grades.csv").read_text()
+              .splitlines()[0])
+    assert "step_5,step_6,step_7,step_8" in header
+
+
+def test_each_step_runs_up_to_its_own_check_and_skips_demonstrations() -> None:
+    data = _notebook(ANSWERS)
+    sizes = []
+    for step in PART2:
+        plan = plan_notebook(data, step.key)
+        assert not any(is_demo_source(c.source) for c in plan.cells)
+        assert not any("check(" in c.source for c in plan.cells)
+        sizes.append(len(plan.cells))
+    assert sizes == sorted(sizes) and len(set(sizes)) == 4  # each step runs more of the notebook
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", [PART2[1], PART2[3]], ids=lambda s: f"step{s.key}")
+def test_a_real_kernel_and_the_worker_agree(graded, step) -> None:
+    """In a kernel (an event loop running: the app is called from a helper thread) and in the
+    worker (no thread allowed: called inline), the same snapshot, so the same verdicts."""
+    from grader.batch.reference import run_in_kernel
+    from grader.batch.verdicts import judge_reply
+
+    data = _notebook([MISTAKEN[i] for i in range(8)])
+    reply = run_in_kernel(plan_notebook(data, step.key), timeout=60)
+    kernel = judge_reply(step, reply, 0.0).result
+    worker = graded.learners["bo"].notebooks[unit(step)].result
+    assert [(c.id, c.passed, c.message) for c in kernel.checks] == \
+        [(c.id, c.passed, c.message) for c in worker.checks]
