@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"[lite] built {site.path} ({site.size_bytes / 1e6:.0f} MB, "
           f"{len(site.notebooks)} notebooks) in {site.seconds:.0f} s")
+    for line in site.left_out:
+        print(f"[lite] {line}")
     print(f"[lite] try it: python3 -m http.server -d {site.path} 8000, then open "
           "http://127.0.0.1:8000/lab/index.html")
     return 0

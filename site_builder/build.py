@@ -19,6 +19,7 @@ from . import BuildError
 from .course_wheel import build_wheel
 from .downloads import pyodide_core, wheels
 from .lock import Addition, local_lock
+from .needs import missing_modules
 
 COURSE = "batch-vs-realtime-course"
 # Wheels the Pyodide kernel loads at start (micropip, then ipykernel's dependencies), at the
@@ -43,6 +44,7 @@ class Site:
     notebooks: tuple[str, ...]
     size_bytes: int
     seconds: float
+    left_out: tuple[str, ...] = ()  # one line per notebook the browser can't run, saying why
 
 
 def _say(text: str) -> None:
@@ -63,7 +65,7 @@ def _python_in_browser(pyodide: Path) -> str:
     return ".".join(lock["info"]["python"].split(".")[:2])
 
 
-def _stage(root: Path, staging: Path, cache: Path) -> tuple[str, ...]:
+def _stage(root: Path, staging: Path, cache: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     version = _pyodide_version()
     _say(f"Pyodide {version} (cached in {cache})")
     core = pyodide_core(version, cache)
@@ -96,11 +98,24 @@ def _stage(root: Path, staging: Path, cache: Path) -> tuple[str, ...]:
 
     contents = staging / "contents"
     contents.mkdir()
-    notebooks = tuple(sorted(p.name for p in (root / "notebooks").glob("*.ipynb")))
-    if not notebooks:
+    found = sorted((root / "notebooks").glob("*.ipynb"))
+    if not found:
         raise BuildError(f"no notebooks in {root / 'notebooks'}: run `python -m grader build`.")
-    for name in notebooks:
-        shutil.copy2(root / "notebooks" / name, contents / name)
+    carried = {name for entry in rewritten["packages"].values() for name in entry["imports"]}
+    notebooks, left_out = [], []
+    for path in found:
+        missing = missing_modules(path, carried)
+        if missing:
+            left_out.append(f"`{path.name}` is not in this browser version of the course: it "
+                            f"needs {', '.join(missing)}, which Python in the browser doesn't "
+                            "have here. Run it on your machine (`python3 tasks.py lab`) or on "
+                            "Binder.")
+            continue
+        shutil.copy2(path, contents / path.name)
+        notebooks.append(path.name)
+    if left_out:
+        (contents / "README.md").write_text(
+            "# In the browser\n\n" + "\n\n".join(left_out) + "\n", encoding="utf-8")
 
     config = {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
         "appName": "Batch Prediction vs Real-Time Serving",
@@ -112,7 +127,7 @@ def _stage(root: Path, staging: Path, cache: Path) -> tuple[str, ...]:
     }}
     (staging / "jupyter-lite.json").write_text(json.dumps(config, indent=2))
     (staging / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES, indent=2))
-    return notebooks
+    return tuple(notebooks), tuple(left_out)
 
 
 def _size(path: Path) -> int:
@@ -127,7 +142,7 @@ def build_site(root: Path, out: Path, cache: Path) -> Site:
     staging = work / "src"
     staging.mkdir(parents=True)
     try:
-        notebooks = _stage(root, staging, cache)
+        notebooks, left_out = _stage(root, staging, cache)
         partial = work / "site"
         _say("running jupyter lite build (about 20 s)")
         done = subprocess.run(
@@ -147,4 +162,4 @@ def build_site(root: Path, out: Path, cache: Path) -> Site:
         shutil.move(str(partial), str(out))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return Site(out, notebooks, _size(out), time.perf_counter() - started)
+    return Site(out, notebooks, _size(out), time.perf_counter() - started, left_out)

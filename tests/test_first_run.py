@@ -18,6 +18,7 @@ import tomllib
 import yaml
 
 from grader import progress
+from grader.spec import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,7 +94,7 @@ def test_progress_is_found_where_the_notebooks_are(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-m", "grader", "progress"], cwd=where, env=env,
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
-        assert done.stdout.startswith("Progress: 1 / 4 steps"), done.stdout
+        assert done.stdout.startswith(f"Progress: 1 / {len(STEPS)} steps"), done.stdout
         assert str(notebooks / progress.FILE_NAME) in done.stdout
 
 

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from grader import check
+from grader.spec import STEPS
 from tests.browser.lab import BADGE, NO_CHROMIUM, find_chromium, move_slider_to
 
 from .site import (
@@ -91,7 +92,7 @@ def test_cold_load_to_a_first_verdict_the_same_as_on_the_desktop(
     assert "Step 3 passed" in shown
     for passed, title in _desktop_verdict(PREDICT, BATCH):
         assert passed and title.replace("`", "") in shown
-    assert "Progress: 1 / 4 steps" in shown
+    assert f"Progress: 1 / {len(STEPS)} steps" in shown
     _nothing_left_the_machine(step3.context, site_server)
 
 
@@ -116,7 +117,7 @@ def test_progress_survives_a_reload(step3: Any, site_server: SiteServer) -> None
     first = tagged_index(STEP3, "answer")
     set_cell_source(step3, first, "from grader.progress import report\nprint(report())")
     shown = run_and_wait(step3, first)
-    assert "Progress: 1 / 4 steps" in shown and "✔ Step 3" in shown, shown
+    assert f"Progress: 1 / {len(STEPS)} steps" in shown and "✔ Step 3" in shown, shown
 
 
 def test_the_serving_panel_badge_flips_at_0_6(offline_browser: Any, site_server: SiteServer,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import zipfile
 from pathlib import Path
 
@@ -72,3 +73,20 @@ def test_the_course_wheel_carries_the_course_and_a_true_record(tmp_path: Path) -
             data = archive.read(name)
             expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
             assert digest == f"sha256={expected.decode()}" and int(size) == len(data)
+
+
+def test_a_notebook_the_browser_cant_run_is_named_with_what_it_needs(tmp_path: Path) -> None:
+    from site_builder.needs import missing_modules
+
+    notebook = tmp_path / "06.ipynb"
+    notebook.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "source": ["%matplotlib inline\n", "import numpy as np\n",
+                                         "import sqlite3, json\n"]},
+        {"cell_type": "code", "source": "from fastapi import FastAPI\nfrom grader import check"},
+        {"cell_type": "markdown", "source": "import pandas"},
+    ]}))
+    assert missing_modules(notebook, {"grader", "churn_course"}) == ["fastapi", "numpy",
+                                                                     "sqlite3"]
+    for step in ("01_customer_data", "03_predict_and_batch", "05_practice_quiz"):
+        assert missing_modules(ROOT / "notebooks" / f"{step}.ipynb",
+                               {"grader", "churn_course", "ipywidgets", "IPython"}) == []
