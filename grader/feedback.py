@@ -1,5 +1,11 @@
 """Turning verdicts into words: rich HTML for notebooks, plain text for terminals and files.
 
+A verdict is compact: the first failing check leads, failures are shown in full, checks that
+wait on a fix and parts not started yet fold into one line each, and passed checks fold into
+one "✔ 6 checks passed" line. A failure gives a nudge first; the full answer line stays behind
+a collapsed "Show me the line" until the same check has failed `REVEAL_AFTER` times (the
+inline `check(N)` counts; see `reveal`). A step not started yet is one short line, no answers.
+
 All learner-derived text is escaped; backticks become code. Output is deterministic (no times,
 no ids) so solution notebooks can be compared by nbval.
 """
@@ -8,11 +14,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Collection
 
 from .results import CheckResult, StepResult
 
 _TICKS = re.compile(r"`([^`]+)`")
 MARKS = {"passed": "✔", "failed": "✘", "skipped": "·"}
+REVEAL_AFTER = 3  # failures of the same check before its answer line is shown unasked
+SHOW_LINE = "Show me the line"
 
 
 def _state(check: CheckResult) -> str:
@@ -25,33 +34,90 @@ def _rich(text: str) -> str:
     return _TICKS.sub(r"<code>\1</code>", html.escape(text))
 
 
+def _name(result: StepResult) -> str:
+    return "The quiz" if result.step == "quiz" else f"Step {result.step}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def headline(result: StepResult) -> str:
     total = len(result.checks)
     passed = sum(c.passed for c in result.checks)
-    skipped = sum(not c.ran for c in result.checks)
-    name = "The quiz" if result.step == "quiz" else f"Step {result.step}"
+    name = _name(result)
     if result.problem:
         return f"{name} could not be checked: {result.problem}"
     if result.passed:
-        return f"{name} passed: {'its check is' if total == 1 else f'all {total} checks are'} "\
-            "right. Well done!"
+        return f"{name} passed. Well done!"
     if not result.started and result.step == "quiz":
-        return ("The quiz is not done yet: answer the questions above (with the quiz widget, "
-                'or with answer(1, "C")), then run this check.')
+        return ('The quiz is not started yet: answer the questions above (in the quiz, or with '
+                '`answer(1, "C")`), then run this check.')
     if not result.started:
-        return f"{name} is not done yet: write your answer above, run it, then run this check."
-    waiting = f"; {skipped} more will run once the first ✘ is fixed" if skipped else ""
-    return f"{name}: {passed} of {total} checks passed{waiting}. Start with the first ✘ below."
+        return f"{name} is not started yet: write your answer above, run it, then this check."
+    return f"{name}: {passed} of {total} checks passed. Start with the first ✘ below."
 
 
-def as_text(result: StepResult, progress: str = "") -> str:
-    lines = [headline(result), f"  {result.title}"]
-    for check in result.checks:
-        state = _state(check)
-        lines.append(f"  {MARKS[state]} {check.title}")
-        lines.append(f"      {check.message}")
-        if check.hint and state == "failed":
-            lines.append(f"      Hint: {check.hint}")
+def _groups(result: StepResult) -> tuple[list[CheckResult], list[CheckResult],
+                                         list[CheckResult], list[CheckResult]]:
+    """(failures shown in full, not started yet, waiting on a fix, passed), in check order.
+    The first failure always shows in full, started or not; later not-started ones fold."""
+    failed = [c for c in result.checks if c.ran and not c.passed]
+    full: list[CheckResult] = []
+    repeats: list[CheckResult] = []  # the same words as a failure above: said once
+    for index, check in enumerate(failed):
+        if any(check.message == shown.message for shown in full):
+            repeats.append(check)
+        elif index == 0 or check.started:
+            full.append(check)
+    later = [c for c in failed if c not in full and c not in repeats]
+    waiting = [c for c in result.checks if not c.ran or c in repeats]
+    passed = [c for c in result.checks if c.passed]
+    return full, later, waiting, passed
+
+
+def _titles(checks: list[CheckResult]) -> str:
+    return "; ".join(c.title for c in checks)
+
+
+def _fold_lines(result: StepResult) -> list[tuple[str, str, list[CheckResult]]]:
+    """(state, words, checks) for each folded line."""
+    _, later, waiting, passed = _groups(result)
+    lines = []
+    if later and result.step == "quiz":  # "Question 4 (medium)" -> "4"
+        numbers = ", ".join(c.title.split(" (")[0].removeprefix("Question ") for c in later)
+        lines.append(("skipped", f"{_plural(len(later), 'more question')} not answered yet: "
+                      f"{numbers}", later))
+    elif later:
+        lines.append(("skipped", f"{_plural(len(later), 'more part')} not started yet: "
+                      f"{_titles(later)}", later))
+    if waiting:
+        lines.append(("skipped", f"{_plural(len(waiting), 'more check')} will run once the "
+                      f"first ✘ is fixed", waiting))
+    if passed:
+        lines.append(("passed", f"{_plural(len(passed), 'check')} passed", passed))
+    return lines
+
+
+def _compact(result: StepResult) -> bool:
+    """False when the verdict is its headline alone."""
+    return not result.problem and result.started
+
+
+def as_text(result: StepResult, progress: str = "", reveal: Collection[str] = ()) -> str:
+    lines = [headline(result)]
+    if _compact(result):
+        full, *_ = _groups(result)
+        for check in full:
+            lines.append(f"  ✘ {check.title}")
+            lines.append(f"      {check.message}")
+            if check.hint:
+                lines.append(f"      Hint: {check.hint}")
+            if check.line and check.id in reveal:
+                lines.append("      The line:")
+                lines.extend(f"          {part}" for part in check.line.splitlines())
+        for state, words, _ in _fold_lines(result):
+            lines.append(f"  {MARKS[state]} {words}")
     if progress:
         lines.append(progress)
     return "\n".join(lines)
@@ -60,30 +126,52 @@ def as_text(result: StepResult, progress: str = "") -> str:
 _COLOURS = {"passed": "#1b7f3b", "failed": "#b3261e", "skipped": "#6b6b6b"}
 
 
-def as_html(result: StepResult, progress: str = "") -> str:
+def _line_html(check: CheckResult, shown: bool) -> str:
+    if not check.line:
+        return ""
+    note = (" <i>(shown because this check failed a few times)</i>" if shown else "")
+    return (f"<details class='course-line'{' open' if shown else ''} style='margin:2px 0'>"
+            f"<summary style='cursor:pointer;color:#444'>{SHOW_LINE}{note}</summary>"
+            f"<pre style='margin:4px 0;padding:4px 8px;background:#f4f5f7'><code>"
+            f"{html.escape(check.line)}</code></pre></details>")
+
+
+def _failure_html(check: CheckResult, reveal: Collection[str]) -> str:
+    hint = (f"<div class='course-hint'><b>Hint:</b> {_rich(check.hint)}</div>"
+            if check.hint else "")
+    return (f"<li class='course-check-failed' style='list-style:none;margin:4px 0'>"
+            f"<span style='color:{_COLOURS['failed']};font-weight:bold' aria-label='failed'>"
+            f"✘ {_rich(check.title)}</span>"
+            f"<div style='margin-left:1.3em'>{_rich(check.message)}{hint}"
+            f"{_line_html(check, check.id in reveal)}</div></li>")
+
+
+def _fold_html(state: str, words: str, checks: list[CheckResult]) -> str:
+    titles = "".join(f"<li>{_rich(c.title)}</li>" for c in checks)
+    return (f"<li class='course-fold course-fold-{state}' style='list-style:none;margin:4px 0'>"
+            f"<details><summary style='cursor:pointer;color:{_COLOURS[state]};"
+            f"font-weight:bold' aria-label='{state}'>{MARKS[state]} {_rich(words)}</summary>"
+            f"<ul style='margin:2px 0 0 1.3em;color:#444'>{titles}</ul></details></li>")
+
+
+def as_html(result: StepResult, progress: str = "", reveal: Collection[str] = ()) -> str:
     tone = "passed" if result.passed else ("skipped" if not result.started else "failed")
     items = []
-    for check in result.checks:
-        state = _state(check)
-        hint = (f"<div class='course-hint'><b>Hint:</b> {_rich(check.hint)}</div>"
-                if check.hint and state == "failed" else "")
-        items.append(
-            f"<li class='course-check-{state}' style='list-style:none;margin:4px 0'>"
-            f"<span style='color:{_COLOURS[state]};font-weight:bold' aria-label='{state}'>"
-            f"{MARKS[state]} {_rich(check.title)}</span>"
-            f"<div style='margin-left:1.3em'>{_rich(check.message)}</div>"
-            f"<div style='margin-left:1.3em'>{hint}</div></li>")
+    if _compact(result):
+        full, *_ = _groups(result)
+        items = [_failure_html(c, reveal) for c in full]
+        items += [_fold_html(*fold) for fold in _fold_lines(result)]
+    body = f"<ul style='padding-left:0;margin:4px 0 0'>{''.join(items)}</ul>" if items else ""
     footer = (f"<div class='course-progress' style='margin-top:6px;color:#444'>"
               f"{html.escape(progress)}</div>" if progress else "")
     return (f"<div class='course-verdict course-{tone}' style='border-left:4px solid "
             f"{_COLOURS[tone]};padding:6px 10px'>"
             f"<div style='font-weight:bold'>{_rich(headline(result))}</div>"
-            f"<div style='color:#444'>{html.escape(result.title)}</div>"
-            f"<ul style='padding-left:0'>{''.join(items)}</ul>{footer}</div>")
+            f"{body}{footer}</div>")
 
 
 def as_markdown(result: StepResult) -> str:
-    """For the instructor's per-learner feedback files."""
+    """For the instructor's per-learner feedback files: every check, with its points."""
     lines = [f"### {html.escape(result.title)} — {result.points:g} / {result.max_points:g}",
              "", headline(result), ""]
     for check in result.checks:
@@ -92,4 +180,8 @@ def as_markdown(result: StepResult) -> str:
                      f"{check.max_points:g}): {check.message}")
         if check.hint and state == "failed":
             lines.append(f"  - Hint: {check.hint}")
+        if check.line and state == "failed":
+            lines.append(f"  - <details><summary>{SHOW_LINE}</summary>\n\n"
+                         f"    ```python\n    {check.line.replace(chr(10), chr(10) + '    ')}"
+                         "\n    ```\n\n    </details>")
     return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from .deadline import TimeUp, time_limit
@@ -38,7 +39,7 @@ class _CappedText(io.StringIO):
         return len(text)
 
 
-def _error_text(err: BaseException) -> str:
+def error_text(err: BaseException) -> str:
     try:
         detail = str(err)
     except BaseException:  # a learner exception whose __str__ itself raises
@@ -57,7 +58,7 @@ def _run_captured(func: Any, *args: Any) -> dict:
     except TimeUp:
         outcome = {"outcome": "timeout"}
     except BaseException as err:  # SystemExit, KeyboardInterrupt too: the learner's, not ours
-        outcome = {"outcome": "raised", "error": _error_text(err)}
+        outcome = {"outcome": "raised", "error": error_text(err)}
     outcome["printed"] = printed.getvalue()
     return outcome
 
@@ -114,26 +115,28 @@ def rerun_printing(source: str, namespace: dict) -> dict:
     try:
         code = compile(_transform(source), "<answer cell>", "exec")
     except (SyntaxError, ValueError) as err:
-        return {"outcome": "raised", "error": _error_text(err), "printed": ""}
+        return {"outcome": "raised", "error": error_text(err), "printed": ""}
     scratch = dict(namespace)
     return _run_captured(exec, code, scratch)
 
 
 def take_snapshot(step: str, namespace: dict, sources: list[str], printing_source: str | None
-                  = None) -> dict:
-    """Everything the checks of `step` may look at, as JSON-able data."""
+                  = None, outcomes: Mapping[str, str] | None = None) -> dict:
+    """Everything the checks of `step` may look at, as JSON-able data. `outcomes` maps a
+    source to the error of its latest run ("" when it ran cleanly)."""
     names: dict[str, Any] = {}
     for name in NAMES:
         if name in namespace:
             try:
                 names[name] = describe(namespace[name])
             except BaseException as err:  # a learner container whose iteration raises
-                names[name] = {"t": "object", "type": "unreadable", "text": _error_text(err)}
+                names[name] = {"t": "object", "type": "unreadable", "text": error_text(err)}
     snapshot: dict[str, Any] = {
         "version": SNAPSHOT_VERSION,
         "step": step,
         "names": names,
-        "sources": [s[:20_000] for s in sources][-20:],
+        "sources": [s[:20_000] for s in sources[-20:]],
+        "errors": [_outcome(outcomes, s) for s in sources[-20:]],
         "calls": [],
         "printing": None,
     }
@@ -145,16 +148,22 @@ def take_snapshot(step: str, namespace: dict, sources: list[str], printing_sourc
     return snapshot
 
 
-def snapshot_for(step: str, namespace: dict, sources: list[str]) -> dict:
+def _outcome(outcomes: Mapping[str, str] | None, source: str) -> str:
+    error = outcomes.get(source, "") if outcomes else ""
+    return error[:300] if isinstance(error, str) else ""
+
+
+def snapshot_for(step: str, namespace: dict, sources: list[str],
+                 outcomes: Mapping[str, str] | None = None) -> dict:
     """The snapshot of one step, taken the same way in the learner's kernel (`check(N)`) and in
     a grading worker: step 4 re-runs its answer cell (the last source) to hear what it prints;
-    the quiz reads the recorded answers."""
+    the quiz reads the recorded answers. `outcomes`: each source's latest error, "" if none."""
     if step == "quiz":
-        from .quiz import quiz_snapshot
+        from .quiz_probe import quiz_snapshot
 
         return quiz_snapshot(namespace)
     printing = sources[-1] if step == "4" and sources else None
-    snapshot = take_snapshot(step, namespace, sources, printing)
+    snapshot = take_snapshot(step, namespace, sources, printing, outcomes)
     if step in PART2_KEYS:  # Part 2's own facts: a sample of their table, their app's replies…
         from .part2.probe import part2_facts
 

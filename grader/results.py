@@ -14,9 +14,10 @@ class CheckResult:
     points: float
     max_points: float
     message: str
-    hint: str = ""
+    hint: str = ""  # a nudge: what to look at, not the answer
     ran: bool = True  # False: skipped because a check it builds on failed
     started: bool = True  # False: the learner has not written this part yet
+    line: str = ""  # the full answer line, shown only when asked or after repeated failures
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -50,10 +50,13 @@ def _str(data: dict, key: str, limit: int, default: str = "") -> str:
 class Snapshot:
     def __init__(self, step: str, names: dict[str, Any], sources: list[str],
                  calls: dict[tuple[Any, float | None], Call], printing: Printing | None,
-                 quiz_answers: dict[str, str] | None = None, facts: dict | None = None) -> None:
+                 quiz_answers: dict[str, str] | None = None, facts: dict | None = None,
+                 errors: list[str] | None = None) -> None:
         self.step = step
         self._names = names
         self.sources = sources
+        # The error of each source's latest run ("" when it ran cleanly), aligned with sources.
+        self.errors = errors if errors is not None else [""] * len(sources)
         self._calls = calls
         self.printing = printing
         self.quiz_answers = quiz_answers or {}
@@ -74,6 +77,10 @@ class Snapshot:
         if not isinstance(sources, list) or len(sources) > 20 or not all(
                 isinstance(s, str) and len(s) <= 20_000 for s in sources):
             raise SnapshotError("malformed sources")
+        errors = data.get("errors", [""] * len(sources))
+        if not isinstance(errors, list) or len(errors) != len(sources) or not all(
+                isinstance(e, str) and len(e) <= 300 for e in errors):
+            raise SnapshotError("malformed errors")
         raw_calls = data.get("calls")
         if not isinstance(raw_calls, list) or len(raw_calls) > len(PROBE_CALLS):
             raise SnapshotError("malformed calls")
@@ -96,7 +103,7 @@ class Snapshot:
                                 _str(raw_printing, "printed", 20_000),
                                 _str(raw_printing, "error", 300))
         return cls(step, names, sources, calls, printing, _quiz_answers(data),
-                   load_facts(step, data.get("facts")))
+                   load_facts(step, data.get("facts")), errors)
 
     def has(self, name: str) -> bool:
         return name in self._names

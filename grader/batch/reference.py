@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 _PROBE_CELL = """\
 import json as _course_json
+from grader.inline import cell_outcomes as _course_outcomes
 from grader.probe import snapshot_for as _course_snapshot_for
 print({marker!r} + _course_json.dumps(_course_snapshot_for({step!r}, get_ipython().user_ns,
-      {sources!r})))
+      {sources!r}, _course_outcomes())))
 """
 
 

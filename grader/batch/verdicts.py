@@ -57,8 +57,8 @@ class NotebookGrade:
     def from_dict(cls, data: dict) -> NotebookGrade:
         """Back from the gradebook (which only ever stores what `to_dict` wrote)."""
         raw = data["result"]
-        checks = tuple(CheckResult(**{k: c[k] for k in CheckResult.__dataclass_fields__})
-                       for c in raw["checks"])
+        checks = tuple(CheckResult(**{k: c[k] for k in CheckResult.__dataclass_fields__
+                                      if k in c}) for c in raw["checks"])
         result = StepResult(raw["step"], raw["title"], checks, raw.get("problem", ""))
         return cls(data["notebook"], data["step"], data["status"], result,
                    float(data.get("runtime", 0.0)), data.get("sha256", ""),

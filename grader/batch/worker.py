@@ -28,16 +28,16 @@ import threading
 import time
 from typing import Any
 
-from .. import quiz as _quiz  # noqa: F401  (loaded before learner code: guarded)
+from .. import quiz_probe as _quiz_probe  # noqa: F401  (loaded before learner code: guarded)
 from ..probe import snapshot_for
 from . import sandbox
 
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 MAX_CELL_ERRORS = 20
 # Modules whose attributes the probe relies on while it describes learner values.
-GUARDED = ("builtins", "grader.probe", "grader.values", "grader.deadline", "grader.quiz",
-           "churn_course.quiz", "grader.batch.worker", "grader.part2.probe", "grader.part2.asgi",
-           "json", "json.encoder", "json.decoder",
+GUARDED = ("builtins", "grader.probe", "grader.values", "grader.deadline", "grader.quiz_probe",
+           "churn_course.quiz_bank", "churn_course.quiz_record", "grader.batch.worker",
+           "grader.part2.probe", "grader.part2.asgi", "json", "json.encoder", "json.decoder",
            "contextlib", "io", "signal", "inspect", "IPython.core.inputtransformer2")
 OURS = ("grader.", "churn_course.")  # modules whose functions' code is restored too
 
@@ -183,11 +183,13 @@ def run_job(job: dict, conn: Any) -> None:
         exit_now(0)
     send(sandbox.ready_message(walls))  # from here on, everything on the pipe is the learner's
     errors = reply["cell_errors"]
+    outcomes: dict[str, str] = {}  # source -> its run's error ("" if none), for the checks
     sys.stdout = sys.stderr = output
     try:
         for cell_id, source in job["cells"]:
             result = run_cell(source, store_history=False, silent=False, cell_id=cell_id)
             err = result.error_before_exec or result.error_in_exec
+            outcomes[source] = _describe_error(err)
             if err is not None and len(errors) < MAX_CELL_ERRORS:
                 errors.append({"cell": cell_id, "error": _describe_error(err)})
     except BaseException as err:  # escaped IPython's own handlers (e.g. a broken shell)
@@ -195,7 +197,8 @@ def run_job(job: dict, conn: Any) -> None:
     try:
         sys.stdout, sys.stderr = output, output
         reply["tampered"] = guard.restore()
-        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, list(job["sources"]))
+        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, list(job["sources"]),
+                                        outcomes)
         after = guard.restore()
         if after:
             reply["tampered_during_probe"] = after

@@ -2,7 +2,16 @@
 
 Each check is a small function registered with `@check(...)`; it reads a `Snapshot` and returns a
 `Finding`. The same checks serve the learner's inline `check(N)` and the instructor's batch
-grading, so the two can't disagree.
+grading, so the two can't disagree. A step module is a list of such functions:
+
+    @check("5", "table_rows", "`table` has one row per customer", reads=("table",),
+           line="table = build_table(customers)")
+    def table_rows(snap: Snapshot) -> Finding:
+        ...
+        return fail("`table` has 3 rows; expected 4.", "One row per customer.")  # a nudge
+
+`reads` lets a failed cell that builds the name speak for itself (see `cell_errors`); `line`
+is the answer line offered behind "Show me the line" when the check fails.
 """
 
 from __future__ import annotations
@@ -19,21 +28,22 @@ from ..spec import step_for
 @dataclass(frozen=True)
 class Finding:
     passed: bool
-    message: str
-    hint: str = ""
+    message: str  # what is wrong, in words
+    hint: str = ""  # a nudge: where to look, never the answer itself
     started: bool = True
+    line: str = ""  # the answer line, behind "Show me the line" until asked or failed often
 
 
 def ok(message: str) -> Finding:
     return Finding(True, message)
 
 
-def fail(message: str, hint: str = "") -> Finding:
-    return Finding(False, message, hint)
+def fail(message: str, hint: str = "", line: str = "") -> Finding:
+    return Finding(False, message, hint, line=line)
 
 
-def not_started(message: str, hint: str = "") -> Finding:
-    return Finding(False, message, hint, started=False)
+def not_started(message: str, hint: str = "", line: str = "") -> Finding:
+    return Finding(False, message, hint, started=False, line=line)
 
 
 @dataclass(frozen=True)
@@ -44,26 +54,35 @@ class Check:
     points: float
     needs: tuple[str, ...]
     run: Callable[[Snapshot], Finding]
+    reads: tuple[str, ...] = ()  # learner names whose value the check judges
+    line: str = ""  # the answer line a failure may show (behind "Show me the line")
 
 
 REGISTRY: dict[str, list[Check]] = {}
 
 
-def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str, ...] = ()
+def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str, ...] = (),
+          reads: tuple[str, ...] = (), line: str = ""
           ) -> Callable[[Callable[[Snapshot], Finding]], Callable[[Snapshot], Finding]]:
-    """Register a check of `step`; `needs` names checks of the same step that must pass first."""
+    """Register a check of `step`; `needs` names checks of the same step that must pass first;
+    `reads` the learner's names it judges: if the newest cell that builds one of them failed on
+    its latest run, the check fails with that error in words instead of judging a stale value;
+    `line` is the answer line its failures offer behind "Show me the line" (a finding may give
+    its own)."""
 
     def register(func: Callable[[Snapshot], Finding]) -> Callable[[Snapshot], Finding]:
         REGISTRY.setdefault(step, []).append(
-            Check(f"{step}.{name}", step, title, points, needs, func))
+            Check(f"{step}.{name}", step, title, points, needs, func, reads, line))
         return func
 
     return register
 
 
+from .cell_errors import broken_cell, explain  # noqa: E402  (needs Finding and fail above)
+
 # Each step's checks register themselves when their module is imported; a check imports only
 # its own step's module (the quiz's reads the question bank: no cost to steps 1-4).
-MODULES = {"1": "step1", "2": "step2", "3": "step3", "4": "step4", "quiz": "quiz",
+MODULES = {"1": "step1", "2": "step2", "3": "step3", "4": "step4", "quiz": "quiz_answers",
            "5": "step5", "6": "step6", "7": "step7", "8": "step8"}
 
 
@@ -77,22 +96,33 @@ def evaluate(snapshot: Snapshot) -> StepResult:
     """Run every check of the snapshot's step, skipping those whose prerequisites failed."""
     step = step_for(snapshot.step)
     results: dict[str, CheckResult] = {}
+    told: set[str] = set()  # names whose failed cell a check above already reported
     for item in checks_for(step.key):
         blocked = [n for n in item.needs if not results[f"{step.key}.{n}"].passed]
-        if blocked:
-            first = results[f"{step.key}.{blocked[0]}"]
+        try:
+            broken = broken_cell(snapshot, item.reads) if item.reads else None
+        except Exception:  # unreadable learner code must not stop the checks
+            broken = None
+        if blocked or (broken and broken.name in told):
+            first = results[f"{step.key}.{blocked[0]}"] if blocked else None
             results[item.id] = CheckResult(
                 item.id, step.key, item.title, False, 0, item.points,
-                "Not checked yet: fix the check above first.", ran=False, started=first.started)
+                "Not checked yet: fix the check above first.", ran=False,
+                started=first.started if first else True)
             continue
         try:
-            found = item.run(snapshot)
+            if broken:
+                told.add(broken.name)
+                found = fail(*explain(broken, snapshot.has(broken.name)))
+            else:
+                found = item.run(snapshot)
         except Exception as err:  # a grader bug must not become a learner's traceback
             found = fail(f"This check could not run ({type(err).__name__}). Please tell your "
                          "instructor; your work may be fine.")
         results[item.id] = CheckResult(
             item.id, step.key, item.title, found.passed, item.points if found.passed else 0,
-            item.points, found.message, found.hint, True, found.started)
+            item.points, found.message, found.hint, True, found.started,
+            "" if found.passed else found.line or item.line)
     return StepResult(step.key, step.title, tuple(results.values()))
 
 

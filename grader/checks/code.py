@@ -7,6 +7,7 @@ expression just means "can't tell from the code".
 from __future__ import annotations
 
 import ast
+import re
 
 
 def parse(source: str) -> ast.Module | None:
@@ -50,3 +51,49 @@ def has_code(source: str) -> bool:
     if tree is None:
         return bool(source.strip())
     return bool(tree.body)
+
+
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements run when the cell runs: the top level and inside if/for/while/try/with, not
+    inside function or class bodies. Iterative, so no nesting can exhaust the stack."""
+    found: list[ast.stmt] = []
+    todo = list(reversed(body))
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+            inner = [*node.body, *getattr(node, "orelse", []), *getattr(node, "finalbody", [])]
+            for handler in getattr(node, "handlers", []) or []:
+                inner.extend(handler.body)
+            todo.extend(reversed(inner))
+    return found
+
+
+def _binds(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name == name
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return any((alias.asname or alias.name.split(".")[0]) == name for alias in node.names)
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    return any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t))
+
+
+def defines(source: str, name: str) -> bool:
+    """True when running `source` (re)binds `name`: `name = ...`, `a, name = ...`,
+    `def name(...)`, `import ... as name`. A cell Python can't parse is read line by line, so a
+    syntax error in the cell that builds `name` still counts as that cell."""
+    if name not in source:
+        return False
+    tree = parse(source)
+    if tree is not None:
+        try:
+            return any(_binds(node, name) for node in _top_level(tree.body))
+        except (RecursionError, MemoryError):  # a pathological target: read it line by line
+            pass
+    pattern = re.compile(rf"^(?:def\s+{re.escape(name)}\b|{re.escape(name)}\s*(?::[^=\n]*)?"
+                         r"[-+*/%|&]?=(?!=))", re.MULTILINE)
+    return bool(pattern.search(source))

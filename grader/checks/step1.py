@@ -9,6 +9,8 @@ from ..spec import EXPECTED_CUSTOMERS
 from . import Finding, check, fail, not_started, ok
 
 EXAMPLE = "customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]"
+SHAPE = "Square brackets make the list; each customer inside is a pair in round brackets."
+NUMBERS = "IDs are whole numbers and values are decimals, neither in quotes."
 
 
 def _is_number(value: Any) -> bool:
@@ -19,52 +21,58 @@ def _show(value: Any) -> str:
     return repr(value) if len(repr(value)) < 80 else repr(value)[:77] + "..."
 
 
-@check("1", "customers_shape", "`customers` is a list of (ID, value) tuples")
+@check("1", "customers_shape", "`customers` is a list of (ID, value) tuples",
+       reads=("customers",), line=EXAMPLE)
 def customers_shape(snap: Snapshot) -> Finding:
     if not snap.has("customers"):
         return not_started("`customers` is not defined yet. Write it in the answer cell and run "
-                           "that cell.", f"Start from: `{EXAMPLE}`")
+                           "that cell.", "A list of `(ID, value)` tuples, in square brackets.",
+                           EXAMPLE)
     value = snap.value("customers")
     if isinstance(value, dict):
         return fail("`customers` is a dict, but the step asks for a list of tuples.",
                     "Use square brackets around (ID, value) pairs: `[(101, 0.2), ...]`, "
-                    "not `{101: 0.2, ...}`.")
+                    "not `{101: 0.2, ...}`.", EXAMPLE)
     if isinstance(value, tuple):
         return fail("`customers` is a tuple of customers; the step asks for a list.",
-                    "Swap the outer round brackets for square ones: `[(101, 0.2), ...]`.")
+                    "Swap the outer round brackets for square ones: `[(101, 0.2), ...]`.",
+                    EXAMPLE)
     if isinstance(value, (set, frozenset)):
         return fail("`customers` is a set. A set has no order, and the step asks for a list.",
-                    "Swap the curly braces for square brackets: `[(101, 0.2), ...]`.")
+                    "Swap the curly braces for square brackets: `[(101, 0.2), ...]`.", EXAMPLE)
     if not isinstance(value, list):
-        return fail(f"`customers` is {a_kind(value)}, not a list.", f"Try: `{EXAMPLE}`")
+        return fail(f"`customers` is {a_kind(value)}, not a list.", SHAPE, EXAMPLE)
     if not value:
-        return fail("`customers` is an empty list.", f"Put the four customers in it: `{EXAMPLE}`")
+        return fail("`customers` is an empty list.", "Put the four customers of the step in it, "
+                    "as `(ID, value)` tuples.", EXAMPLE)
     if all(isinstance(item, list) for item in value):
         return fail("Each customer is a list like `[101, 0.2]`; the step asks for tuples like "
-                    "`(101, 0.2)`.", "Use round brackets for each customer inside the list.")
+                    "`(101, 0.2)`.", "Use round brackets for each customer inside the list.",
+                    EXAMPLE)
     for index, item in enumerate(value, 1):
         if not isinstance(item, tuple) or len(item) != 2:
             return fail(f"Customer number {index} is `{_show(item)}`; every customer should be "
-                        "a pair `(ID, value)`.", f"Try: `{EXAMPLE}`")
+                        "a pair `(ID, value)`.", SHAPE, EXAMPLE)
     ids = [item[0] for item in value]
     features = [item[1] for item in value]
     if all(isinstance(i, str) for i in ids):
         return fail("The customer IDs are text (like `'101'`); they should be whole numbers "
-                    "like `101`.", "Remove the quotes around the IDs.")
+                    "like `101`.", "Remove the quotes around the IDs.", EXAMPLE)
     if all(isinstance(f, str) for f in features):
         return fail("The feature values are text (like `'0.2'`); they should be numbers like "
-                    "`0.2`.", "Remove the quotes around the values.")
+                    "`0.2`.", "Remove the quotes around the values.", EXAMPLE)
     if all(type(i) is float for i in ids) and all(type(f) is int for f in features):
         return fail("The tuples look swapped: `(0.2, 101)` puts the value first. Each tuple is "
-                    "`(customer ID, feature value)`.", "Write `(101, 0.2)`, ID first.")
+                    "`(customer ID, feature value)`.", "Put the ID first in each tuple.",
+                    EXAMPLE)
     for index, (ident, feature) in enumerate(value, 1):
         if type(ident) is not int:
             return fail(f"Customer number {index} has ID `{ident!r}` ({type_name(ident)}); IDs "
-                        "are whole numbers like `101`.", f"Try: `{EXAMPLE}`")
+                        "are whole numbers like `101`.", NUMBERS, EXAMPLE)
         if not _is_number(feature):
             return fail(f"Customer {ident} has feature value `{feature!r}` "
-                        f"({type_name(feature)}); values are numbers like `0.2`.",
-                        f"Try: `{EXAMPLE}`")
+                        f"({type_name(feature)}); values are numbers like `0.2`.", NUMBERS,
+                        EXAMPLE)
     return ok("`customers` is a list of (ID, value) tuples.")
 
 
@@ -73,7 +81,7 @@ def _same(a: tuple, b: tuple) -> bool:
 
 
 @check("1", "customers_values", "`customers` holds the four customers, in order",
-       needs=("customers_shape",))
+       needs=("customers_shape",), line=EXAMPLE)
 def customers_values(snap: Snapshot) -> Finding:
     value = snap.value("customers")
     expected = EXPECTED_CUSTOMERS
@@ -83,7 +91,7 @@ def customers_values(snap: Snapshot) -> Finding:
             len(value) == len(expected) and all(any(_same(v, e) for v in value)
                                                 for e in expected)):
         return fail("All four customers are there, but in a different order.",
-                    "Keep the order of the step: 101, 102, 103, 104.")
+                    "Keep the order of the step: 101, 102, 103, 104.", EXAMPLE)
     by_id = {ident: feature for ident, feature in value}
     problems = []
     for ident, feature in expected:
@@ -99,4 +107,4 @@ def customers_values(snap: Snapshot) -> Finding:
     for ident in sorted({i for i in counts if counts.count(i) > 1}):
         problems.append(f"customer {ident} appears {counts.count(ident)} times")
     return fail("`customers` is not quite right: " + "; ".join(problems) + ".",
-                f"Compare with: `{EXAMPLE}`")
+                "Compare each tuple with the step's table: the ID, then its value.", EXAMPLE)

@@ -10,8 +10,11 @@ from ..spec import EXPECTED_BATCH, EXPECTED_THRESHOLD
 from . import Finding, check, fail, not_started, ok
 from .code import assigns, calls_to, last_tree_assigning, mentions
 
-PREDICT_HINT = "`def predict(feature):` then `return feature > threshold`."
-BATCH_HINT = "`batch_results = [predict(feature) for customer_id, feature in customers]`"
+PREDICT_HINT = "Use a function with a simple comparison: the feature against `threshold`."
+PREDICT_LINE = "def predict(feature):\n    return feature > threshold"
+BATCH_HINT = ("A list comprehension over `customers` that calls `predict` on each customer's "
+              "feature.")
+BATCH_LINE = "batch_results = [predict(feature) for customer_id, feature in customers]"
 SAMPLES = (0.2, 0.8, 0.5, 0.9, 0.7, 0.59, 0.61)
 
 
@@ -19,11 +22,12 @@ def _required(params: tuple[str, ...]) -> list[str]:
     return [p for p in params if "=" not in p and not p.startswith("*")]
 
 
-@check("3", "predict_defined", "`predict` is a function of one feature value")
+@check("3", "predict_defined", "`predict` is a function of one feature value",
+       reads=("predict",), line=PREDICT_LINE)
 def predict_defined(snap: Snapshot) -> Finding:
     if not snap.has("predict"):
         return not_started("`predict` is not defined yet. Define it in the answer cell and run "
-                           "that cell.", PREDICT_HINT)
+                           "that cell.", PREDICT_HINT, PREDICT_LINE)
     value = snap.value("predict")
     if not getattr(value, "is_callable", False):
         return fail(f"`predict` is {a_kind(value)}, not a function.",
@@ -33,10 +37,11 @@ def predict_defined(snap: Snapshot) -> Finding:
     params = value.params
     required = _required(params)
     if not params:
-        return fail("`predict` takes no input; it needs one: the feature value.", PREDICT_HINT)
+        return fail("`predict` takes no input; it needs one: the feature value.", PREDICT_HINT,
+                    PREDICT_LINE)
     if len(required) > 1:
         return fail(f"`predict` needs {len(required)} inputs ({', '.join(required)}); it should "
-                    "take just one: the feature value.", PREDICT_HINT)
+                    "take just one: the feature value.", PREDICT_HINT, PREDICT_LINE)
     return ok("`predict` is a function of one value.")
 
 
@@ -47,7 +52,8 @@ def _describe_failure(arg: object, call: Call) -> str:
     return f"Calling `predict({arg})` raised `{call.error}`."
 
 
-@check("3", "predict_returns", "`predict` returns True or False", needs=("predict_defined",))
+@check("3", "predict_returns", "`predict` returns True or False", needs=("predict_defined",),
+       line=PREDICT_LINE)
 def predict_returns(snap: Snapshot) -> Finding:
     calls = {arg: snap.call(arg) for arg in (*SAMPLES, 0.6)}
     broken = {arg: c for arg, c in calls.items() if c.outcome in ("raised", "timeout")}
@@ -56,59 +62,63 @@ def predict_returns(snap: Snapshot) -> Finding:
         if as_tuple.returned and isinstance(as_tuple.value, bool):
             return fail("`predict` expects a whole customer tuple like `(105, 0.7)`; it should "
                         "take just the feature value, like `predict(0.7)`.",
-                        "Name the input `feature` and compare it directly: "
-                        "`return feature > threshold`.")
+                        "Take one input, the feature value, and compare it with `threshold`.",
+                        PREDICT_LINE)
         arg, call = next(iter(broken.items()))
         return fail(_describe_failure(arg, call),
-                    "`predict` must work for any number between 0 and 1. " + PREDICT_HINT)
+                    "`predict` must work for any number between 0 and 1.", PREDICT_LINE)
     values = [c.value for c in calls.values()]
     if all(v is None for v in values):
         if any(c.printed.strip() for c in calls.values()):
             return fail("`predict` prints its answer instead of returning it, so the caller gets "
-                        "`None`.", "Replace `print(...)` with `return ...` inside `predict`.")
+                        "`None`.", "Replace `print(...)` with `return ...` inside `predict`.",
+                    PREDICT_LINE)
         return fail("`predict` gives back `None`: a `return` statement is missing.",
-                    "End it with `return feature > threshold`.")
+                    "End it with `return` and the comparison.", PREDICT_LINE)
     if all(isinstance(v, bool) for v in values):
         return ok("`predict` returns True or False.")
     odd = next(v for v in values if not isinstance(v, bool))
     if isinstance(odd, int):
         return fail(f"`predict` returns numbers like `{odd}`; it should return `True` or "
-                    "`False`.", "A comparison is already True or False: "
-                    "`return feature > threshold`.")
+                    "`False`.", "A comparison is already True or False: return it as it is.",
+                    PREDICT_LINE)
     if isinstance(odd, str):
         return fail(f"`predict` returns the text `{odd!r}`; it should return the value `True` or "
-                    "`False`, without quotes.", "`return feature > threshold`")
+                    "`False`, without quotes.", "Return the comparison itself, not text.",
+                    PREDICT_LINE)
     if odd is None:
         return fail("`predict` returns `None` for some values: one path has no `return`.",
-                    "Make sure every branch returns True or False.")
+                    "Make sure every branch returns True or False.", PREDICT_LINE)
     return fail(f"`predict` returns {a_kind(odd)}; it should return `True` or `False`.",
-                PREDICT_HINT)
+                PREDICT_HINT, PREDICT_LINE)
 
 
 @check("3", "predict_rule", "`predict` says churn exactly when feature > threshold",
-       needs=("predict_returns",))
+       needs=("predict_returns",), line=PREDICT_LINE)
 def predict_rule(snap: Snapshot) -> Finding:
     limit = snap.threshold_value(EXPECTED_THRESHOLD)
     wrong = [arg for arg in SAMPLES if snap.call(arg).value != (arg > limit)]
     at_limit = snap.call(0.6).value
     if wrong and len(wrong) == len(SAMPLES):
         return fail("`predict` is the wrong way round: it says churn for low values and stays "
-                    "for high ones.", "A customer churns when `feature > threshold`.")
+                    "for high ones.", "A customer churns when `feature > threshold`.",
+                    PREDICT_LINE)
     if wrong:
         arg = wrong[0]
         return fail(f"`predict({arg})` returned `{snap.call(arg).value}`; expected "
                     f"`{arg > limit}` because {arg} is {'' if arg > limit else 'not '}greater "
-                    f"than {limit}.", PREDICT_HINT)
+                    f"than {limit}.", PREDICT_HINT, PREDICT_LINE)
     if at_limit != (0.6 > limit):
         return fail(f"`predict(0.6)` returned `{at_limit}`, but 0.6 is not greater than the "
                     "threshold 0.6. Use `>` rather than `>=`.",
-                    "A customer exactly at the threshold stays: `feature > threshold`.")
+                    "A customer exactly at the threshold stays: `feature > threshold`.",
+                    PREDICT_LINE)
     return ok("`predict` says churn exactly when the feature is greater than the threshold, "
               "including at exactly 0.6.")
 
 
 @check("3", "predict_uses_threshold", "`predict` reads `threshold` instead of a fixed 0.6",
-       needs=("predict_rule",))
+       needs=("predict_rule",), line=PREDICT_LINE)
 def predict_uses_threshold(snap: Snapshot) -> Finding:
     low, high = snap.call(0.5, 0.3), snap.call(0.8, 0.85)
     if low.outcome == "skipped" or high.outcome == "skipped":
@@ -119,46 +129,49 @@ def predict_uses_threshold(snap: Snapshot) -> Finding:
     return fail("When `threshold` changes, `predict` still answers as if it were 0.6: the "
                 "number looks typed into the function.",
                 "Compare with the variable, `feature > threshold`, so one change of `threshold` "
-                "changes every prediction.")
+                "changes every prediction.", PREDICT_LINE)
 
 
 def _is_pair_list(value: list) -> bool:
     return bool(value) and all(isinstance(v, tuple) and len(v) == 2 for v in value)
 
 
-@check("3", "batch_values", "`batch_results` is [False, True, False, True]")
+@check("3", "batch_values", "`batch_results` is [False, True, False, True]",
+       reads=("batch_results",), line=BATCH_LINE)
 def batch_values(snap: Snapshot) -> Finding:
     if not snap.has("batch_results"):
         return not_started("`batch_results` is not defined yet. Build it after `predict` and "
-                           "run that cell.", BATCH_HINT)
+                           "run that cell.", BATCH_HINT, BATCH_LINE)
     value = snap.value("batch_results")
     kind = type_name(value)
     if kind == "generator":
         return fail("`batch_results` is a generator: round brackets around a comprehension "
-                    "make a generator, not a list.", "Use square brackets: " + BATCH_HINT)
+                    "make a generator, not a list.",
+                    "Use square brackets around the comprehension.", BATCH_LINE)
     if kind == "map":
-        return fail("`batch_results` is a map object, not a list.", "Use a list comprehension: "
-                    + BATCH_HINT)
+        return fail("`batch_results` is a map object, not a list.", BATCH_HINT,
+                    BATCH_LINE)
     if isinstance(value, tuple):
         return fail("`batch_results` is a tuple; the step asks for a list.",
-                    "Use square brackets: " + BATCH_HINT)
+                    "Use square brackets around the comprehension.", BATCH_LINE)
     if not isinstance(value, list):
-        return fail(f"`batch_results` is {a_kind(value)}; the step asks for a list.", BATCH_HINT)
+        return fail(f"`batch_results` is {a_kind(value)}; the step asks for a list.",
+                    BATCH_HINT, BATCH_LINE)
     if _is_pair_list(value) and all(isinstance(v[1], bool) for v in value):
         return fail("`batch_results` holds (ID, prediction) pairs; the step asks for just the "
-                    "predictions, like `[False, True, False, True]`.", BATCH_HINT)
+                    "predictions, like `[False, True, False, True]`.", BATCH_HINT, BATCH_LINE)
     if value and all(v is None for v in value):
         return fail("`batch_results` is full of `None`: `predict` gives back nothing. Fix "
-                    "`predict` first, then re-run this cell.", PREDICT_HINT)
+                    "`predict` first, then re-run this cell.", PREDICT_HINT, PREDICT_LINE)
     if value == EXPECTED_BATCH and all(isinstance(v, bool) for v in value):
         return ok("`batch_results` is [False, True, False, True].")
     if len(value) != len(EXPECTED_BATCH):
         return fail(f"`batch_results` has {len(value)} results; there are "
                     f"{len(EXPECTED_BATCH)} customers, so expect {len(EXPECTED_BATCH)}.",
-                    BATCH_HINT)
+                    BATCH_HINT, BATCH_LINE)
     return fail(f"`batch_results` is `{value}`; expected `{EXPECTED_BATCH}`.",
-                "Apply `predict` to each customer's feature (the second item of each tuple). "
-                + BATCH_HINT)
+                "Apply `predict` to each customer's feature (the second item of each tuple).",
+                BATCH_LINE)
 
 
 def _appends_in_loop(tree: ast.Module) -> bool:
@@ -175,31 +188,32 @@ def _appends_in_loop(tree: ast.Module) -> bool:
 
 @check("3", "batch_comprehension",
        "`batch_results` is built by a list comprehension that calls `predict`",
-       needs=("batch_values",))
+       needs=("batch_values",), line=BATCH_LINE)
 def batch_comprehension(snap: Snapshot) -> Finding:
     tree = last_tree_assigning(snap.sources, "batch_results")
     if tree is None:
         return fail("The cell that builds `batch_results` couldn't be found or read. Run it "
-                    "again (and make sure it has no syntax error).", BATCH_HINT)
+                    "again (and make sure it has no syntax error).", BATCH_HINT, BATCH_LINE)
     if _appends_in_loop(tree):
         return fail("You built `batch_results` with a for-loop and `append`. That works, but "
                     "this step practises a list comprehension: one line that scores the whole "
-                    "batch.", BATCH_HINT)
+                    "batch.", BATCH_HINT, BATCH_LINE)
     assignment = next(n for n in reversed(tree.body) if assigns(n, "batch_results"))
     built = assignment.value
     if isinstance(built, ast.ListComp):
         if not calls_to(built, "predict"):
             return fail("Your list comprehension works the answer out itself; call `predict` "
                         "inside it, so the batch uses the very same model as real-time "
-                        "serving.", BATCH_HINT)
+                        "serving.", BATCH_HINT, BATCH_LINE)
         if not any(mentions(gen.iter, "customers") for gen in built.generators):
             return fail("Your list comprehension doesn't go over `customers`; loop over the "
-                        "customer list so every customer is scored.", BATCH_HINT)
+                        "customer list so every customer is scored.", BATCH_HINT, BATCH_LINE)
         return ok("`batch_results` is built by a list comprehension over `customers`.")
     if isinstance(built, ast.List):
         return fail("`batch_results` is typed in by hand; compute it from `customers` with "
-                    "`predict`, so it stays right when the data changes.", BATCH_HINT)
+                    "`predict`, so it stays right when the data changes.", BATCH_HINT, BATCH_LINE)
     if isinstance(built, ast.Call) and isinstance(built.func, ast.Name) and built.func.id == "list":
         return fail("`batch_results` is built with `list(...)`; the step practises a list "
-                    "comprehension.", BATCH_HINT)
-    return fail("`batch_results` is not built with a list comprehension.", BATCH_HINT)
+                    "comprehension.", BATCH_HINT, BATCH_LINE)
+    return fail("`batch_results` is not built with a list comprehension.", BATCH_HINT,
+                BATCH_LINE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from grader.inline import judge
+from grader.probe import error_text
 from grader.results import CheckResult, StepResult
 
 CUSTOMERS = "customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]\n"
@@ -20,13 +21,21 @@ def run_step(step: str, *answer_cells: str) -> StepResult:
     namespace: dict = {}
     cells = [textwrap.dedent(c) for c in answer_cells]
     exec(GIVEN[step], namespace)
+    outcomes: dict[str, str] = {}
     for cell in cells:
         if step != "4":  # step 4's answer is run by the probe itself, to hear what it prints
-            try:
-                exec(cell, namespace)
-            except Exception:  # like a notebook: a failing cell leaves what it had defined
-                pass
-    return judge(step, namespace, cells)
+            outcomes[cell] = run_cell(cell, namespace)
+    return judge(step, namespace, cells, outcomes)
+
+
+def run_cell(cell: str, namespace: dict) -> str:
+    """Run one cell like a notebook: a failing cell leaves what it had defined; return the
+    error as the kernel's recorder would name it ("" when the cell ran cleanly)."""
+    try:
+        exec(compile(cell, "<cell>", "exec"), namespace)
+    except Exception as err:
+        return error_text(err)
+    return ""
 
 
 def first_failure(result: StepResult) -> CheckResult:

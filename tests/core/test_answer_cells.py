@@ -12,6 +12,7 @@ from grader.sources import is_check_source
 def fresh_record(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(inline, "_RECORDED", {})
     monkeypatch.setattr(inline, "_RAN", [])
+    monkeypatch.setattr(inline, "_OUTCOMES", {})
 
 
 def _ran(source: str, cell_id: str | None = None) -> None:
@@ -58,3 +59,23 @@ def test_step3_reads_the_whole_history_without_check_cells(fresh_record) -> None
 ])
 def test_check_cells_hold_nothing_but_checks(source: str, is_check: bool) -> None:
     assert is_check_source(source) is is_check
+
+
+def test_the_recorder_keeps_each_sources_latest_outcome(fresh_record) -> None:
+    def ran(source: str, error: BaseException | None = None, before: bool = False) -> None:
+        info = SimpleNamespace(raw_cell=source, cell_id=None)
+        inline._remember_outcome(SimpleNamespace(
+            info=info, error_before_exec=error if before else None,
+            error_in_exec=None if before else error))
+
+    ran("batch_results = [predict(c) for c in customers]",
+        TypeError("'>' not supported between instances of 'tuple' and 'float'"))
+    ran("batch_results = [", SyntaxError("'[' was never closed"), before=True)
+    ran("x = 1")
+    assert inline.cell_outcomes() == {
+        "batch_results = [predict(c) for c in customers]":
+            "TypeError: '>' not supported between instances of 'tuple' and 'float'",
+        "batch_results = [": "SyntaxError: '[' was never closed",
+        "x = 1": ""}
+    ran("batch_results = [predict(c) for c in customers]")  # run again, cleanly this time
+    assert inline.cell_outcomes()["batch_results = [predict(c) for c in customers]"] == ""

@@ -14,16 +14,22 @@ def _report(namespace: dict, step: int = 1):
     return check(step, namespace=namespace)
 
 
-def test_verdict_lists_every_check_that_ran_with_hint_and_progress() -> None:
+def test_verdict_leads_with_the_failure_folds_passes_and_hides_the_answer_line() -> None:
     report = _report({"customers": [(101, 0.2)]})
     html = report._repr_html_()
     text = repr(report)
-    assert "Step 1: 1 of 2 checks passed" in text
-    assert "✔ `customers` is a list of (ID, value) tuples" in text
-    assert "✘ `customers` holds the four customers, in order" in text
-    assert "Hint: Compare with:" in text
-    assert "Progress: 0 / 8 steps" in text
+    assert text.splitlines() == [
+        "Step 1: 1 of 2 checks passed. Start with the first ✘ below.",
+        "  ✘ `customers` holds the four customers, in order",
+        "      `customers` is not quite right: customer 102 is missing (expected `(102, 0.8)`); "
+        "customer 103 is missing (expected `(103, 0.5)`); customer 104 is missing (expected "
+        "`(104, 0.9)`).",
+        "      Hint: Compare each tuple with the step's table: the ID, then its value.",
+        "  ✔ 1 check passed",
+        "Progress: 0 / 8 steps"]
     assert "<code>customers</code>" in html and "course-check-failed" in html
+    assert "<details class='course-line' style" in html  # collapsed: the learner asks for it
+    assert "Show me the line" in html and "(104, 0.9)]</code></pre></details>" in html
 
 
 def test_learner_text_is_escaped_in_html() -> None:

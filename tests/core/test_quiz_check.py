@@ -6,20 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from churn_course import quiz
+from churn_course import quiz, quiz_record
 from grader import check
 from grader.checks import max_points
 
 
 @pytest.fixture(autouse=True)
 def _fresh_session(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(quiz, "_SESSION", {})
+    monkeypatch.setattr(quiz_record, "_SESSION", {})
+    monkeypatch.setattr(quiz_record, "_SESSION_TRIES", {})
 
 
 def test_no_answers_is_not_started() -> None:
     report = check("quiz", namespace={})
     assert report.result.status == "not started"
-    assert "The quiz is not done yet" in repr(report)
+    assert repr(report).splitlines()[0].startswith("The quiz is not started yet: answer the "
+                                                   "questions above")
+    assert len(repr(report).splitlines()) == 2  # that line and the progress line
     assert max_points("quiz") == 10
 
 
@@ -48,3 +51,14 @@ def test_answers_saved_in_an_earlier_session_count() -> None:
         {"format": "churn-course-quiz-answers", "version": 1, "answers": entries}))
     report = check("quiz", namespace={})
     assert report.passed and report.points == 10
+
+
+def test_a_partly_done_quiz_leads_with_the_wrong_answer_and_folds_the_rest() -> None:
+    key = quiz.answer_key()
+    quiz.answer(1, key["q1"])
+    quiz.answer(2, next(letter for letter in "ABCD" if letter != key["q2"]))
+    lines = repr(check("quiz", namespace={})).splitlines()
+    assert lines[0] == "The quiz: 1 of 10 checks passed. Start with the first ✘ below."
+    assert lines[1] == "  ✘ Question 2 (easy)"
+    assert lines[-3:-1] == ["  · 8 more questions not answered yet: 3, 4, 5, 6, 7, 8, 9, 10",
+                            "  ✔ 1 check passed"]

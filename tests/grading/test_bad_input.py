@@ -108,7 +108,9 @@ def test_notebook_without_code_cells(bad_class):
 
 def test_sys_exit_and_raise_system_exit_do_not_stop_grading(bad_class):
     first, second = _notebook(bad_class, "sys exit", "1"), _notebook(bad_class, "sys exit", "2")
-    assert first["status"] == "ok" and first["points"] == 2  # defined before it exited
+    assert first["status"] == "ok" and first["points"] == 0  # defined, but the cell failed
+    assert "The cell that builds `customers` raised `SystemExit`" in \
+        first["result"]["checks"][0]["message"]
     assert first["cell_errors"][0]["error"].startswith("SystemExit")
     assert second["status"] == "ok" and second["points"] == 0
     assert second["cell_errors"][0]["error"] == "SystemExit: 3"
@@ -139,9 +141,10 @@ def test_infinite_loop_learner_keeps_other_points(bad_class):
 
 def test_memory_bomb_hits_the_memory_limit(bad_class):
     grow, huge = _notebook(bad_class, "memory bomb", "1"), _notebook(bad_class, "memory bomb", "2")
-    assert grow["status"] == "ok" and grow["points"] == 2
+    assert grow["status"] == "ok" and grow["points"] == 0  # defined, but the cell failed
     assert grow["cell_errors"][0]["error"].startswith("MemoryError")
-    assert huge["status"] == "ok" and huge["points"] == 1
+    assert "raised `MemoryError`" in grow["result"]["checks"][0]["message"]
+    assert huge["status"] == "ok" and huge["points"] == 0  # the same: its cell failed
     assert huge["cell_errors"][0]["error"].startswith("MemoryError")
 
 

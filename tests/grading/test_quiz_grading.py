@@ -25,8 +25,8 @@ def test_widget_answers_handed_in_beside_the_notebook_are_scored(tmp_path) -> No
     rows = read_grades(out)
     assert rows["wen"]["quiz"] == "9" and rows["no-file"]["quiz"] == "0"
     checks = {c["id"]: c for c in read_results(out)["learners"]["wen"]["checks"]}
-    assert checks["quiz.q10"]["message"] == "Question 10: A is not right yet. Read the worked " \
-        "solution in the quiz, then try again."
+    assert checks["quiz.q10"]["message"] == "Question 10: A is not right yet. Pick again in " \
+        "the quiz: a word on your option and a second try come before the worked solution."
     assert read_results(out)["learners"]["wen"]["ignored_files"] == []
 
     (folder / "quiz_answers.json").write_text(_answers_file(QUIZ_KEY))  # wen fixes question 10
@@ -47,9 +47,11 @@ def test_a_corrupt_answers_file_scores_zero_without_harm(tmp_path) -> None:
 
 def test_patching_the_quiz_record_inside_the_worker_earns_nothing(tmp_path) -> None:
     forged = repr(dict(QUIZ_KEY))
-    attack = ("import churn_course.quiz as q\n"
+    attack = ("import churn_course.quiz as q\nimport churn_course.quiz_record as r\n"
               f"q.session_answers = lambda: {forged}\n"
-              f"q.recorded_answers = lambda *a, **k: {forged}")
+              f"q.recorded_answers = lambda *a, **k: {forged}\n"
+              f"r.current_answers = lambda *a, **k: {forged}\n"
+              f"r.recorded_answers = lambda *a, **k: {forged}")
     hand_in(tmp_path / "subs", "mallory", {"quiz": [attack]})
     assert grade(tmp_path / "subs", tmp_path / "out") == 0
     assert read_grades(tmp_path / "out")["mallory"]["quiz"] == "0"

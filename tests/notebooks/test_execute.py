@@ -1,6 +1,6 @@
 """Run every notebook top to bottom in a real Jupyter kernel, as a learner would.
 
-The learner notebooks must run without an error and every check must say "not done yet"; the
+The learner notebooks must run without an error and every check must say "not started yet"; the
 solution notebooks must pass every check. Together: each check fails on the learner notebook and
 passes on the solution (the inverted test). It also proves the step 4 printed-output check works
 through a real kernel, where answer cells are recognised by their cell ids.
@@ -49,7 +49,7 @@ def test_learner_notebook_runs_and_says_not_done_yet(notebook, tmp_path) -> None
               if o.output_type == "error"]
     assert errors == []
     for step in _steps(notebook):
-        assert f"{_name(step)} is not done yet" in _verdict(nb)
+        assert f"{_name(step)} is not started yet" in _verdict(nb)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)

@@ -10,6 +10,7 @@ import pytest
 from widget_text import table_rows, visible_text
 
 from churn_course import quiz as quiz_module
+from churn_course import quiz_record
 
 STEPS_1_TO_3 = """
 customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]
@@ -45,8 +46,10 @@ def isolated_quiz_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.delenv(quiz_module.ANSWERS_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
     quiz_module._SESSION.clear()
+    quiz_record._SESSION_TRIES.clear()
     yield tmp_path
     quiz_module._SESSION.clear()
+    quiz_record._SESSION_TRIES.clear()
 
 
 @pytest.fixture

@@ -42,6 +42,22 @@ def test_each_question_is_complete(question) -> None:
     assert question.final_answer.endswith(f"-> Option {question.answer}")
     assert question.hint.strip() and question.quick_check.strip()
     assert len(question.common_mistakes) >= 2
+    wrong = [letter for letter in question.letters if letter != question.answer]
+    assert all(len(question.option_feedback(letter)) > 20 for letter in wrong), \
+        "every wrong option gets its own word of feedback"
+    assert question.option_feedback(question.answer) == ""
+
+
+def test_option_lengths_do_not_give_the_answer_away() -> None:
+    """Picking the longest option must not be a strategy: the right one is rarely the longest
+    and never much longer than the longest wrong one."""
+    longest_is_right = 0
+    for question in BANK:
+        right = len(question.option_text(question.answer))
+        wrong = max(len(text) for letter, text in question.options if letter != question.answer)
+        assert right <= 1.1 * wrong, (question.id, right, wrong)
+        longest_is_right += right > wrong
+    assert longest_is_right <= 2, longest_is_right
 
 
 def test_new_questions_include_code_and_their_own_words() -> None:
@@ -91,6 +107,8 @@ def write_bank(tmp_path: Path, change) -> Path:
         (lambda qs: qs[4].update(common_mistakes=[]), "'common_mistakes'"),
         (lambda qs: qs[5].update(solution=[]), "'solution' needs steps"),
         (lambda qs: qs[6]["options"].pop("B"), "options must be lettered"),
+        (lambda qs: qs[7]["feedback"].pop("B"), "'feedback' needs a word for each wrong option"),
+        (lambda qs: qs[8].pop("feedback"), "'feedback' needs a word for each wrong option"),
     ],
 )
 def test_a_broken_bank_is_refused_with_a_clear_message(tmp_path: Path, change, words) -> None:

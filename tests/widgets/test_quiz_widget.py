@@ -45,15 +45,45 @@ def test_right_answer_shows_the_worked_solution_and_mistakes(read_text) -> None:
     assert q.score.value == "Score: 1 / 10 answered right"
 
 
-def test_wrong_answer_says_so_and_gives_the_answer(read_text) -> None:
+def test_a_wrong_pick_gets_a_word_on_that_option_and_a_second_try(read_text) -> None:
     q = quiz()
     view = pick(q, 5, "A")
     shown = read_text(view.feedback.value)
-    assert shown.startswith("✗ Not quite. You picked A.")
-    assert "The answer is D." in shown
-    assert "Swapping the two" in shown
-    assert "Right!" not in shown
+    assert shown.startswith("✗ Not yet. You picked A.")
+    assert f"Why not: {BANK[4].option_feedback('A')}" in shown
+    assert "Try again: one more pick before the worked solution shows" in shown
+    assert "The answer is D." not in shown and "Worked solution" not in shown
+    assert view.solution_button.layout.display is None  # "Show solution" is offered
+    assert 'class="quiz-verdict quiz-retry" style="color:#7a3e00' in view.feedback.value
     assert q.score.value == "Score: 0 / 10 answered right"
+    pick(q, 5, "B")  # the second wrong try shows the worked solution
+    shown = read_text(view.feedback.value)
+    assert shown.startswith("✗ Not quite. You picked B.") and "The answer is D." in shown
+    assert f"Why not: {BANK[4].option_feedback('B')}" in shown
+    assert "Swapping the two" in shown and "Worked solution" in shown
+    assert view.solution_button.layout.display == "none"
+
+
+def test_show_solution_before_the_second_try(read_text) -> None:
+    q = quiz()
+    view = pick(q, 3, "A")
+    assert "Worked solution" not in read_text(view.feedback.value)
+    view.solution_button.click()
+    shown = read_text(view.feedback.value)
+    assert shown.startswith("✗ Not quite. You picked A.") and "The answer is B." in shown
+    assert "Worked solution" in shown
+    pick(q, 3, "B")
+    assert read_text(view.feedback.value).startswith("✓ Right! B.")
+
+
+def test_every_verdict_has_an_icon_a_word_and_a_colour() -> None:
+    q = quiz()
+    right, wrong = pick(q, 1, "C"), pick(q, 2, "B")
+    assert '<b>✓ Right!</b>' in right.feedback.value and "color:#1b5e20" in right.feedback.value
+    assert '<b>✗ Not yet.</b>' in wrong.feedback.value and "color:#7a3e00" in wrong.feedback.value
+    pick(q, 2, "C")
+    assert '<b>✗ Not quite.</b>' in wrong.feedback.value
+    assert "color:#8c1d18" in wrong.feedback.value
 
 
 def test_check_without_a_choice_asks_for_one(isolated_quiz_record: Path, read_text) -> None:
@@ -131,10 +161,15 @@ def test_answer_prints_plain_feedback(capsys: pytest.CaptureFixture[str]) -> Non
     assert "Score: 1 / 10 answered right" in lines
     answer("q6", " a. ")
     out = capsys.readouterr().out
-    assert out.startswith("Question 6 (easy): ✗ Not quite. You picked A.")
-    assert "The answer is D." in out
+    assert out.startswith("Question 6 (easy): ✗ Not yet. You picked A.")
+    assert f"Why not: {BANK[5].option_feedback('A')}" in out
+    assert "The answer is D." not in out and "Try again" in out
     assert "Score: 1 / 10 answered right" in out
-    assert recorded_answers() == {"q6": "A", "q7": "C"}
+    answer("q6", "B")
+    out = capsys.readouterr().out
+    assert out.startswith("Question 6 (easy): ✗ Not quite. You picked B.")
+    assert "The answer is D." in out and "Worked solution:" in out
+    assert recorded_answers() == {"q6": "B", "q7": "C"}
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ Messages don't give the right letter away: the quiz widget shows the worked solu
 
 from __future__ import annotations
 
-from churn_course.quiz import Question, load_bank
+from churn_course.quiz_bank import Question, load_bank
 
 from ..snapshot import Snapshot
 from . import Finding, check, fail, not_started, ok
@@ -19,8 +19,9 @@ def _judge(question: Question):  # noqa: ANN202 - a check function, typed by `ch
             return not_started(f"Question {question.number} is not answered yet.")
         if given == question.answer:
             return ok(f"Question {question.number}: {given} is right.")
-        return fail(f"Question {question.number}: {given} is not right yet. Read the worked "
-                    "solution in the quiz, then try again.", question.hint)
+        return fail(f"Question {question.number}: {given} is not right yet. Pick again in the "
+                    "quiz: a word on your option and a second try come before the worked "
+                    "solution.", question.hint)
 
     return judge
 

@@ -90,30 +90,42 @@ def test_a_right_and_a_wrong_answer_get_feedback_a_score_and_are_recorded(
     quiz_page.locator(".quiz-q2 .quiz-check").click()
     feedback = quiz_page.locator(".quiz-q2 .quiz-feedback")
     expect(feedback).to_contain_text(
-        f"✗ Not quite. You picked {wrong}. {q2.option_text(wrong)} The answer is {q2.answer}.")
-    expect(feedback).to_contain_text("Worked solution")
-    expect(feedback).not_to_contain_text("✓ Right!")
+        f"✗ Not yet. You picked {wrong}. {q2.option_text(wrong)}")
+    expect(feedback).to_contain_text(f"Why not: {q2.option_feedback(wrong)}")
+    expect(feedback).to_contain_text("Try again: one more pick before the worked solution")
+    expect(feedback).not_to_contain_text("Worked solution")
+    expect(feedback).not_to_contain_text(f"The answer is {q2.answer}")
+    expect(quiz_page.locator(".quiz-q2 .quiz-show-solution")).to_be_visible()
     expect(quiz_page.locator(".quiz-score")).to_have_text("Score: 1 / 10 answered right")
+    # The second try, right this time.
+    _pick(quiz_page, "q2", q2.answer)
+    quiz_page.locator(".quiz-q2 .quiz-check").click()
+    expect(feedback).to_contain_text(f"✓ Right! {q2.answer}.")
+    expect(quiz_page.locator(".quiz-q2 .quiz-show-solution")).to_be_hidden()
+    expect(quiz_page.locator(".quiz-score")).to_have_text("Score: 2 / 10 answered right")
 
-    # Both answers reached Python and the answers file the server pointed the kernel to,
+    # Every answer reached Python and the answers file the server pointed the kernel to,
     # where the instructor's grading reads them.
     added = _entries(lab_server)[len(before):]
-    assert [(e["question"], e["letter"]) for e in added] == [("q1", q1.answer), ("q2", wrong)]
+    assert [(e["question"], e["letter"]) for e in added] == [
+        ("q1", q1.answer), ("q2", wrong), ("q2", q2.answer)]
     recorded = recorded_answers(lab_server.quiz_answers_file)
-    assert recorded == {"q1": q1.answer, "q2": wrong}
-    assert score_answers(recorded) == (1, 10)
+    assert recorded == {"q1": q1.answer, "q2": q2.answer}
+    assert score_answers(recorded) == (2, 10)
 
-    # The learner's own check cell, run again, reads them too.
+    # The learner's own check cell, run again, gives the same score.
     check_cell = tagged_cell(quiz_page, lab_server, QUIZ_NOTEBOOK, "check")
     run_cell(quiz_page, check_cell)
     verdict = check_cell.locator(".jp-OutputArea-output")
-    expect(verdict).to_contain_text(f"Question 1: {q1.answer} is right.")
-    expect(verdict).to_contain_text(f"Question 2: {wrong} is not right yet.")
+    expect(verdict).to_contain_text("The quiz: 2 of 10 checks passed.")
     expect(verdict).to_contain_text("Question 3 is not answered yet.")
+    expect(verdict).to_contain_text("✔ 2 checks passed")
+    expect(verdict).to_contain_text("quiz 2 / 10")
+    check_cell.screenshot(path=str(screenshots / "verdict-quiz-partly.png"))
 
     quiz_page.locator(".quiz-q1").scroll_into_view_if_needed()
     quiz_page.screenshot(path=str(screenshots / "quiz-lab-after-answering.png"))
-    quiz_page.locator(".quiz-q2").screenshot(path=str(screenshots / "quiz-q2-wrong.png"))
+    quiz_page.locator(".quiz-q2").screenshot(path=str(screenshots / "quiz-q2-second-try-right.png"))
     _screenshot_whole(quiz_page, ".quiz", screenshots / "quiz-after-answering.png")
 
 
@@ -175,3 +187,54 @@ def test_prompts_are_single_spaced(quiz_page: Any) -> None:
             continue  # q1's feedback shows once answered (the first test answers it)
         style = computed(locator, "line-height", "font-size")
         assert px(style["line-height"]) <= 1.6 * px(style["font-size"]), (selector, style)
+
+
+def test_a_wrong_pick_gets_a_second_try_or_the_solution_on_request(
+        quiz_page: Any, screenshots: Any) -> None:
+    q6 = BANK["q6"]
+    wrong = [letter for letter in q6.letters if letter != q6.answer]
+    _pick(quiz_page, "q6", wrong[0])
+    quiz_page.locator(".quiz-q6 .quiz-check").click()
+    feedback = quiz_page.locator(".quiz-q6 .quiz-feedback")
+    verdict = feedback.locator(".quiz-verdict")
+    expect(verdict).to_have_text(re.compile(r"^✗ Not yet\. You picked "))
+    colour = computed(verdict, "color", "background-color", "border-left-color")
+    assert colour["color"] == "rgb(122, 62, 0)" and colour["background-color"] != \
+        "rgba(0, 0, 0, 0)", colour
+    quiz_page.locator(".quiz-q6").screenshot(path=str(screenshots / "quiz-q6-not-yet.png"))
+    button = quiz_page.locator(".quiz-q6 .quiz-show-solution")
+    expect(button).to_be_visible()
+    button.click()
+    expect(verdict).to_have_text(re.compile(rf"^✗ Not quite\. .* The answer is {q6.answer}\.$"))
+    expect(feedback).to_contain_text("Worked solution")
+    expect(button).to_be_hidden()
+    assert computed(verdict, "color")["color"] == "rgb(140, 29, 24)"
+    quiz_page.locator(".quiz-q6").screenshot(path=str(screenshots / "quiz-q6-solution.png"))
+
+
+def test_the_score_is_in_sight_at_every_question(quiz_page: Any) -> None:
+    total = quiz_page.locator(".quiz-score").text_content()
+    beside = quiz_page.locator(".quiz-q9 .quiz-score-line")
+    beside.scroll_into_view_if_needed()
+    expect(beside).to_be_in_viewport()
+    expect(beside).to_have_text(total)
+    expect(quiz_page.locator(".quiz-score-line")).to_have_count(10)
+
+
+def test_re_running_the_quiz_cell_shows_the_answers_already_given(
+        quiz_page: Any, lab_server: LabServer, screenshots: Any) -> None:
+    recorded = recorded_answers(lab_server.quiz_answers_file)
+    assert recorded, "an earlier test answered some questions"
+    quiz_cell = quiz_page.locator(".jp-Notebook .jp-Cell").filter(
+        has=quiz_page.locator(".quiz")).first
+    run_cell(quiz_page, quiz_cell)
+    expected = score_answers(recorded)
+    expect(quiz_page.locator(".quiz-score")).to_have_text(
+        f"Score: {expected[0]} / {expected[1]} answered right")
+    for qid, letter in recorded.items():
+        label = quiz_page.locator(f".quiz-{qid} .quiz-options label").filter(
+            has_text=re.compile(rf"^{letter}\. "))
+        expect(label.locator("input[type=radio]")).to_be_checked()
+        expect(quiz_page.locator(f".quiz-{qid} .quiz-feedback .quiz-verdict")).to_have_count(1)
+    quiz_page.locator(".quiz-q1").scroll_into_view_if_needed()
+    quiz_page.screenshot(path=str(screenshots / "quiz-after-re-run.png"))

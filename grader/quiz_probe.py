@@ -13,8 +13,8 @@ from .probe import SNAPSHOT_VERSION
 
 
 def quiz_snapshot(namespace: dict | None = None) -> dict[str, Any]:
-    from churn_course.quiz import recorded_answers, session_answers
+    from churn_course.quiz_record import current_answers
 
-    answers = {**recorded_answers(), **session_answers()}
+    answers = current_answers()  # the one score the widget and answer() show too
     return {"version": SNAPSHOT_VERSION, "step": "quiz", "names": {}, "sources": [],
             "calls": [], "printing": None, "quiz_answers": answers}

@@ -1,0 +1,47 @@
+"""A real Jupyter kernel, driven the way JupyterLab drives one: each execute request carries its
+cell's id in the request metadata (`cellId`), so IPython's events see the ids Lab sends."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import start_new_kernel
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class LabKernel:
+    def __init__(self, workdir: Path) -> None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT),
+                   COURSE_PROGRESS_FILE=str(workdir / "progress.json"),
+                   COURSE_QUIZ_ANSWERS=str(workdir / "quiz_answers.json"))
+        self.manager, self.client = start_new_kernel(kernel_name="python3", cwd=str(workdir),
+                                                     env=env)
+
+    def run(self, cell_id: str, source: str, timeout: float = 30) -> dict[str, Any]:
+        """Execute one cell as Lab would; return its outputs (text, html, error name)."""
+        msg = self.client.session.msg("execute_request", {
+            "code": source, "silent": False, "store_history": True, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": True}, metadata={"cellId": cell_id})
+        self.client.shell_channel.send(msg)
+        out: dict[str, Any] = {"text": "", "html": "", "error": ""}
+        while True:
+            reply = self.client.get_iopub_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
+                continue
+            kind, content = reply["msg_type"], reply["content"]
+            if kind == "stream":
+                out["text"] += content["text"]
+            elif kind in ("execute_result", "display_data"):
+                out["text"] += content["data"].get("text/plain", "")
+                out["html"] += content["data"].get("text/html", "")
+            elif kind == "error":
+                out["error"] = content["ename"]
+            elif kind == "status" and content["execution_state"] == "idle":
+                return out
+
+    def close(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
