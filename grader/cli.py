@@ -38,10 +38,30 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _progress(args: argparse.Namespace) -> int:
-    from .progress import report
+    from .progress import FILE_NAME, locate, report
 
-    print(report(args.file))
+    path, where = (args.file, "") if args.file else locate(Path.cwd())
+    print(report(path or Path.cwd() / FILE_NAME))  # none found: the empty report
+    if where:
+        print(where)
     return 0
+
+
+# Third-party modules each command needs: checked before it starts, so a Python without them
+# gets one sentence (and no half-made gradebook) instead of a traceback halfway through.
+NEEDS = {"grade": ("nbformat", "tqdm", "IPython"), "build": ("nbformat", "nbclient")}
+
+
+def _missing_modules(command: str) -> list[str]:
+    import importlib.util
+
+    return [name for name in NEEDS.get(command, ()) if importlib.util.find_spec(name) is None]
+
+
+def _lacks(command: str, missing: list[str]) -> str:
+    return (f"python -m grader {command}: this Python ({sys.executable}) lacks "
+            f"{', '.join(missing)}. Use the course's environment instead: "
+            f"`python3 tasks.py env`, then `.venv/bin/python -m grader {command} ...`.")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -69,8 +89,9 @@ def parser() -> argparse.ArgumentParser:
     prog = commands.add_parser("progress", help="show which steps you have passed",
                                description="Print the progress recorded by check(...) calls.")
     prog.add_argument("--file", type=Path, default=None,
-                      help="progress file (default: $COURSE_PROGRESS_FILE or "
-                           "./.course_progress.json)")
+                      help="progress file (default: $COURSE_PROGRESS_FILE, else the newest "
+                           ".course_progress.json in this folder or up to two folders below, "
+                           "such as notebooks/)")
     prog.set_defaults(run=_progress)
 
     from .batch.command import register as register_grade
@@ -84,4 +105,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.run(args)
+    missing = _missing_modules(args.command)
+    if missing:
+        print(_lacks(args.command, missing), file=sys.stderr)
+        return 2
+    try:
+        return args.run(args)
+    except ModuleNotFoundError as err:  # a dependency NEEDS doesn't list yet
+        print(_lacks(args.command, [err.name or str(err)]), file=sys.stderr)
+        return 2

@@ -23,6 +23,34 @@ def default_path() -> Path:
     return Path(os.environ.get(ENV_VAR) or FILE_NAME)
 
 
+# Folders never searched for a learner's progress file: environments, caches, build output.
+_SKIP = {"node_modules", "site-packages", "dist", "build", "__pycache__"}
+
+
+def find(start: Path, depth: int = 2) -> list[Path]:
+    """Progress files in `start` and up to `depth` folders below it, newest first.
+
+    `check(N)` writes the file beside the notebook (the kernel's working folder), so from the
+    repository root the learner's progress is in `notebooks/`, and from a course folder
+    somewhere else it is wherever they keep their notebooks.
+    """
+    found: list[Path] = []
+    level = [start]
+    for _ in range(depth + 1):
+        below: list[Path] = []
+        for folder in level:
+            candidate = folder / FILE_NAME
+            if candidate.is_file():
+                found.append(candidate)
+            try:
+                below += [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()
+                          and not p.name.startswith(".") and p.name not in _SKIP]
+            except OSError:
+                continue
+        level = sorted(below)
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
 def load(path: Path | None = None) -> tuple[dict, str]:
     """(progress, note): the note says why the file was ignored, if it was."""
     path = path or default_path()
@@ -61,6 +89,21 @@ def summary(steps: dict) -> str:
     if quiz:
         line += f" · quiz {quiz.get('points', 0):g} / {quiz.get('max_points', 0):g}"
     return line
+
+
+def locate(start: Path) -> tuple[Path | None, str]:
+    """(the progress file to show, a note naming where it came from or what else was found)."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]), ""
+    found = find(start)
+    if not found:
+        return None, (f"(No progress file yet in {start} or the folders below it: run a "
+                      "check(N) cell in a notebook first, or pass --file.)")
+    note = f"(From {found[0]}"
+    if len(found) > 1:
+        others = ", ".join(str(p) for p in found[1:4])
+        note += f"; older progress files also found: {others}"
+    return found[0], note + ".)"
 
 
 def report(path: Path | None = None) -> str:

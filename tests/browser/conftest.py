@@ -47,19 +47,16 @@ def lab_server() -> Iterator[LabServer]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(playwright_driver: Any) -> Iterator[Any]:
     if CHROMIUM is None:
         pytest.skip(NO_CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright, CHROMIUM)
-        _RUNNING["browser"] = chromium
-        try:
-            yield chromium
-        finally:
-            _RUNNING.pop("browser", None)
-            chromium.close()
+    chromium = launch_chromium(playwright_driver, CHROMIUM)
+    _RUNNING["browser"] = chromium
+    try:
+        yield chromium
+    finally:
+        _RUNNING.pop("browser", None)
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,161 @@
+"""A newcomer's first run, as met on a fresh clone: each rough edge found there, now smooth."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import tomllib
+import yaml
+
+from grader import progress
+from grader.spec import STEPS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tasks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("course_tasks_under_test", ROOT / "tasks.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FAILING_VENV = '''
+import subprocess, venv
+def _no_ensurepip(self, context):
+    raise subprocess.CalledProcessError(1, [context.env_exe, "-m", "ensurepip"])
+venv.EnvBuilder._setup_pip = _no_ensurepip
+'''
+
+
+@pytest.mark.parametrize("half_made", [False, True], ids=["fresh", "after-a-broken-run"])
+def test_without_python3_venv_one_sentence_and_nothing_half_made(tmp_path: Path,
+                                                                 half_made: bool) -> None:
+    project = tmp_path / "course"
+    project.mkdir()
+    shutil.copy(ROOT / "tasks.py", project)
+    shutil.copy(ROOT / "pyproject.toml", project)
+    if half_made:
+        (project / ".venv" / "bin").mkdir(parents=True)  # an older run's leftovers
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(FAILING_VENV)  # Debian without python3-venv
+    env = {**os.environ, "PYTHONPATH": str(hooks)}
+    done = subprocess.run([sys.executable, str(project / "tasks.py"), "lab"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    problem = done.stderr.strip().splitlines()
+    assert len(problem) == 1 and "apt-get install python3-venv" in problem[0], done.stderr
+    assert not (project / ".venv").exists()
+
+
+def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    tasks = _tasks()
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch()
+    monkeypatch.setattr(tasks, "VENV", venv)
+    monkeypatch.setattr(tasks, "BIN", venv / "bin")
+    monkeypatch.setattr(tasks, "PYTHON", venv / "bin" / "python")
+    commands: list[list[str]] = []
+    monkeypatch.setattr(tasks.subprocess, "call",
+                        lambda command, **kw: commands.append([str(c) for c in command]) or 0)
+    assert tasks.main(["lab"]) == 0
+    installs = [c for c in commands if c[1:4] == ["-m", "pip", "install"] and "-e" in c]
+    assert [c[-1] for c in installs] == [str(ROOT)], "learners get the project, no extras"
+    assert commands[-1][1:3] == ["lab", str(ROOT / "notebooks")]
+    runtime = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    tools = {"pytest", "playwright", "ruff", "nbval", "jupyterlite-core"}
+    assert not {re.split(r"[<>=\[ ]", d)[0].lower() for d in runtime} & tools
+
+
+
+
+def test_progress_is_found_where_the_notebooks_are(tmp_path: Path) -> None:
+    notebooks = tmp_path / "course" / "notebooks"
+    notebooks.mkdir(parents=True)
+    (notebooks / progress.FILE_NAME).write_text(json.dumps({"version": 1, "steps": {
+        "1": {"passed": True, "points": 2, "max_points": 2}}}))
+    env = {k: v for k, v in os.environ.items() if k != progress.ENV_VAR}
+    for where in (tmp_path / "course", notebooks):
+        done = subprocess.run([sys.executable, "-m", "grader", "progress"], cwd=where, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(f"Progress: 1 / {len(STEPS)} steps"), done.stdout
+        assert str(notebooks / progress.FILE_NAME) in done.stdout
+
+
+def test_the_readme_calls_the_grader_one_way() -> None:
+    readme = (ROOT / "README.md").read_text()
+    bare = re.findall(r"(?<!\.venv/bin/)\bpython3? -m grader\b", readme)
+    assert not bare and ".venv/bin/python -m grader progress" in readme
+
+
+def test_grade_with_a_python_lacking_dependencies_says_what_to_run(tmp_path: Path) -> None:
+    learner = tmp_path / "submissions" / "ana"
+    learner.mkdir(parents=True)
+    shutil.copy(ROOT / "notebooks" / "01_customer_data.ipynb", learner)
+    out = tmp_path / "graded"
+    # -S: no site-packages, so none of the course's dependencies (a bare system Python).
+    done = subprocess.run([sys.executable, "-S", "-m", "grader", "grade", str(learner.parent),
+                           "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and ".venv/bin/python -m grader grade" in lines[0], done.stderr
+    assert not out.exists(), "no gradebook or report may be left behind"
+
+
+def test_the_editable_install_raises_no_same_name_warning(tmp_path: Path) -> None:
+    """The same build hook pip calls for `pip install -e .` (tasks.py's install)."""
+    done = subprocess.run(
+        [sys.executable, "-W", "always", "-c",
+         "import sys; from setuptools import build_meta; "
+         "print(build_meta.build_editable(sys.argv[1]))", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "same name as your package" not in done.stderr + done.stdout
+    wheel = tmp_path / done.stdout.strip().splitlines()[-1]
+    with zipfile.ZipFile(wheel) as archive:
+        pth = [n for n in archive.namelist() if n.endswith(".pth")]
+        assert len(pth) == 1 and archive.read(pth[0]).decode().strip() == str(ROOT)
+
+
+def test_a_test_run_leaves_no_course_tests_folder_in_the_temp_dir(tmp_path: Path) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "tests/core/test_deadline.py::test_desktop_main_thread_uses_a_signal_timer"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert list(temp.glob("course-tests-*")) == []
+
+
+def test_binder_uses_a_cached_environment_and_opens_on_the_notebooks() -> None:
+    env = yaml.safe_load((ROOT / ".binder" / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert not [p for p in pip if p.startswith(("-e", ".", "/"))], "no local package: cached"
+    runtime = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert sorted(pip) == sorted(runtime), "Binder's list is pyproject's runtime list"
+    post = (ROOT / ".binder" / "postBuild").read_text()
+    assert "pip install --no-deps" in post and "default_url" in post
+    assert "/lab/tree/notebooks" in post
+    assert os.access(ROOT / ".binder" / "postBuild", os.X_OK)
+    readme = (ROOT / "README.md").read_text()
+    assert "urlpath=lab%2Ftree%2Fnotebooks" in readme or "urlpath=lab/tree/notebooks" in readme
+    assert "git-pull?repo=" in readme, "a JupyterHub (nbgitpuller) link form"
