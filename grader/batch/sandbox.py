@@ -355,6 +355,7 @@ def private_namespaces(tmp_mb: int, hide: list[str]) -> None:
         raise OSError(errno.ENOSYS, "no C library")
     _check(libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC), "unshare")
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing done here reaches the host
+    under_tmp = _python_in_shared_tmp()  # before the private /tmp goes on top of it
     for path in hide:
         _cover(path)
     with contextlib.suppress(OSError):  # else the read capability stays, as without namespaces
@@ -370,7 +371,40 @@ def private_namespaces(tmp_mb: int, hide: list[str]) -> None:
         os.chmod(inside, 0o1777)
         if os.path.isdir(where):
             _mount(inside, where, None, _MS_BIND)
+    _bring_back(under_tmp)
     _loopback_up()
+
+
+_SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _python_in_shared_tmp() -> dict[str, int]:
+    """Python's places that live in a folder the worker gets a private one of (a clone and its
+    .venv in /tmp, as a CI checkout may be): a handle to each, taken before the private folders
+    cover them, so `_bring_back` can show the worker just those, read-only."""
+    places = [p for p in python_places()
+              if any(p.startswith(tmp + os.sep) for tmp in _SHARED_TMP)]
+    outermost = [p for p in places if not any(p.startswith(o + os.sep) for o in places)]
+    return {place: os.open(place, _O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            for place in outermost}
+
+
+def _bring_back(places: dict[str, int]) -> None:
+    """Mount each kept place again at its own path inside the private /tmp, read-only (what is
+    covered inside it stays covered: the bind is recursive)."""
+    try:
+        for place, fd in places.items():
+            path = ""
+            for part in place.strip(os.sep).split(os.sep):  # passable by the worker's user,
+                path += os.sep + part                        # whatever the umask
+                if not os.path.isdir(path):
+                    os.mkdir(path)
+                    os.chmod(path, 0o755)
+            _mount(f"/proc/self/fd/{fd}", place, None, _MS_BIND | _MS_REC)
+            _mount(None, place, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY)
+    finally:
+        for fd in places.values():
+            os.close(fd)
 
 
 def _readable_by_all(path: str) -> bool:

@@ -486,3 +486,35 @@ def test_without_namespaces_a_workers_temporary_files_are_removed(tmp_path, host
     if "wrote 0" in outcome.reply["output"]:
         pytest.skip("none of /tmp, /var/tmp, /dev/shm is writable by every user here")
     assert any("they were removed" in problem for problem in pool.problems)
+
+
+@needs_root
+def test_python_that_lives_in_tmp_still_imports_inside_the_private_tmp(tmp_path, host_modes):
+    """A checkout (and its .venv) in /tmp, as a CI clone may be: the worker's private /tmp
+    covers it, so the places Python imports from are mounted back, read-only, and nothing
+    else of the host's /tmp. Here an import path in a root-only folder under /tmp stands for
+    it; before the fix every lazy import there failed and honest learners lost their marks."""
+    lib = tmp_path / "closed" / "lib"
+    lib.mkdir(parents=True)
+    os.chmod(tmp_path / "closed", 0o700)
+    (lib / "course_lib_in_tmp.py").write_text("THRESHOLD = 0.6\n")
+    (tmp_path / "closed" / "secret.txt").write_text("not for learners")
+    code = textwrap.dedent(f"""\
+        import course_lib_in_tmp, os
+        threshold = course_lib_in_tmp.THRESHOLD
+        try:
+            open(course_lib_in_tmp.__file__, 'a')
+            print('wrote the library')
+        except OSError:
+            pass
+        print('secret seen' if os.path.exists({str(tmp_path / 'closed' / 'secret.txt')!r})
+              else 'secret hidden')""")
+    hand_in(tmp_path / "subs", "alice", {"2": [code]})
+    env = dict(os.environ, PYTHONPATH=str(lib))
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(tmp_path / "subs"),
+                          "-o", str(tmp_path / "out"), "-q"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    said = _output(tmp_path / "out", "alice", "2")
+    assert read_grades(tmp_path / "out")["alice"]["step_2"] == "1", said
+    assert "secret hidden" in said and "wrote the library" not in said, said
