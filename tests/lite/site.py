@@ -97,12 +97,14 @@ def new_context(browser: Any) -> Any:
     return context
 
 
-def cell_count(name: str, site: Path = SITE) -> int:
+def cell_count(name: str, site: Path) -> int:
     return len(json.loads((site / "files" / name).read_text(encoding="utf-8"))["cells"])
 
 
-def tagged_index(name: str, tag: str, site: Path = SITE) -> int:
-    cells = json.loads((site / "files" / name).read_text(encoding="utf-8"))["cells"]
+def tagged_index(name: str, tag: str) -> int:
+    """Index of the first cell tagged `tag`: read from notebooks/, which the site serves
+    unchanged (the tests' site is built in a cache folder, not in dist/lite)."""
+    cells = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))["cells"]
     found = [i for i, c in enumerate(cells) if tag in c.get("metadata", {}).get("tags", [])]
     if not found:
         raise AssertionError(f"{name} has no cell tagged {tag!r}")
