@@ -12,6 +12,7 @@ import pytest
 
 from grader.batch.api import grade_notebook
 from grader.inline import judge
+from grader.sources import choose_sources
 from grader.spec import PART2_NOTEBOOK
 from tests.core.helpers import run_cell
 
@@ -118,3 +119,15 @@ def test_a_definition_that_raises_in_a_fresh_kernel_says_it_was_not_created() ->
     assert failed.message.startswith("The cell that defines `run_batch_job` raised `NameError`")
     assert "`run_batch_job` was not created" in failed.message
     assert "not defined yet" not in failed.message
+
+
+def test_demonstrations_run_again_and_again_do_not_hide_the_failed_answer_cell() -> None:
+    """The kernel's history keeps every run; the step still sees its answer cell's last run."""
+    namespace: dict = {}
+    demo = "# Demonstration: tonight's run\nrows = len(customers)\n"
+    broken = CASES["5: run_batch_job raises on definition"][2]
+    history = [GIVEN, "customers = [(1, 0.5)]\n", _code("job"), broken, _code("vectorised"),
+               _code("rate"), *[demo] * 25]
+    outcomes = {cell: run_cell(cell, namespace) for cell in history}
+    result = judge("5", namespace, choose_sources("5", history, []), outcomes)
+    assert result.checks[0].message.startswith("The cell that defines `run_batch_job` raised")
