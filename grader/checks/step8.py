@@ -105,7 +105,7 @@ def live_when_up(snap: Snapshot) -> Finding:
 
 
 @check("8", "batch_when_down", "when the endpoint is down it falls back to the stored batch "
-       "answer, labelled `\"source\": \"batch\"`", needs=("live_when_up",))
+       "answer, labelled `\"source\": \"batch\"`", needs=("live_when_up",), reads=("lookup",))
 def batch_when_down(snap: Snapshot) -> Finding:
     record = _scenario(snap, "down")
     if record.get("outcome") == "raised":

@@ -39,6 +39,9 @@ CASES = {
         "8", "fallback", RIGHT["fallback"] + "print(predict_with_fallback.timeout)\n",
         "8.live_when_up", "The cell that defines `predict_with_fallback` raised "
         "`AttributeError`"),
+    "8: lookup (step 7) defined, then a later line raises": (
+        "8", "lookup", RIGHT["lookup"] + "print(lookup(conn, 105))\n", "8.batch_when_down",
+        "The cell that defines `lookup` raised `NameError` (`conn` is not defined)"),
 }
 
 
