@@ -68,6 +68,11 @@ def choose_sources(step: str, history: list[str], answers: list[str]) -> list[st
     """
     history = [c for c in history
                if c.strip() and not is_check_source(c) and "serving_panel" not in c]
+    if step in ("5", "6", "7", "8"):
+        # Notebook 06 is long and its demonstrations are re-run often: each source once, at its
+        # newest run (its outcome is kept per source anyway), so re-runs can't push the step's
+        # answer cells out of the 20 the snapshot holds.
+        history = list(reversed(dict.fromkeys(reversed(history))))
     if step != "4":
         return history[-20:]
     if answers:

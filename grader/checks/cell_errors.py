@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..part2.facts import defined
 from ..snapshot import Snapshot
 from .code import defines
 
@@ -20,6 +21,7 @@ class BrokenCell:
     name: str  # the name the cell defines, e.g. "batch_results"
     source: str
     error: str  # "TypeError: '>' not supported between ..."
+    defined: bool = False  # the name still holds a value (Part 2's facts say so)
 
 
 def broken_cell(snap: Snapshot, names: tuple[str, ...]) -> BrokenCell | None:
@@ -28,7 +30,7 @@ def broken_cell(snap: Snapshot, names: tuple[str, ...]) -> BrokenCell | None:
         for source, error in zip(reversed(snap.sources), reversed(snap.errors), strict=True):
             if defines(source, name):
                 if error:
-                    return BrokenCell(name, source, error)
+                    return BrokenCell(name, source, error, defined(snap.facts, name))
                 break
     return None
 
@@ -128,10 +130,13 @@ def explain(broken: BrokenCell, still_defined: bool) -> tuple[str, str]:
     match = _KIND.match(broken.error.strip())
     kind, detail = (match.group(1), match.group(2) or "") if match else (broken.error, "")
     short, meaning, nudge = _why(kind, detail)
-    verb = "defines" if broken.name == "predict" else "builds"
+    is_def = re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(broken.name)}\b", broken.source,
+                       re.MULTILINE)
+    verb = "defines" if is_def or broken.name == "predict" else "builds"
     said = f"The cell that {verb} `{broken.name}` raised `{kind}`"
     said += f" ({short})" if short else ""
     said += f": {meaning}." if meaning else "."
     state = (f"Until that cell runs cleanly, `{broken.name}` is not checked (it may hold an "
-             "older value)" if still_defined else f"`{broken.name}` was not created")
+             "older value)" if still_defined or broken.defined
+             else f"`{broken.name}` was not created")
     return f"{said} {state}; fix the cell and run it again.", nudge

@@ -36,7 +36,7 @@ def _table(record: dict) -> dict:
     return table if isinstance(table, dict) else {}
 
 
-@check("5", "job_runs", f"`{JOB_CALL}` runs")
+@check("5", "job_runs", f"`{JOB_CALL}` runs", reads=("run_batch_job",))
 def job_runs(snap: Snapshot) -> Finding:
     problem = definition_problem(snap.facts.get("job"), "run_batch_job", JOB_CALL, JOB_HINT)
     if problem:
@@ -192,6 +192,7 @@ def rerun_replaces(snap: Snapshot) -> Finding:
 
 
 VECTOR_HINT = "`return features > threshold`: numpy compares the whole array at once."
+VECTOR_LINE = "def predict_vectorised(features):\n    return features > threshold"
 
 
 def _uses_vectorize(source: str) -> bool:
@@ -203,7 +204,7 @@ def _uses_vectorize(source: str) -> bool:
 
 
 @check("5", "vectorised", "`predict_vectorised(features)` scores a numpy array without a "
-       "Python loop")
+       "Python loop", reads=("predict_vectorised",), line=VECTOR_LINE)
 def vectorised(snap: Snapshot) -> Finding:
     fact = snap.facts.get("vectorised")
     problem = definition_problem(fact, "predict_vectorised", "predict_vectorised(features)",
@@ -236,9 +237,11 @@ def vectorised(snap: Snapshot) -> Finding:
 
 
 RATE_HINT = "Rows per second is rows divided by seconds: `return rows / seconds`."
+RATE_LINE = "def rows_per_second(rows, seconds):\n    return rows / seconds"
 
 
-@check("5", "rows_per_second", "`rows_per_second(rows, seconds)` is the throughput")
+@check("5", "rows_per_second", "`rows_per_second(rows, seconds)` is the throughput",
+       reads=("rows_per_second",), line=RATE_LINE)
 def rows_per_second(snap: Snapshot) -> Finding:
     problem = definition_problem(snap.facts.get("rate"), "rows_per_second",
                                  "rows_per_second(rows, seconds)", RATE_HINT)

@@ -30,7 +30,7 @@ def _json(reply: dict) -> Any:
         return None
 
 
-@check("6", "app", "`app` is a FastAPI app")
+@check("6", "app", "`app` is a FastAPI app", reads=("app",), line="app = FastAPI()")
 def app(snap: Snapshot) -> Finding:
     fact = snap.facts.get("app")
     if not isinstance(fact, dict) or not fact.get("defined"):

@@ -26,7 +26,8 @@ def _calls(snap: Snapshot) -> list:
     return calls if isinstance(calls, list) else []
 
 
-@check("7", "percentile_runs", "`percentile(values, p)` returns one of the values")
+@check("7", "percentile_runs", "`percentile(values, p)` returns one of the values",
+       reads=("percentile",))
 def percentile_runs(snap: Snapshot) -> Finding:
     problem = definition_problem(snap.facts.get("percentile"), "percentile",
                                  "percentile(values, p)", HINT)
@@ -91,7 +92,7 @@ STORED_CHURN = {cid: bool(churn) for cid, _, churn in STORED}
 
 
 @check("7", "lookup", "`lookup(conn, customer_id)` reads the stored answer: a bool, or None "
-       "for an unknown customer")
+       "for an unknown customer", reads=("lookup",))
 def lookup(snap: Snapshot) -> Finding:
     problem = definition_problem(snap.facts.get("lookup"), "lookup", "lookup(conn, customer_id)",
                                  LOOKUP_HINT)

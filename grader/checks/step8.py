@@ -24,7 +24,7 @@ HINT = ("`try:` `reply = httpx.get(f\"{ENDPOINT_URL}/predict\", params={...}, ti
 
 
 @check("8", "share_wrong", "`share_wrong(stored, live)` is the share of decisions the stored "
-       "table gets wrong")
+       "table gets wrong", reads=("share_wrong",))
 def share_wrong(snap: Snapshot) -> Finding:
     problem = definition_problem(snap.facts.get("share"), "share_wrong",
                                  "share_wrong(stored, live)", SHARE_HINT)
@@ -82,7 +82,7 @@ def _answer(record: dict, what: str) -> tuple[Any, Finding | None]:
 
 
 @check("8", "live_when_up", "`predict_with_fallback(105, 0.7)` asks the endpoint and says "
-       "`\"source\": \"live\"` when it answers")
+       "`\"source\": \"live\"` when it answers", reads=("predict_with_fallback",))
 def live_when_up(snap: Snapshot) -> Finding:
     problem = definition_problem(snap.facts.get("fallback"), "predict_with_fallback",
                                  "predict_with_fallback(customer_id, feature)", HINT)
@@ -105,7 +105,7 @@ def live_when_up(snap: Snapshot) -> Finding:
 
 
 @check("8", "batch_when_down", "when the endpoint is down it falls back to the stored batch "
-       "answer, labelled `\"source\": \"batch\"`", needs=("live_when_up",))
+       "answer, labelled `\"source\": \"batch\"`", needs=("live_when_up",), reads=("lookup",))
 def batch_when_down(snap: Snapshot) -> Finding:
     record = _scenario(snap, "down")
     if record.get("outcome") == "raised":

@@ -46,3 +46,16 @@ def load_facts(step: str, raw: object) -> dict:
     if not isinstance(raw, dict):
         raise SnapshotError("missing facts")
     return _walk(raw, 0, [MAX_TOTAL])
+
+
+# The fact that tells whether each name a Part 2 check reads exists in the learner's namespace
+# (Part 2's names are not among the snapshot's own names; their facts say `"defined"`).
+DEFINED_FACT = {"run_batch_job": "job", "predict_vectorised": "vectorised",
+                "rows_per_second": "rate", "app": "app", "percentile": "percentile",
+                "lookup": "lookup", "share_wrong": "share", "predict_with_fallback": "fallback"}
+
+
+def defined(facts: dict, name: str) -> bool:
+    """True when the facts say the learner's `name` exists (with a value from an earlier run)."""
+    fact = facts.get(DEFINED_FACT.get(name, ""))
+    return isinstance(fact, dict) and fact.get("defined") is True

@@ -396,7 +396,8 @@ def _restore(home: dict, saved: dict) -> None:
 
 def fallback_facts(namespace: dict) -> dict:
     facts: dict[str, Any] = {"share": _defined(namespace, "share_wrong"),
-                             "fallback": _defined(namespace, "predict_with_fallback")}
+                             "fallback": _defined(namespace, "predict_with_fallback"),
+                             "lookup": _defined(namespace, "lookup")}  # the fallback's answer
     share = _callable(namespace, "share_wrong")
     if share is not None:
         calls = []
