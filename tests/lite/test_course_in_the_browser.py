@@ -40,6 +40,7 @@ pytestmark = [
 STEP3 = "03_predict_and_batch.ipynb"
 STEP4 = "04_batch_and_realtime.ipynb"
 QUIZ = "05_practice_quiz.ipynb"
+QUIZ_CELL = 3  # show_quiz()
 GIVEN = ("customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]\n"
          "threshold = 0.6\n")
 PREDICT = "def predict(feature):\n    return feature > threshold"
@@ -173,15 +174,26 @@ def test_quiz_answers_survive_a_reload_and_hand_ins_grade_like_desktop_ones(
     try:
         open_lite_notebook(page, site_server, QUIZ)
         run_and_wait(page, 1)
-        run_and_wait(page, 3)
+        run_and_wait(page, QUIZ_CELL)
         page.locator(".quiz-score").wait_for(state="attached", timeout=KERNEL_TIMEOUT_MS)
         _pick_and_check(page, q1.id, q1.answer)
 
         page.reload()
         open_lite_notebook(page, site_server, QUIZ)
         run_and_wait(page, 1)
-        shown = run_and_wait(page, tagged_index(QUIZ, "check"))
+        # The quiz cell, run first in the new kernel, draws the pick from the saved answers:
+        # selected, with its verdict, and the score check("quiz") then gives.
+        run_and_wait(page, QUIZ_CELL)
+        box = page.locator(f".quiz-{q1.id}")
+        expect(box.locator(".quiz-options input:checked")).to_have_count(1)
+        expect(box.locator(".quiz-options label").filter(
+            has=page.locator("input:checked"))).to_have_text(re.compile(rf"^{q1.answer}\. "))
+        expect(box.locator(".quiz-feedback")).to_contain_text("Right")
+        expect(page.locator(".quiz .quiz-score").first).to_have_text(
+            "Score: 1 / 10 answered right")
+        box.scroll_into_view_if_needed()
         page.screenshot(path=str(screenshots / "lite-quiz-after-reload.png"))
+        shown = run_and_wait(page, tagged_index(QUIZ, "check", site_server.site))
         assert "quiz 1 / 10" in shown and "Question 1 is not answered" not in shown, shown
 
         learner = tmp_path / "submissions" / "ana"
