@@ -193,7 +193,7 @@ def test_quiz_answers_survive_a_reload_and_hand_ins_grade_like_desktop_ones(
             "Score: 1 / 10 answered right")
         box.scroll_into_view_if_needed()
         page.screenshot(path=str(screenshots / "lite-quiz-after-reload.png"))
-        shown = run_and_wait(page, tagged_index(QUIZ, "check", site_server.site))
+        shown = run_and_wait(page, tagged_index(QUIZ, "check"))
         assert "quiz 1 / 10" in shown and "Question 1 is not answered" not in shown, shown
 
         learner = tmp_path / "submissions" / "ana"
