@@ -6,7 +6,9 @@ row is matched by the id the hand-ins carried (Canvas's user "ID", Moodle's "Par
 or whatever the folders were named after, with --id-column); rows that match no graded learner
 are left as they were and listed, and so are graded learners missing from the file. Scores are
 scaled to the column's own maximum when the file states one. Feedback files can be packed in a
-zip named the way the LMS's bulk upload matches them to learners.
+zip named the way the LMS's bulk upload matches them to learners. For a group assignment,
+`--groups` (Canvas's group set export) gives every member their group's result (groups.py says
+how Canvas hands group work in and takes grades back, with its sources).
 
 This module only reads results.json: it knows the LMS files, the grading knows nothing of them.
 """
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import write_atomic
+from .groups import GroupsError, Shared, groups_column, read_groups, share
 
 
 class ExportError(Exception):
@@ -63,6 +66,24 @@ def load_results(out: Path) -> dict[str, Graded]:
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise ExportError(f"{path} is not a results.json written by python -m grader grade "
                           f"({err})") from err
+
+
+def with_groups(results: dict[str, Graded], path: Path,
+                id_column: str) -> tuple[dict[str, Graded], Shared]:
+    """Every member of a group that handed in, with the group's result (under their own id and
+    name); graded learners in no group as they were. Members of groups with no hand-in are
+    left out (their rows stay as they were), and listed in the Shared."""
+    try:
+        shared = share(read_groups(path, groups_column(id_column)), results)
+    except GroupsError as err:
+        raise ExportError(str(err)) from err
+    members: dict[str, Graded] = {}
+    for member, learner in shared.source.items():
+        graded = results[learner]
+        members[member] = Graded(member, shared.name_of[member] or graded.name, graded.total,
+                                 graded.max_total, graded.late, graded.upload_prefix)
+    alone = {k: g for k, g in results.items() if k not in shared.source}
+    return alone | members, shared
 
 
 def _score(graded: Graded, maximum: float | None) -> str:
@@ -188,32 +209,42 @@ def fill_moodle(results: dict[str, Graded], path: Path,
     return export
 
 
-def plain(results: dict[str, Graded]) -> Export:
+def plain(results: dict[str, Graded], shared: Shared | None = None) -> Export:
     """One row per learner, for any other LMS or spreadsheet. The learner's id and name come
-    from the hand-ins' file names, so a formula there is written as text."""
+    from the hand-ins' file names, so a formula there is written as text. With groups, one row
+    per member, with the group's name and whose hand-in the score is."""
     from .reports import spreadsheet_safe
 
-    rows = [["learner", "name", "score", "max_score", "percent", "late"]]
+    rows = [["learner", "name", "score", "max_score", "percent", "late"]
+            + (["group", "graded_from"] if shared else [])]
     for graded in results.values():
         percent = 100 * graded.total / graded.max_total if graded.max_total else 0.0
         late = "" if graded.late is None else ("yes" if graded.late else "no")
-        rows.append([spreadsheet_safe(graded.learner), spreadsheet_safe(graded.name),
-                     f"{graded.total:g}", f"{graded.max_total:g}",
-                     f"{percent:.1f}", late])
+        row = [spreadsheet_safe(graded.learner), spreadsheet_safe(graded.name),
+               f"{graded.total:g}", f"{graded.max_total:g}", f"{percent:.1f}", late]
+        if shared:
+            row += [spreadsheet_safe(shared.group_of.get(graded.learner, "")),
+                    spreadsheet_safe(shared.source.get(graded.learner, graded.learner))]
+        rows.append(row)
     return Export(_write_csv(rows, False), filled=len(results))
 
 
-def feedback_zip(lms: str, results: dict[str, Graded], out: Path, target: Path) -> int:
+def feedback_zip(lms: str, results: dict[str, Graded], out: Path, target: Path,
+                 only: set[str] | None = None) -> int:
     """Each learner's HTML feedback, named so the LMS's bulk upload finds its learner: Moodle's
     "Upload multiple feedback files in a zip" and Canvas's "Re-Upload Submissions" both read
-    the learner from the name prefix their own download gave the learner's files."""
+    the learner from the name prefix their own download gave the learner's files. `only`:
+    these learners' alone (with groups: the hand-ins that stand for a group, and learners in
+    no group; Canvas gives a group's file to every member)."""
     from .reports import feedback_names
 
-    names = feedback_names(list(results))
+    names = feedback_names(list(results))  # as the grading run named the files
     buffer = io.BytesIO()
     packed = 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for key, graded in results.items():
+            if only is not None and key not in only:
+                continue
             source = out / "feedback" / f"{names[key]}.html"
             if not source.is_file():
                 continue
@@ -236,7 +267,21 @@ Write a grading run's scores into a file your LMS imports. OUT is the output fol
           Canvas's "ID" column, which is the user id a Canvas download's file names carry.
   moodle  fills the Grade column of Moodle's grading worksheet (Assignment > View all
           submissions > Download grading worksheet), matching "Participant N".
-  plain   one row per learner: learner, name, score, max_score, percent, late.
+  plain   one row per learner: learner, name, score, max_score, percent, late (with
+          --groups, one row per member, and group, graded_from).
+
+Group assignments (canvas, plain): Canvas's download holds each group's files once, under one
+member's user id, so the run grades that member only. --groups GROUPS.csv, the group set's
+export (People > Groups > the group set's menu > Export: name, canvas_user_id, login_id,
+sections, group_name, canvas_group_id...), gives every member of a group that handed in the
+group's score (all members of one group the same, as Canvas keeps them for a group-graded
+assignment). Members of a group with no hand-in are left as they were, and listed; a learner in
+no group is exported as without --groups. If two members of one group were graded, the latest
+upload (highest Canvas file id) stands for the group, and that is said. Members are matched on
+canvas_user_id (user_id or login_id with --id-column "SIS User ID" or "SIS Login ID"). The
+feedback zip then holds one file per group, under the name Canvas's download gave the group:
+Canvas's Re-Upload Submissions posts it to every member of the group. An assignment set to
+"Assign Grades to Each Student Individually" downloads every member's copy: no --groups needed.
 
 Scores are scaled to the column's maximum when the file states one (Canvas's "Points
 Possible" row, Moodle's "Maximum Grade"). Rows of the file that match no graded learner are
@@ -249,6 +294,8 @@ examples:
   python -m grader export moodle graded/ --gradebook-csv worksheet.csv -o import.csv \\
       --feedback-zip feedback.zip
   python -m grader export plain graded/ -o scores.csv
+  python -m grader export canvas graded/ --gradebook-csv Grades-MLOps.csv -o import.csv \\
+      --groups "Project Groups.csv" --feedback-zip feedback.zip
 exit status: 0 written; 2 a problem to fix (message on stderr).
 """
 
@@ -275,6 +322,10 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     export.add_argument("--feedback-zip", type=Path, default=None, metavar="ZIP",
                         help="also write every learner's HTML feedback into ZIP, named for the "
                              "LMS's bulk upload")
+    export.add_argument("--groups", type=Path, default=None, metavar="CSV",
+                        help="canvas, plain: a group assignment's group set, as Canvas exports "
+                             "it (People > Groups > Export); every member of a group gets the "
+                             "group's score")
     export.set_defaults(run=run)
     return export
 
@@ -294,10 +345,17 @@ def _listing(items: list[str], limit: int = 10) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.groups is not None and args.lms == "moodle":
+        return _fail("--groups reads Canvas's group set export; for Moodle, export without it "
+                     "(see --help)")
+    shared = None
     try:
         results = load_results(args.out)
+        graded = results
+        if args.groups is not None:
+            results, shared = with_groups(graded, args.groups, args.id_column or "ID")
         if args.lms == "plain":
-            export = plain(results)
+            export = plain(results, shared)
         elif args.gradebook_csv is None:
             return _fail(f"{args.lms} needs --gradebook-csv: the gradebook file exported from "
                          f"{args.lms.capitalize()}, which this fills in")
@@ -314,7 +372,9 @@ def run(args: argparse.Namespace) -> int:
                      "do the ids live in another column (--id-column)?")
     try:
         write_atomic(args.output, export.text)
-        packed = (feedback_zip(args.lms, results, args.out, args.feedback_zip)
+        only = None if shared is None else (
+            {k for k in graded if k not in shared.source} | shared.used)
+        packed = (feedback_zip(args.lms, graded, args.out, args.feedback_zip, only)
                   if args.feedback_zip else None)
     except OSError as err:
         return _fail(f"can't write {err.filename or args.output}: {err.strerror or err}")
@@ -326,6 +386,24 @@ def run(args: argparse.Namespace) -> int:
     if export.missing:
         print(f"  {len(export.missing)} graded learner(s) not in the file, so not exported: "
               f"{_listing(export.missing)}")
+    if shared is not None:
+        _say_groups(shared)
     if packed is not None:
-        print(f"Wrote {args.feedback_zip}: {packed} feedback file(s).")
+        per = " (one per group: Canvas gives it to every member)" if shared else ""
+        print(f"Wrote {args.feedback_zip}: {packed} feedback file(s){per}.")
     return 0
+
+
+def _say_groups(shared: Shared) -> None:
+    from .reports import terminal_safe
+
+    groups = len({g for g in shared.group_of.values()})
+    print(f"  Groups: {len(shared.source)} member(s) of {groups} group(s) took their group's "
+          "score.")
+    for choice in shared.choices:
+        print(terminal_safe(f"  group {choice.group!r}: {len(choice.others) + 1} members handed "
+                            f"in; used {choice.used}'s hand-in, {choice.why}; not used: "
+                            f"{', '.join(choice.others)}"))
+    if shared.empty:
+        print(f"  {len(shared.empty)} group(s) handed in nothing, their members left as they "
+              f"were: {_listing(shared.empty)}")
