@@ -270,18 +270,19 @@ Write a grading run's scores into a file your LMS imports. OUT is the output fol
   plain   one row per learner: learner, name, score, max_score, percent, late (with
           --groups, one row per member, and group, graded_from).
 
-Group assignments (canvas, plain): Canvas's download holds each group's files once, under one
-member's user id, so the run grades that member only. --groups GROUPS.csv, the group set's
-export (People > Groups > the group set's menu > Export: name, canvas_user_id, login_id,
-sections, group_name, canvas_group_id...), gives every member of a group that handed in the
-group's score (all members of one group the same, as Canvas keeps them for a group-graded
-assignment). Members of a group with no hand-in are left as they were, and listed; a learner in
-no group is exported as without --groups. If two members of one group were graded, the latest
-upload (highest Canvas file id) stands for the group, and that is said. Members are matched on
-canvas_user_id (user_id or login_id with --id-column "SIS User ID" or "SIS Login ID"). The
-feedback zip then holds one file per group, under the name Canvas's download gave the group:
-Canvas's Re-Upload Submissions posts it to every member of the group. An assignment set to
-"Assign Grades to Each Student Individually" downloads every member's copy: no --groups needed.
+Group assignments (canvas, plain): Canvas's download holds each group's files once, under
+one member's user id, so a run grades that member only. --groups CSV, the group set's export
+(People > Groups; the API's GET /api/v1/group_categories/ID/export: name, canvas_user_id,
+login_id, sections, group_name, canvas_group_id..., in any order), gives every member of a
+group that handed in the group's score, the same for all of them, as Canvas keeps it for an
+assignment graded as a group. Members of a group with no hand-in are left as they were, and
+listed; a learner in no group is exported as without --groups. If two members of one group
+were graded, the latest upload (highest Canvas file id; else the highest score) stands for
+the group, and that is said. Members are matched on canvas_user_id (user_id or login_id with
+--id-column "SIS User ID" or "SIS Login ID"). The feedback zip then holds one file per group,
+under the name Canvas's download gave it: Canvas's Re-Upload Submissions posts it to every
+member. An assignment set to "Assign Grades to Each Student Individually" downloads every
+member's copy: no --groups needed. (Moodle's group downloads are not covered.)
 
 Scores are scaled to the column's maximum when the file states one (Canvas's "Points
 Possible" row, Moodle's "Maximum Grade"). Rows of the file that match no graded learner are

@@ -21,8 +21,9 @@ How Canvas behaves, from its own source (instructure/canvas-lms) and documentati
   and file ids from a name of the download's form and posts the file as a group comment to
   every member. So one file per group, under the name the download gave the group, reaches
   every member; a copy per member would post every member's copy to everyone.
-- Membership: People › Groups › (a group set) › Export, i.e. `GET
-  /api/v1/group_categories/:id/export` (`GroupCategoriesController#export`), writes one row
+- Membership: a group set's export, `GET /api/v1/group_categories/:id/export` ("export groups
+  in and users in category", `GroupCategoriesController#export`; the People › Groups page
+  offers it to instructors, though no source read here shows that page), writes one row
   per student of the course: `name, canvas_user_id, [user_id,] login_id, sections,
   group_name, [canvas_group_id, [group_id]]` (user_id and group_id only for those allowed to
   read SIS ids, canvas_group_id only once some group has members, `name` and `sections`
@@ -114,7 +115,7 @@ def read_groups(path: Path, id_column: str = "canvas_user_id") -> Groups:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise GroupsError(f"{path} is not UTF-8 text; export the group set from Canvas again "
-                          "(People › Groups › the group set's menu › Export)") from err
+                          "(People › Groups)") from err
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as err:
@@ -127,7 +128,7 @@ def read_groups(path: Path, id_column: str = "canvas_user_id") -> Groups:
     if wanted not in header:
         raise GroupsError(
             f"{path} has no {id_column!r} column, which holds the ids the hand-ins carried; "
-            "is it Canvas's group set export (People › Groups › Export)? its columns: "
+            "is it Canvas's group set export (People › Groups)? its columns: "
             + ", ".join(repr(h) for h in rows[0][:10]))
     id_at = header.index(wanted)
     group_at = {c: header.index(c) for c in GROUP_COLUMNS if c in header}

@@ -30,6 +30,8 @@ DOWNLOAD = [
     (f"bothin_123407_9100009_{ONE}", RIGHT["1"]),
     (f"bothin_123406_9100006_{ONE}", WRONG["1"]),
     (f"ngwen_123403_9100003_{ONE}", RIGHT["1"]),  # in no group: graded and exported alone
+    # "Team_7": Canvas drops "_<digits>_" from names, but not a trailing "_7"
+    (f"team_7_123411_9100011_{ONE}", WRONG["1"]),
 ]
 
 # People > Groups > Export, as Canvas writes it for someone allowed to read SIS ids
@@ -44,7 +46,9 @@ GROUPS = (
     '"Park, Jae",123407,A007,jpark,MLOps 101,Both In,803,\n'
     '"Quinn, Ro",123408,A008,rquinn,MLOps 101,Both In,803,\n'
     '"Reyes, Lu",123409,A009,lreyes,MLOps 101,Empty Nest,804,\n'
-    '"Sato, Aki",123410,A010,asato,MLOps 101,Empty Nest,804,\n')
+    '"Sato, Aki",123410,A010,asato,MLOps 101,Empty Nest,804,\n'
+    '"Tan, Mei",123411,A011,mtan,MLOps 101,Team_7,805,\n'
+    '"Ueda, Ko",123412,A012,kueda,MLOps 101,Team_7,805,\n')
 
 GRADEBOOK = (
     "\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,Churn group project (55503)\r\n"
@@ -53,7 +57,8 @@ GRADEBOOK = (
         ("López, Ana", "123401"), ("Müller, José", "123402"), ("Ng, Wen", "123403"),
         ("Kim, Sun", "123404"), ("Lee, Bo", "123405"), ("Olsen, Per", "123406"),
         ("Park, Jae", "123407"), ("Quinn, Ro", "123408"), ("Reyes, Lu", "123409"),
-        ("Sato, Aki", "123410"), ("Student, Test", "999999")]))
+        ("Sato, Aki", "123410"), ("Tan, Mei", "123411"), ("Ueda, Ko", "123412"),
+        ("Student, Test", "999999")]))
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +84,9 @@ def _export(run, *extra):
 
 def test_grading_stays_per_hand_in(run):
     grades = read_grades(run / "out")
-    assert sorted(grades) == ["123401", "123403", "123404", "123406", "123407"]
+    assert sorted(grades) == ["123401", "123403", "123404", "123406", "123407", "123411"]
     assert grades["123401"]["name"] == "équipeünïcode1"  # Canvas put the group's name there
+    assert grades["123411"]["name"] == "team_7"
     assert grades["123404"]["late"] == "yes"
 
 
@@ -102,9 +108,10 @@ def test_every_member_gets_the_group_score(run, capsys):
     # Both In: the later upload (123407's, right) for all three members, not 123406's own
     assert scaled("123406") == wrong and scaled("123407") == right
     assert score["123406"] == score["123407"] == score["123408"] == right
+    assert score["123411"] == score["123412"] == wrong
     assert score["123403"] == scaled("123403")  # no group: as without --groups
     assert score["123409"] == score["123410"] == score["999999"] == ""  # left as they were
-    assert "8 learner(s) into column 'Churn group project (55503)'" in said
+    assert "10 learner(s) into column 'Churn group project (55503)'" in said
     assert ("group 'Both In': 2 members handed in; used 123407's hand-in, the latest upload"
             in said and "not used: 123406" in said)
     assert "Empty Nest (123409, 123410)" in said
@@ -120,11 +127,12 @@ def test_without_groups_only_the_hand_in_members_are_filled(run):
 def test_feedback_zip_holds_one_file_per_group(run, capsys):
     target = run / "feedback.zip"
     assert _export(run, "--groups", str(run / "groups.csv"), "--feedback-zip", str(target)) == 0
-    assert "4 feedback file(s) (one per group" in capsys.readouterr().out
+    assert "5 feedback file(s) (one per group" in capsys.readouterr().out
     with zipfile.ZipFile(target) as archive:
         names = sorted(archive.namelist())
         assert names == ["bothin_123407_9100009_feedback.html",
                          "ngwen_123403_9100003_feedback.html",
+                         "team_7_123411_9100011_feedback.html",
                          "teamlate_LATE_123404_9100004_feedback.html",
                          "équipeünïcode1_123401_9100001_feedback.html"]
         assert b"Feedback for 123407" in archive.read(names[0])
@@ -136,7 +144,7 @@ def test_plain_export_has_a_row_per_member(run):
                  "--groups", str(run / "groups.csv")]) == 0
     rows = {r["learner"]: r for r in csv.DictReader(io.StringIO(target.read_text()))}
     assert sorted(rows) == ["123401", "123402", "123403", "123404", "123405", "123406",
-                            "123407", "123408"]
+                            "123407", "123408", "123411", "123412"]
     assert rows["123402"]["name"] == "Müller, José"
     assert (rows["123402"]["group"], rows["123402"]["graded_from"]) == (
         "Équipe Ünïcode 1", "123401")
@@ -197,3 +205,20 @@ def test_moodle_with_groups_says_it_is_not_for_moodle(run, capsys):
                  str(run / "gradebook.csv"), "-o", str(run / "m.csv"), "--groups",
                  str(run / "groups.csv")]) == 2
     assert "--groups reads Canvas's group set export" in capsys.readouterr().err
+
+
+def test_learners_named_by_login_match_the_login_id_column(tmp_path):
+    """Hand-ins in folders named after the Canvas login: --id-column "SIS Login ID" (the
+    gradebook's name for it) reads the groups export's login_id."""
+    for login, answers in (("alopez", RIGHT["1"]), ("skim", WRONG["1"])):
+        (tmp_path / "subs" / login).mkdir(parents=True)
+        (tmp_path / "subs" / login / ONE).write_bytes(notebook_bytes("1", answers))
+    assert grade(tmp_path / "subs", tmp_path / "out") == 0
+    (tmp_path / "groups.csv").write_text(GROUPS, encoding="utf-8")
+    target = tmp_path / "plain.csv"
+    assert main(["export", "plain", str(tmp_path / "out"), "-o", str(target), "--groups",
+                 str(tmp_path / "groups.csv"), "--id-column", "SIS Login ID"]) == 0
+    rows = {r["learner"]: (r["score"], r["graded_from"])
+            for r in csv.DictReader(io.StringIO(target.read_text()))}
+    assert rows == {"alopez": ("2", "alopez"), "jmuller": ("2", "alopez"),
+                    "skim": ("0", "skim"), "blee": ("0", "skim")}
