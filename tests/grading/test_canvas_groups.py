@@ -222,3 +222,19 @@ def test_learners_named_by_login_match_the_login_id_column(tmp_path):
             for r in csv.DictReader(io.StringIO(target.read_text()))}
     assert rows == {"alopez": ("2", "alopez"), "jmuller": ("2", "alopez"),
                     "skim": ("0", "skim"), "blee": ("0", "skim")}
+
+
+def test_without_upload_order_the_best_hand_in_stands_for_the_group(tmp_path):
+    """Folders say nothing of which hand-in came last: the highest score is used, and said."""
+    from types import SimpleNamespace
+
+    from grader.batch.groups import share
+
+    path = tmp_path / "g.csv"
+    path.write_text("canvas_user_id,group_name\n1,A\n2,A\n3,A\n", encoding="utf-8")
+    results = {"1": SimpleNamespace(total=3.0, upload_prefix=""),
+               "2": SimpleNamespace(total=5.0, upload_prefix="")}
+    shared = share(read_groups(path), results)
+    assert shared.source == {"1": "2", "2": "2", "3": "2"}
+    [choice] = shared.choices
+    assert (choice.used, choice.others) == ("2", ["1"]) and "highest score" in choice.why
