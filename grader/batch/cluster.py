@@ -1,11 +1,13 @@
 """Grading beyond one machine: Dask distributed as another executor for the same plans.
 
-The coordinator (the instructor's `grade`) plans, de-duplicates, judges and stores, exactly as
-for a local run; only the running of plans moves. Plans go out in chunks, one Dask task each.
-On a worker host a task grades its chunk in that host's own sandboxed fork-server pool
-(`WorkerPool`, the same isolation and the same per-notebook deadline as a local run: Dask has
-no per-task timeout, so the deadline stays inside the task) and returns one JSON text; the
-coordinator parses it as data and nothing else crosses back.
+The coordinator (the instructor's `grade`) hashes, de-duplicates and stores, exactly as for a
+local run; only where the jobs go changes: instead of this machine's grading lanes, Dask
+workers, in chunks, one Dask task each, with the hand-ins' bytes in the jobs (a worker host
+can't read the instructor's files). On a worker host a task does what a lane does
+(`lane.grade_jobs`: check the bytes, plan, run in that host's own sandboxed fork-server pool
+with the same isolation and per-notebook deadline as a local run, since Dask has no per-task
+timeout, and judge) and returns one JSON text of verdicts; the coordinator reads it as data and
+nothing else crosses back.
 
 A worker that dies mid-chunk loses that chunk's work, not its notebooks: Dask runs the task
 again elsewhere (and when Dask gives up on it, this module submits it once more), and an
@@ -35,13 +37,12 @@ import types
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .notebook import Plan
-from .pool import GraderFailure, Outcome, WorkerPool
+from .pool import GraderFailure, WorkerPool
 from .sandbox import Limits
 
 CHUNK = 8  # notebooks per Dask task: enough to amortise a task, few enough to spread well
 RESUBMITS = 2  # after Dask's own retries (distributed.scheduler.allowed-failures)
-STATUSES = ("ok", "timeout", "error")
+VERDICT_STATUSES = ("ok", "timeout", "error", "invalid")
 DAEMON = ("this Dask worker runs as a daemon process, which may not start the sandboxed "
           "grading workers: start Dask workers with DASK_DISTRIBUTED__WORKER__DAEMON=False")
 # One fork-server pool at a time per worker process: its sandbox user ids are per slot.
@@ -77,49 +78,57 @@ def _without_main_module() -> Iterator[None]:
             sys.modules["__main__"] = saved
 
 
-def grade_chunk(items: list[tuple[int, Plan]], jobs: int | None, limits: dict,
+def grade_chunk(jobs: list[dict], pool_jobs: int | None, limits: dict,
                 options: dict | None = None) -> str:
-    """Runs on a Dask worker: grade a chunk in this host's sandboxed pool; answer in JSON.
-    `options` go to `WorkerPool` as they are, except that folders to hide from learner code are
-    only those that exist on this host."""
+    """Runs on a Dask worker: grade a chunk of jobs (as a lane reads them) in this host's
+    sandboxed pool; answer in JSON. `options` go to `WorkerPool` as they are, except that
+    folders to hide from learner code are only those that exist on this host."""
+    from .lane import grade_jobs, result_line
+
     if multiprocessing.current_process().daemon:
         return json.dumps({"grader_error": DAEMON})
-    if jobs is None:
+    if pool_jobs is None:
         try:
             from distributed import get_worker
 
-            jobs = get_worker().state.nthreads
+            pool_jobs = get_worker().state.nthreads
         except (ImportError, ValueError, AttributeError):
-            jobs = os.cpu_count() or 1
+            pool_jobs = os.cpu_count() or 1
     options = dict(options or {})
     if "hide" in options:
         options["hide"] = [path for path in options["hide"] if os.path.exists(path)]
-    outcomes = []
+    lines: list[str] = []
+
+    def emit(index: int, grade: Any, warnings: list[str]) -> None:
+        lines.append(result_line(index, grade, warnings).decode())
+
     with _ONE_POOL, _without_main_module():
-        pool = WorkerPool(jobs, Limits(**limits), **options)
+        pool = WorkerPool(pool_jobs, Limits(**limits), **options)
         try:
-            for outcome in pool.run(items):
-                outcomes.append({"key": outcome.key, "status": outcome.status,
-                                 "seconds": outcome.seconds, "reply": outcome.reply,
-                                 "message": outcome.message})
+            grade_jobs(jobs, pool, emit)
         except GraderFailure as err:
             return json.dumps({"grader_error": f"on {socket.gethostname()}: {err}"})
     return json.dumps({"host": socket.gethostname(), "grader": _code_fingerprint(),
-                       "outcomes": outcomes, "problems": list(getattr(pool, "problems", []))})
+                       "results": lines, "problems": list(getattr(pool, "problems", []))})
 
 
-def _outcome(item: Any, keys: dict[int, Any]) -> tuple[int, Outcome] | None:
-    """One outcome from a worker's JSON, checked for shape (the reply itself is judged later,
-    as for a local run)."""
-    if not isinstance(item, dict):
+def _result(line: Any, wanted: set[int]) -> tuple[dict, str] | None:
+    """One verdict from a worker's JSON, checked for shape: a header naming a job of this
+    chunk, and the verdict's JSON (stored as it is, like a local lane's)."""
+    if not isinstance(line, str):
         return None
-    index, status, seconds = item.get("key"), item.get("status"), item.get("seconds")
-    reply, message = item.get("reply"), item.get("message", "")
-    if (not isinstance(index, int) or index not in keys or status not in STATUSES
-            or not isinstance(seconds, (int, float)) or not isinstance(message, str)
-            or not (reply is None or isinstance(reply, dict))):
+    head_text, tab, verdict = line.rstrip("\n").partition("\t")
+    try:
+        head = json.loads(head_text)
+        json.loads(verdict)
+    except ValueError:
         return None
-    return index, Outcome(keys[index], status, float(seconds), reply, message)
+    if (not tab or not isinstance(head, dict) or head.get("i") not in wanted
+            or head.get("status") not in VERDICT_STATUSES
+            or not all(isinstance(head.get(k), (int, float))
+                       for k in ("points", "max_points", "seconds"))):
+        return None
+    return head, verdict
 
 
 LOCAL = re.compile(r"^local:(\d+)$")
@@ -133,6 +142,7 @@ class ClusterPool:
         self.address = address
         self.options = options  # for each host's WorkerPool
         self.problems: list[str] = []  # what the worker hosts' pools reported, said once
+        self.warnings: list[str] = []  # about the sandbox, said once
         self.jobs = jobs
         self.limits = limits or Limits()
         self.chunk = chunk  # None: enough to keep a worker host's whole pool busy
@@ -193,23 +203,21 @@ class ClusterPool:
             threads = []
         return max(CHUNK, 2 * (self.jobs or max(threads, default=1)))
 
-    def run(self, plans: Iterable[tuple[Any, Plan]]) -> Iterator[Outcome]:
-        """Yield one Outcome per (key, plan), in the order chunks finish."""
+    def run(self, jobs: Iterable[dict], count: int = 0) -> Iterator[tuple[dict, str]]:
+        """Yield `(header, verdict_json)` per job, in the order chunks finish."""
         from distributed import as_completed
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
 
-        listed = list(plans)
+        listed = list(jobs)
         if not listed:
             return
-        keys = {index: key for index, (key, _plan) in enumerate(listed)}
-        pending = set(keys)
+        pending = {int(job["i"]) for job in listed}
         expected = _code_fingerprint()
         limits = self.limits.to_dict()
         with self._client() as client:
             size = self.chunk or self._chunk_size(client)
-            chunks = [[(i, plan) for i, (_key, plan) in enumerate(listed)][at:at + size]
-                      for at in range(0, len(listed), size)]
+            chunks = [listed[at:at + size] for at in range(0, len(listed), size)]
             futures = {client.submit(grade_chunk, items, self.jobs, limits, self.options,
                                      pure=False): (n, 0)
                        for n, items in enumerate(chunks)}
@@ -242,12 +250,14 @@ class ClusterPool:
                     self.hosts.add(str(data.get("host")))
                     self.problems += [str(problem) for problem in data.get("problems", [])
                                       if str(problem) not in self.problems]
-                    for item in data.get("outcomes", []):
-                        parsed = _outcome(item, keys)
-                        if parsed is None or parsed[0] not in pending:
+                    for line in data.get("results", []):
+                        parsed = _result(line, pending)
+                        if parsed is None:
                             continue  # malformed, or already counted: never twice
-                        pending.discard(parsed[0])
-                        yield parsed[1]
+                        pending.discard(parsed[0]["i"])
+                        self.warnings += [str(w) for w in parsed[0].get("warnings", ())
+                                          if str(w) not in self.warnings]
+                        yield parsed
                 if pending:
                     raise GraderFailure(f"{len(pending)} notebook(s) came back from no Dask "
                                         "worker")

@@ -10,16 +10,17 @@ it, and an unsafe or ambiguous hand-in becomes a per-notebook problem, never a c
 
 from __future__ import annotations
 
+import os
 import stat
 import unicodedata
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..spec import Step
 from .layouts import LayoutError, Placed, Unplaced, recognise
 from .notebook import MAX_NOTEBOOK_BYTES
+from .readers import FileRef, ZipRef, stat_identity
 
 JUNK = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "desktop.ini"}
 MAX_DEPTH = 4
@@ -39,7 +40,7 @@ class HandIn:
     data: bytes | None = None  # given in memory (the API), else read on demand by `opener`
     problem: str = ""  # set when it can't be graded (too large, handed in twice...)
     notes: list[str] = field(default_factory=list)
-    opener: Callable[[], bytes] | None = None
+    opener: FileRef | ZipRef | None = None
 
     @property
     def usable(self) -> bool:
@@ -65,7 +66,7 @@ class LearnerFiles:
     handins: dict[str, HandIn] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
     # path in the learner's folder (e.g. "quiz/quiz_answers.json") -> contents, or a reader
-    attachments: dict[str, bytes | Callable[[], bytes]] = field(default_factory=dict)
+    attachments: dict[str, bytes | FileRef | ZipRef] = field(default_factory=dict)
     name: str = ""  # as the download wrote it (an LMS's own), when it did
     late: bool | None = None  # None: the download says nothing about lateness
     upload_prefix: str = ""  # how the LMS named this learner's files (to upload feedback back)
@@ -77,29 +78,20 @@ class LearnerFiles:
         if placed.late is not None:
             self.late = bool(self.late) or placed.late
 
-    def attached_to(self, handin: HandIn) -> tuple[tuple[str, bytes], ...]:
-        """The files that travel with a notebook: those saved in the same folder as it. Read
-        now; one that can't be read is listed as ignored and left out."""
+    def attachment_refs(self, handin: HandIn) -> list[tuple[str, str, object]]:
+        """The files that travel with a notebook (those saved in the same folder as it):
+        (name, path in the learner's folder, its bytes or a reader for them)."""
         folder = PurePosixPath(handin.found_as).parent
         found = []
         for name, notebook in sorted(ATTACHMENTS.items()):
             path = str(folder / name)
             content = self.attachments.get(path)
-            if notebook != handin.notebook or content is None:
-                continue
-            try:
-                data = content if isinstance(content, bytes) else content()
-            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as err:
-                self._note(f"{path}: could not be read ({err})")
-                continue
-            if len(data) > MAX_ATTACHMENT_BYTES:
-                self._note(f"{path}: larger than {MAX_ATTACHMENT_BYTES:,} bytes, not used")
-                continue
-            found.append((name, data))
-        return tuple(found)
+            if notebook == handin.notebook and content is not None:
+                found.append((name, path, content))
+        return found
 
-    def _note(self, text: str) -> None:
-        if text not in self.ignored:  # attachments are read twice: hashed, then run
+    def note_ignored(self, text: str) -> None:
+        if text not in self.ignored:
             self.ignored.append(text)
 
 
@@ -128,7 +120,7 @@ class Collection:
 class _Entry:
     parts: tuple[str, ...]
     size: int
-    read: object  # () -> bytes, reading at most MAX_NOTEBOOK_BYTES + 1
+    read: FileRef | ZipRef | None  # reads at most MAX_NOTEBOOK_BYTES + 1 bytes when called
     is_link: bool = False
     is_dir: bool = False
 
@@ -142,33 +134,45 @@ def _too_many() -> CollectError:
 
 
 def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_Entry], list[str]]:
+    """Every file and folder below `root` (links not followed, junk and too-deep paths left
+    out), one `lstat` each: a class of thousands is listed in milliseconds."""
     entries, problems = [], []
     excluded = {p.resolve() for p in exclude}
-    for path in sorted(root.rglob("*")):
-        if len(entries) > MAX_ENTRIES:
-            raise _too_many()
-        relative = path.relative_to(root)
-        parts = tuple(relative.parts)  # learner folders keep their own names (see _learner_ids)
-        if len(parts) > MAX_DEPTH + 1 or _junk(parts):
-            continue
-        if excluded and (path.resolve() in excluded or excluded & set(path.resolve().parents)):
-            if path.resolve() in excluded:
-                problems.append(f"{relative}: the grader's own output, not a hand-in")
-            continue
-        if path.is_symlink():
-            problems.append(f"{relative}: a symbolic link, not followed")
-            continue
-        if path.is_dir():
-            entries.append(_Entry(parts, 0, None, is_dir=True))
-            continue
-        if not path.is_file():
-            continue
+    base = root.resolve()  # no link is followed below root, so base/relative is each real path
 
-        def read(path: Path = path) -> bytes:
-            with path.open("rb") as handle:
-                return handle.read(MAX_NOTEBOOK_BYTES + 1)
+    def walk(folder: str, parts: tuple[str, ...]) -> None:
+        with os.scandir(folder) as listing:
+            found = sorted(listing, key=lambda entry: entry.name)
+        for item in found:
+            if len(entries) > MAX_ENTRIES:
+                raise _too_many()
+            here = (*parts, item.name)
+            if len(here) > MAX_DEPTH + 1 or _junk(here):
+                continue
+            if excluded:
+                real = base.joinpath(*here)
+                if real in excluded:
+                    problems.append(f"{'/'.join(here)}: the grader's own output, not a hand-in")
+                    continue
+            try:
+                if item.is_symlink():
+                    problems.append(f"{'/'.join(here)}: a symbolic link, not followed")
+                    continue
+                if item.is_dir(follow_symlinks=False):
+                    entries.append(_Entry(here, 0, None, is_dir=True))
+                    walk(item.path, here)
+                    continue
+                if not item.is_file(follow_symlinks=False):
+                    continue
+                state = item.stat(follow_symlinks=False)
+            except OSError as err:
+                problems.append(f"{'/'.join(here)}: could not be read ({err.strerror or err})")
+                continue
+            entries.append(_Entry(here, state.st_size,
+                                  FileRef(item.path, stat_identity(state), state.st_size)))
 
-        entries.append(_Entry(parts, path.stat().st_size, read))
+    walk(os.path.abspath(root), ())  # absolute: lanes read these paths from /
+    entries.sort(key=lambda entry: entry.parts)
     return entries, problems
 
 
@@ -182,8 +186,9 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
     return name.replace("\\", "/")
 
 
-def _zip_entries(archive: zipfile.ZipFile) -> tuple[list[_Entry], list[str]]:
+def _zip_entries(archive: zipfile.ZipFile, path: str) -> tuple[list[_Entry], list[str]]:
     entries, problems = [], []
+    whole = stat_identity(os.stat(path))
     if len(archive.infolist()) > MAX_ENTRIES:
         raise _too_many()
     for info in archive.infolist():
@@ -199,12 +204,9 @@ def _zip_entries(archive: zipfile.ZipFile) -> tuple[list[_Entry], list[str]]:
             entries.append(_Entry(parts, 0, None, is_dir=True))
             continue
         is_link = stat.S_ISLNK(info.external_attr >> 16)
-
-        def read(info: zipfile.ZipInfo = info) -> bytes:
-            with archive.open(info) as handle:
-                return handle.read(MAX_NOTEBOOK_BYTES + 1)
-
-        entries.append(_Entry(parts, info.file_size, read, is_link))
+        identity = f"{whole}:{info.header_offset}:{info.CRC}:{info.file_size}"
+        reader = ZipRef(path, info.header_offset, identity, info.file_size, archive, info)
+        entries.append(_Entry(parts, info.file_size, reader, is_link))
     return entries, problems
 
 
@@ -301,7 +303,7 @@ def collect(source: Path, steps: tuple[Step, ...], layout: str | None = None,
     except (zipfile.BadZipFile, OSError) as err:
         raise CollectError(f"can't read the zip file {source}: {err}") from err
     try:
-        entries, problems = _zip_entries(archive)
+        entries, problems = _zip_entries(archive, str(source.resolve()))
         collection = _assemble(str(source), entries, problems, names, steps, layout)
     except BaseException:
         archive.close()

@@ -12,7 +12,8 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -32,7 +33,23 @@ CREATE TABLE IF NOT EXISTS grades (
     status TEXT NOT NULL, points REAL NOT NULL, max_points REAL NOT NULL, runtime REAL NOT NULL,
     graded_at TEXT NOT NULL, run_id INTEGER, data TEXT NOT NULL,
     PRIMARY KEY (notebook, sha256, fingerprint));
+CREATE TABLE IF NOT EXISTS file_hashes (
+    identity TEXT PRIMARY KEY, sha256 TEXT NOT NULL, seen_run INTEGER NOT NULL);
 """
+# A file's hash is forgotten once this many runs have passed without seeing it.
+HASHES_KEPT_RUNS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What the coordinator keeps of a stored verdict: enough for grades.csv and the summary;
+    the whole verdict stays in the gradebook until a report needs it."""
+
+    status: str
+    points: float
+    max_points: float
+    seconds: float
+    run: int
 
 
 class GradebookError(RuntimeError):
@@ -62,11 +79,16 @@ class Gradebook:
     """A thin layer over sqlite3; one connection, used from the grading process only."""
 
     def __init__(self, path: Path | str) -> None:
+        """`path` ":memory:" keeps it in memory, for a run that keeps no gradebook."""
+        self.in_memory = str(path) == ":memory:"
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path))
-            if self.path.stat().st_uid == os.geteuid():
+            if self.in_memory:
+                self._db = sqlite3.connect(":memory:")
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(str(self.path))
+            if not self.in_memory and self.path.stat().st_uid == os.geteuid():
                 os.chmod(self.path, 0o600)  # every learner's grades: the instructor's only
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -116,6 +138,53 @@ class Gradebook:
                 (grade.notebook, grade.sha256, fingerprint, grade.status, grade.points,
                  grade.max_points, grade.seconds, _now(), run_id,
                  json.dumps(grade.to_dict())))
+
+    def stored(self, fingerprint: str) -> dict[tuple[str, str], Stored]:
+        """(notebook, sha256) -> what is stored of each verdict of this grader, in one query."""
+        rows = self._db.execute("SELECT notebook, sha256, status, points, max_points, runtime, "
+                                "run_id FROM grades WHERE fingerprint=?", (fingerprint,))
+        return {(notebook, sha): Stored(status, points, max_points, runtime, run or 0)
+                for notebook, sha, status, points, max_points, runtime, run in rows}
+
+    def store_many(self, rows: Iterable[tuple[str, str, dict, str]], fingerprint: str,
+                   run_id: int) -> None:
+        """Verdicts as the grading lanes wrote them: (notebook, sha256, header, verdict JSON),
+        committed together (one commit per batch of verdicts, not per verdict)."""
+        now = _now()
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(notebook, sha, fingerprint, head["status"], head["points"],
+                  head["max_points"], head["seconds"], now, run_id, data)
+                 for notebook, sha, head, data in rows])
+
+    def load(self, notebook: str, sha256: str, fingerprint: str) -> NotebookGrade | None:
+        """One whole verdict, as stored (None if it isn't, or can't be read)."""
+        grade = self.lookup(notebook, sha256, fingerprint)
+        if grade is not None:
+            grade.reused = False
+        return grade
+
+    def known_hashes(self) -> dict[str, str]:
+        """File identity (see readers.py) -> the sha256 of its bytes, from earlier runs."""
+        return dict(self._db.execute("SELECT identity, sha256 FROM file_hashes"))
+
+    def remember_hashes(self, hashes: dict[str, str], seen: Iterable[str], run_id: int) -> None:
+        """Keep the hashes of the files this run saw (`hashes`: those newly read), and forget
+        those no run has seen for a while."""
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?)",
+                                 [(identity, sha, run_id) for identity, sha in hashes.items()])
+            self._db.executemany("UPDATE file_hashes SET seen_run=? WHERE identity=?",
+                                 [(run_id, identity) for identity in seen
+                                  if identity not in hashes])
+            self._db.execute("DELETE FROM file_hashes WHERE seen_run < ?",
+                             (run_id - HASHES_KEPT_RUNS,))
+
+    def reader(self) -> Gradebook:
+        """A gradebook to load verdicts from later, even after this one is closed: its own
+        connection to the same file (this very one, in memory)."""
+        return self if self.in_memory else Gradebook(self.path)
 
     def record_submissions(self, rows: list[tuple[str, str, str]], run_id: int) -> None:
         """(learner, notebook, sha256) as handed in this run: re-submissions become history."""

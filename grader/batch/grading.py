@@ -1,59 +1,39 @@
-"""Grading a whole class: reuse what the gradebook knows, run the rest in isolated workers.
+"""Grading a whole class: reuse what the gradebook knows, send the rest to the grading lanes.
+
+The coordinating process (this one) does as little per notebook as it can, so that one machine,
+or a whole cluster, isn't capped by it: it hashes each hand-in once (and, on later runs, not
+even that: the gradebook remembers each file's hash by its `stat` identity), asks the gradebook
+in one query which verdicts it already has, and hands the rest out as small jobs. The lanes
+(`lanes.py`, or Dask workers with `--cluster`) read, plan, run and judge; verdicts come back as
+JSON and go straight into the gradebook in batches. What stays here is one small `Verdict` per
+learner and notebook (status and points); a whole verdict is loaded from the gradebook only when
+a report needs it, one learner at a time, so memory doesn't grow with the class.
 
 Identical notebooks (the untouched template handed in by ten learners, a re-run of an
-unchanged class) are run once. Every learner gets one `NotebookGrade` per graded step whatever
+unchanged class) are run once. Every learner gets one verdict per graded step whatever
 happened (missing, invalid, timed out), so the reports always have a full row for them.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import functools
 import hashlib
-import os
 import statistics
 import sys
 import time
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..spec import ALL_STEPS, OPTIONAL_NOTEBOOKS, Step, unit
-from .collect import Collection, HandIn, LearnerFiles
+from .collect import MAX_ATTACHMENT_BYTES, Collection, HandIn, LearnerFiles
 from .gradebook import Gradebook, grader_fingerprint
-from .notebook import MAX_CLASS_BYTES, MAX_NOTEBOOK_BYTES, InvalidNotebook, Plan, plan_notebook
-from .pool import WorkerPool
+from .lane import handin_hash
+from .notebook import MAX_CLASS_BYTES, MAX_NOTEBOOK_BYTES, InvalidNotebook
+from .readers import READ_ERRORS
 from .sandbox import Limits
-from .verdicts import STATUSES, NotebookGrade, failed, judge_reply
-
-# What the worker said of the user it ran learner code as, when that weakens isolation.
-SANDBOX_WARNINGS = {
-    "unprivileged+read": (
-        "learner code ran unprivileged but able to READ any file on this machine (the "
-        "submissions, reports and gradebook included), because Python is installed in a folder "
-        "only root can read (a root-owned pyenv, say) and no namespace of its own could open "
-        "a way to it. For full isolation, install Python where every "
-        "user can read it, or grade in a container."),
-    "root": ("learner code ran as root, inside a user namespace (a rootless container, say) "
-             "that maps no user ids for grading workers: it could change any file this grader "
-             "can. Map a range of ids into the container (/etc/subuid), or grade as root in a "
-             "container that has them."),
-    "same user": ("learner code ran as you (only root can switch to an unprivileged user), so "
-                  "it could read and change your files, see your /tmp and use the network. "
-                  "Grade as root in a container, or as a dedicated user."),
-}
-# ... and of its namespaces, when it ran as root without them.
-NO_NAMESPACES = ("learner code ran without namespaces of its own (this system refused them): "
-                 "it shared /tmp, /dev/shm and the network with this machine, and could see "
-                 "files every user can read. Grade as root where namespaces are allowed (a "
-                 "container started with CAP_SYS_ADMIN, or a plain machine).")
-
-
-def sandbox_warnings(reply: dict) -> list[str]:
-    """What the instructor should know about how isolated one worker was."""
-    found = [SANDBOX_WARNINGS[user]] if (user := reply.get("user")) in SANDBOX_WARNINGS else []
-    if user not in ("same user", None) and reply.get("isolation") == "none":
-        found.append(NO_NAMESPACES)
-    return found
+from .verdicts import STATUSES, NotebookGrade, failed
 
 
 def column(step: Step) -> str:
@@ -61,22 +41,49 @@ def column(step: Step) -> str:
     return "quiz" if step.key == "quiz" else f"step_{step.key}"
 
 
+@dataclass(slots=True)
+class Verdict:
+    """What the coordinator keeps of one learner's one notebook: small, so a class of tens of
+    thousands fits. The whole verdict is in the gradebook (`run` > 0) or made again from the
+    reason (`run` 0: missing, or unreadable before it could be sent to grading)."""
+
+    unit: str
+    status: str
+    points: float
+    max_points: float
+    seconds: float = 0.0
+    sha256: str = ""
+    message: str = ""  # why it was not graded, for a verdict made here
+    notes: list[str] = field(default_factory=list)  # this learner's own (how it was found)
+    reused: bool = False  # from the gradebook, or from an identical hand-in
+    run: int = 0  # the gradebook run that stored the whole verdict
+
+
 @dataclass
 class LearnerGrade:
     learner: str
-    notebooks: dict[str, NotebookGrade]
+    verdicts: dict[str, Verdict]
     ignored: list[str] = field(default_factory=list)
     name: str = ""  # as the download wrote it, when it did (an LMS's own)
     late: bool | None = None  # as the download marked it; None: it said nothing
     upload_prefix: str = ""  # how the LMS named this learner's files (feedback goes back so)
+    loader: Callable[[Verdict], NotebookGrade] | None = field(default=None, repr=False,
+                                                              compare=False)
+
+    @property
+    def notebooks(self) -> dict[str, NotebookGrade]:
+        """Every whole verdict, loaded now (not kept: ask once and hold on to it)."""
+        if self.loader is None:
+            raise RuntimeError("these grades can no longer be loaded")
+        return {name: self.loader(v) for name, v in self.verdicts.items()}
 
     @property
     def total(self) -> float:
-        return sum(g.points for g in self.notebooks.values())
+        return sum(v.points for v in self.verdicts.values())
 
     @property
     def max_total(self) -> float:
-        return sum(g.max_points for g in self.notebooks.values())
+        return sum(v.max_points for v in self.verdicts.values())
 
     @property
     def status(self) -> str:
@@ -84,20 +91,21 @@ class LearnerGrade:
         parts = []
         for status in STATUSES[1:]:
             names = list(dict.fromkeys(  # Part 2's four steps share one notebook: name it once
-                g.notebook.split("#")[0].removesuffix(".ipynb") for g in self.notebooks.values()
-                if g.status == status))
+                v.unit.split("#")[0].removesuffix(".ipynb") for v in self.verdicts.values()
+                if v.status == status))
             if names:
                 parts.append(f"{status}: {', '.join(names)}")
         return "; ".join(parts) or "ok"
 
-    def to_dict(self) -> dict:
-        checks = [dict(c.to_dict(), notebook=g.notebook) for g in self.notebooks.values()
+    def to_dict(self, notebooks: dict[str, NotebookGrade] | None = None) -> dict:
+        notebooks = self.notebooks if notebooks is None else notebooks
+        checks = [dict(c.to_dict(), notebook=g.notebook) for g in notebooks.values()
                   for c in g.result.checks]
         return {"learner": self.learner, "name": self.name, "late": self.late,
                 "upload_prefix": self.upload_prefix,
                 "total": self.total, "max_total": self.max_total,
                 "status": self.status, "checks": checks,
-                "notebooks": {name: g.to_dict() for name, g in self.notebooks.items()},
+                "notebooks": {name: g.to_dict() for name, g in notebooks.items()},
                 "ignored_files": list(self.ignored)}
 
 
@@ -119,13 +127,13 @@ class ClassGrades:
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
         for learner in self.learners.values():
-            for grade in learner.notebooks.values():
-                counts[grade.status] += 1
+            for verdict in learner.verdicts.values():
+                counts[verdict.status] += 1
         return counts
 
-    def slowest(self, count: int = 5) -> list[tuple[str, NotebookGrade]]:
-        graded = [(name, g) for name, learner in self.learners.items()
-                  for g in learner.notebooks.values() if g.status in ("ok", "timeout", "error")]
+    def slowest(self, count: int = 5) -> list[tuple[str, Verdict]]:
+        graded = [(name, v) for name, learner in self.learners.items()
+                  for v in learner.verdicts.values() if v.status in ("ok", "timeout", "error")]
         return sorted(graded, key=lambda item: -item[1].seconds)[:count]
 
     def summary(self) -> str:
@@ -146,7 +154,7 @@ class ClassGrades:
         slow = [(n, g) for n, g in self.slowest() if g.seconds > 0]
         if slow:
             lines.append("  Slowest: " + "; ".join(
-                f"{n}/{g.notebook} {g.seconds:.2f} s ({g.status})" for n, g in slow))
+                f"{n}/{g.unit} {g.seconds:.2f} s ({g.status})" for n, g in slow))
         if self.unplaced:
             lines.append(f"  Warning: {len(self.unplaced)} file(s) whose learner could not be "
                          "told from the name, so not graded (listed in results.json under "
@@ -157,13 +165,17 @@ class ClassGrades:
         lines += [f"  Warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
+    def head(self) -> dict:
+        """Everything of results.json but the learners."""
         return {"source": self.source, "layout": self.layout, "unplaced": list(self.unplaced),
                 "grader": {"fingerprint": self.fingerprint, "limits": self.limits.to_dict(),
                            "steps": [s.notebook for s in self.steps]},
                 "statuses": self.status_counts(), "ignored": list(self.ignored),
-                "warnings": list(self.warnings),
-                "learners": {name: lg.to_dict() for name, lg in self.learners.items()}}
+                "warnings": list(self.warnings)}
+
+    def to_dict(self) -> dict:
+        return dict(self.head(),
+                    learners={name: lg.to_dict() for name, lg in self.learners.items()})
 
 
 def _progress_bar(total: int, enabled: bool) -> object:
@@ -181,39 +193,79 @@ def graded_steps(collection: Collection, steps: tuple[Step, ...]) -> tuple[Step,
                  s.notebook in handed_in)
 
 
-def _read(handin: HandIn, files: LearnerFiles) -> tuple[bytes, tuple[tuple[str, bytes], ...]]:
-    try:
-        data = handin.load()
-    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as err:
-        raise InvalidNotebook(handin.problem or f"the file could not be read ({err})") from None
+
+class _Hashes:
+    """Content hashes of the files handed in: taken from the gradebook's memory of each file
+    while its `stat` identity is unchanged (see readers.py), else read and hashed now."""
+
+    def __init__(self, known: dict[str, str]) -> None:
+        self.known = known
+        self.new: dict[str, str] = {}  # identity -> sha256, read this run
+        self.seen: list[str] = []  # identities whose hash was known
+
+    def of(self, content: object) -> str:
+        if isinstance(content, bytes):
+            return hashlib.sha256(content).hexdigest()
+        identity = content.identity  # type: ignore[attr-defined]
+        sha = self.known.get(identity) or self.new.get(identity)
+        if sha is not None:
+            self.seen.append(identity)
+            return sha
+        sha = hashlib.sha256(content.read()).hexdigest()  # type: ignore[attr-defined]
+        self.new[identity] = sha
+        return sha
+
+
+def _size(content: object) -> int:
+    return len(content) if isinstance(content, bytes) else int(content.size)  # type: ignore
+
+
+Attached = list[tuple[str, object]]  # (name, bytes or a reader) of the files sent along
+
+
+def _hash_handin(handin: HandIn, files: LearnerFiles, hashes: _Hashes) -> tuple[str, int,
+                                                                                 Attached]:
+    """(content hash, size, the attached files used) of a hand-in, read only when its files are
+    new or changed. An attached file that can't be read is listed as ignored and left out."""
     if handin.problem:
         raise InvalidNotebook(handin.problem)
-    if len(data) > MAX_NOTEBOOK_BYTES:
+    content = handin.data if handin.data is not None else handin.opener
+    if content is None:
+        raise InvalidNotebook("the file could not be read (nothing to read)")
+    size = _size(content)
+    if size > MAX_NOTEBOOK_BYTES:
         raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
-    return data, files.attached_to(handin)
+    try:
+        sha = hashes.of(content)
+    except READ_ERRORS as err:
+        raise InvalidNotebook(f"the file could not be read ({err})") from None
+    attached: Attached = []
+    shas = []
+    for name, path, extra in files.attachment_refs(handin):
+        if _size(extra) > MAX_ATTACHMENT_BYTES:
+            files.note_ignored(f"{path}: larger than {MAX_ATTACHMENT_BYTES:,} bytes, not used")
+            continue
+        try:
+            shas.append((name, hashes.of(extra)))
+        except READ_ERRORS as err:
+            files.note_ignored(f"{path}: could not be read ({err})")
+            continue
+        attached.append((name, extra))
+        size += _size(extra)
+    return handin_hash(sha, shas), size, attached
 
 
-def _hash(data: bytes, attached: tuple[tuple[str, bytes], ...]) -> str:
-    digest = hashlib.sha256(data)
-    for name, content in attached:  # a changed answers file is a changed hand-in
-        digest.update(b"\0" + name.encode() + b"\0" + content)
-    return digest.hexdigest()
+def _where(content: object, inline: bool) -> dict:
+    """How a lane finds a file's bytes: where it is, or (`inline`, for Dask workers on other
+    machines, and for bytes given in memory) the bytes themselves."""
+    if isinstance(content, bytes):
+        return {"data": base64.b64encode(content).decode("ascii")}
+    if inline:
+        return {"data": base64.b64encode(content.read()).decode("ascii")}  # type: ignore
+    return content.locator()  # type: ignore[attr-defined]
 
 
-def _digest(handin: HandIn, files: LearnerFiles) -> tuple[str, int]:
-    """(content hash, bytes read) of a hand-in and the files that travel with it."""
-    if handin.problem:
-        raise InvalidNotebook(handin.problem)
-    data, attached = _read(handin, files)
-    return _hash(data, attached), len(data) + sum(len(c) for _, c in attached)
-
-
-def _plan(handin: HandIn, files: LearnerFiles, step: Step, sha: str) -> Plan:
-    """Read the hand-in again and plan it; the bytes must be those hashed."""
-    data, attached = _read(handin, files)
-    if _hash(data, attached) != sha:
-        raise InvalidNotebook("it changed while the class was being graded; grade again")
-    return dataclasses.replace(plan_notebook(data, step.key), files=attached)
+FLUSH_EVERY = 0.5  # seconds between gradebook commits while verdicts stream in
 
 
 def grade_class(collection: Collection, *, jobs: int | None = None,
@@ -221,127 +273,171 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 regrade: bool = False, progress: bool = False,
                 steps: tuple[Step, ...] = ALL_STEPS, cluster: str | None = None,
                 hide: tuple[str, ...] = ()) -> ClassGrades:
-    """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist.
-    `cluster` (a Dask scheduler address, or local:N) runs the plans on Dask workers instead of
-    this machine's pool; everything else stays here. No worker of the local pool sees the
-    submissions, the gradebook or the folders in `hide` (OUT, say)."""
+    """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist
+    (without one, to a gradebook in memory). `cluster` (a Dask scheduler address, or local:N)
+    runs the jobs on Dask workers instead of this machine's lanes; everything else stays here.
+    No worker of the local pool sees the submissions, the gradebook or the folders in `hide`
+    (OUT, say)."""
     limits = limits or Limits()
     steps = graded_steps(collection, steps)
     fingerprint = grader_fingerprint({"limits": limits.to_dict()})
     started = time.perf_counter()
-    run_id = gradebook.start_run(collection.source, fingerprint) if gradebook else 0
-    grades: dict[tuple[str, str], NotebookGrade] = {}  # (learner, notebook) -> grade
-    queued: dict[tuple[str, str], list[str]] = {}  # (notebook, sha) -> learners waiting
-    plans = []
-    submissions = []
+    private = [*hide, collection.source] + ([str(gradebook.path), f"{gradebook.path}-wal",
+                                             f"{gradebook.path}-shm"] if gradebook else [])
+    book = gradebook or Gradebook(":memory:")
+    run_id = book.start_run(collection.source, fingerprint)
     by_unit = {unit(s): s for s in steps}
+    known = {} if regrade else book.stored(fingerprint)
+    hashes = _Hashes(book.known_hashes())
+    queued: dict[tuple[str, str], list[tuple[LearnerGrade, list[str]]]] = {}
+    plans: list[tuple[tuple[str, str], HandIn, Attached]] = []
+    submissions = []
+    learners: dict[str, LearnerGrade] = {}
     reused = 0
     read_so_far = 0
-    # First pass: read each hand-in once, hash it and let it go (a class is never held in
-    # memory), reusing what the gradebook knows; the second pass, below, reads again only what
-    # must run, one notebook at a time as the workers take them.
-    for learner_id, files in collection.learners.items():
+    # One pass over the class: hash each hand-in (from memory when its file is unchanged),
+    # reuse what the gradebook knows, queue the rest, one job per distinct hand-in.
+    for learner_id in sorted(collection.learners, key=lambda n: (n.casefold(), n)):
+        files = collection.learners[learner_id]
+        learner = learners[learner_id] = LearnerGrade(
+            learner_id, {}, files.ignored, files.name, files.late, files.upload_prefix)
         for step in steps:
+            name = unit(step)
             handin = files.handins.get(step.notebook)
             if handin is None:
-                grades[learner_id, unit(step)] = failed(step, "missing", "not handed in")
+                learner.verdicts[name] = _made(step, "missing", "not handed in")
                 continue
             try:
                 if read_so_far > MAX_CLASS_BYTES:
                     raise InvalidNotebook(f"the class's hand-ins passed "
                                           f"{MAX_CLASS_BYTES // 2**30} GB in total before it")
-                sha, size = _digest(handin, files)
+                sha, size, attached = _hash_handin(handin, files, hashes)
                 read_so_far += size
             except InvalidNotebook as err:
-                grades[learner_id, unit(step)] = failed(
-                    step, "invalid", str(err), notes=list(handin.notes))
+                learner.verdicts[name] = _made(step, "invalid", str(err), handin.notes)
                 continue
-            submissions.append((learner_id, unit(step), sha))
-            key = (unit(step), sha)
+            submissions.append((learner_id, name, sha))
+            key = (name, sha)
             if key in queued:
-                queued[key].append(learner_id)
+                queued[key].append((learner, handin.notes))
                 continue
-            cached = None if regrade or gradebook is None else gradebook.lookup(
-                unit(step), sha, fingerprint)
-            if cached is not None:
+            stored = known.get(key)
+            if stored is not None:
                 reused += 1
-                grades[learner_id, unit(step)] = dataclasses.replace(
-                    cached, notes=cached.notes + handin.notes, reused=True)
+                learner.verdicts[name] = Verdict(name, stored.status, stored.points,
+                                                 stored.max_points, stored.seconds, sha,
+                                                 notes=handin.notes, reused=True, run=stored.run)
                 continue
-            queued[key] = [learner_id]
-            plans.append((key, step, handin, files))
-    if gradebook:
-        gradebook.record_submissions(submissions, run_id)
+            queued[key] = [(learner, handin.notes)]
+            plans.append((key, handin, attached))
+    book.record_submissions(submissions, run_id)
+    book.remember_hashes(hashes.new, hashes.seen, run_id)
+    del submissions, known, hashes
 
-    notes_of = {(lid, unit(s)): files.handins[s.notebook].notes
-                for lid, files in collection.learners.items() for s in steps
-                if s.notebook in files.handins}
-    plan_notes_of: dict[tuple[str, str], tuple[str, ...]] = {}
+    inline = cluster is not None
+    keys: dict[int, tuple[str, str]] = {}
+    waiting: list[tuple[str, str, dict, str]] = []  # verdicts not yet committed
     bar = _progress_bar(len(plans), progress)
+    ran = 0
 
-    def give(key: tuple[str, str], grade: NotebookGrade) -> int:
-        """The verdict to every learner who handed in these bytes; how many reused it."""
-        if gradebook:
-            gradebook.store(grade, fingerprint, run_id)
-        for index, learner_id in enumerate(queued[key]):
-            grades[learner_id, key[0]] = dataclasses.replace(
-                grade, notes=grade.notes + notes_of.get((learner_id, key[0]), []),
-                reused=index > 0)
-        return len(queued[key]) - 1
-
-    def planned() -> Iterator[tuple[tuple[str, str], Plan]]:
+    def give(key: tuple[str, str], head: dict) -> None:
+        """The verdict to every learner who handed in these bytes."""
         nonlocal reused
-        for key, step, handin, files in plans:
-            try:
-                plan = _plan(handin, files, step, key[1])
-            except InvalidNotebook as err:
-                reused += give(key, failed(step, "invalid", str(err), sha256=key[1]))
-                bar.update(1)  # type: ignore[attr-defined]
-                continue
-            plan_notes_of[key] = plan.notes
-            yield key, plan
+        for index, (learner, notes) in enumerate(queued.pop(key)):
+            learner.verdicts[key[0]] = Verdict(key[0], head["status"], head["points"],
+                                               head["max_points"], head["seconds"], key[1],
+                                               notes=notes, reused=index > 0, run=run_id)
+            reused += index > 0
+        bar.update(1)  # type: ignore[attr-defined]
 
-    private = [*hide, collection.source] + ([str(gradebook.path), f"{gradebook.path}-wal",
-                                             f"{gradebook.path}-shm"] if gradebook else [])
+    def flush() -> None:
+        if waiting:
+            book.store_many(waiting, fingerprint, run_id)
+            waiting.clear()
+
+    def jobs_to_send() -> Iterator[dict]:
+        for index, (key, handin, attached) in enumerate(plans):
+            content = handin.data if handin.data is not None else handin.opener
+            try:
+                job = {"i": index, "unit": key[0], "sha": key[1],
+                       "handin": _where(content, inline),
+                       "files": [[name, _where(extra, inline)] for name, extra in attached]}
+            except READ_ERRORS as err:  # only when the bytes go along (Dask)
+                grade = failed(by_unit[key[0]], "invalid", f"the file could not be read ({err})",
+                               sha256=key[1])
+                head = {"status": grade.status, "points": grade.points,
+                        "max_points": grade.max_points, "seconds": 0.0}
+                waiting.append((*key, head, _json(grade)))
+                give(key, head)
+                continue
+            keys[index] = key
+            yield job
+
     if cluster:
         from .cluster import ClusterPool
 
         # each worker host hides those of these folders it has (all of them, with local:N)
-        pool: WorkerPool | ClusterPool = ClusterPool(cluster, jobs, limits, hide=private)
+        executor: object = ClusterPool(cluster, jobs, limits, hide=private)
     else:
-        pool = WorkerPool(jobs, limits, hide=[p for p in private if os.path.exists(p)])
-    ran = 0
-    outcome_text = "interrupted"
-    outcomes = pool.run(planned())
-    warnings: list[str] = []
-    try:
-        for outcome in outcomes:
-            notebook, sha = outcome.key
-            step = by_unit[notebook]
-            plan_notes = list(plan_notes_of[outcome.key])
-            if outcome.status == "ok" and outcome.reply is not None:
-                grade = judge_reply(step, outcome.reply, outcome.seconds, sha, plan_notes)
-                warnings += [w for w in sandbox_warnings(outcome.reply) if w not in warnings]
-            else:
-                grade = failed(step, outcome.status, outcome.message, seconds=outcome.seconds,
-                               sha256=sha, notes=plan_notes)
-            ran += 1
-            reused += give(outcome.key, grade)
-            bar.update(1)  # type: ignore[attr-defined]
-        outcome_text = "complete"
-        warnings += getattr(pool, "problems", [])
-    finally:
-        outcomes.close()  # on Ctrl-C: kill the running workers now, not when garbage-collected
-        bar.close()  # type: ignore[attr-defined]
-        if gradebook:
-            gradebook.finish_run(run_id, outcome_text, ran, reused)
+        import os
 
-    learners = {}
-    for learner_id in sorted(collection.learners, key=lambda n: (n.casefold(), n)):
-        files = collection.learners[learner_id]
-        learners[learner_id] = LearnerGrade(
-            learner_id, {unit(s): grades[learner_id, unit(s)] for s in steps},
-            sorted(files.ignored), files.name, files.late, files.upload_prefix)
+        from .lanes import Lanes
+
+        executor = Lanes(jobs, limits, hide=[p for p in private if os.path.exists(p)])
+    outcome_text = "interrupted"
+    last_flush = time.monotonic()
+    try:
+        if plans:
+            for head, verdict in executor.run(jobs_to_send(), len(plans)):  # type: ignore
+                key = keys.pop(head["i"])
+                waiting.append((*key, head, verdict))
+                give(key, head)
+                ran += 1
+                if time.monotonic() - last_flush > FLUSH_EVERY:
+                    flush()
+                    last_flush = time.monotonic()
+        outcome_text = "complete"
+    finally:
+        try:
+            flush()  # every verdict received is kept, even on Ctrl-C
+        finally:
+            bar.close()  # type: ignore[attr-defined]
+            book.finish_run(run_id, outcome_text, ran, reused)
+    warnings = [*getattr(executor, "warnings", []), *getattr(executor, "problems", [])]
+    reader = book.reader()
+
+    def load(verdict: Verdict) -> NotebookGrade:
+        step = by_unit[verdict.unit]
+        if verdict.run == 0:
+            return failed(step, verdict.status, verdict.message, notes=list(verdict.notes))
+        grade = reader.load(verdict.unit, verdict.sha256, fingerprint)
+        if grade is None:
+            return failed(step, "error", "its verdict is no longer in the gradebook; grade "
+                          "again", sha256=verdict.sha256, notes=list(verdict.notes))
+        return dataclasses.replace(grade, notes=grade.notes + list(verdict.notes),
+                                   reused=verdict.reused)
+
+    for learner in learners.values():
+        learner.loader = load
+        learner.ignored = sorted(learner.ignored)
+        learner.verdicts = {name: learner.verdicts[name] for name in by_unit}  # course order
     return ClassGrades(collection.source, steps, learners, limits, fingerprint,
                        sorted(collection.ignored), time.perf_counter() - started, ran, reused,
                        warnings, collection.layout, list(collection.unplaced))
+
+
+@functools.cache
+def _max_points(step: Step) -> float:
+    return failed(step, "missing", "").max_points
+
+
+def _made(step: Step, status: str, why: str, notes: list[str] | None = None) -> Verdict:
+    """A verdict made here, for a notebook that was never sent to grading."""
+    return Verdict(unit(step), status, 0.0, _max_points(step), message=why,
+                   notes=notes if notes is not None else [])
+
+
+def _json(grade: NotebookGrade) -> str:
+    import json
+
+    return json.dumps(grade.to_dict())

@@ -4,16 +4,27 @@ Every file is written to a temporary name beside its target and renamed into pla
 crash or Ctrl-C never leaves half a CSV for an instructor to upload. Learner-derived text is
 escaped in HTML; file names keep the learner's id (spaces and any script welcome) but can't
 escape the feedback folder or collide on a case-insensitive disk.
+
+Only what changed is written again. `OUT/.reports-state.json` keeps, per learner, a digest of
+everything their reports are made from (the grader's fingerprint, their verdicts' statuses,
+points, content hashes and the gradebook run that stored each, their notes); a learner whose
+digest is unchanged, and whose files are still there, is not even rendered, and their line of
+`results.json` is copied from the file already there. A whole verdict is loaded from the
+gradebook only for a learner whose reports are written, one learner at a time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import html
 import io
 import json
+import os
+import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 from .. import feedback
@@ -23,7 +34,7 @@ from .grading import ClassGrades, LearnerGrade, column
 from .verdicts import NotebookGrade
 
 COURSE = "Batch Prediction vs Real-Time Serving"
-
+STATE = ".reports-state.json"
 
 
 def _title(grade: NotebookGrade) -> str:
@@ -62,21 +73,41 @@ def grades_csv(result: ClassGrades) -> str:
     writer.writerow(["learner", *(column(s) for s in result.steps), "total", "max_total",
                      "status", "late", "name"])
     for learner in result.learners.values():
-        points = [_format(learner.notebooks[unit(s)].points) for s in result.steps]
+        points = [_format(learner.verdicts[unit(s)].points) for s in result.steps]
         writer.writerow([spreadsheet_safe(learner.learner), *points, _format(learner.total),
                          _format(learner.max_total), learner.status, _late(learner.late),
                          spreadsheet_safe(learner.name)])
     return buffer.getvalue()
 
 
+def _row(name: str, learner: LearnerGrade,
+         notebooks: dict[str, NotebookGrade] | None = None) -> str:
+    return (f"{json.dumps(name, ensure_ascii=False)}: "
+            f"{json.dumps(learner.to_dict(notebooks), ensure_ascii=False)}")
+
+
+def _head(result: ClassGrades) -> str:
+    return json.dumps(result.head(), ensure_ascii=False)[:-1] + ', "learners": {\n'
+
+
 def results_json(result: ClassGrades) -> str:
     """One learner per line: easy to read and to diff, and written by json's C encoder (an
     indented dump goes through its pure-Python one: seconds for a class of thousands)."""
-    data = result.to_dict()
-    learners = data.pop("learners")
-    rows = ",\n".join(f"{json.dumps(name, ensure_ascii=False)}: "
-                       f"{json.dumps(row, ensure_ascii=False)}" for name, row in learners.items())
-    return json.dumps(data, ensure_ascii=False)[:-1] + ', "learners": {\n' + rows + "\n}}\n"
+    rows = ",\n".join(_row(name, lg) for name, lg in result.learners.items())
+    return _head(result) + rows + "\n}}\n"
+
+
+def _old_rows(path: Path) -> dict[str, str]:
+    """The learners' lines of an earlier results.json, by learner."""
+    rows: dict[str, str] = {}
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        with path.open(encoding="utf-8") as handle:
+            next(handle)
+            for line in handle:
+                if line.startswith('"'):
+                    name, _end = json.decoder.scanstring(line, 1)
+                    rows[name] = line.rstrip("\n").removesuffix(",")
+    return rows
 
 
 def feedback_names(learners: list[str]) -> dict[str, str]:
@@ -112,10 +143,12 @@ def _notes_for_learner(grade: NotebookGrade) -> list[str]:
     return notes
 
 
-def feedback_markdown(learner: LearnerGrade) -> str:
+def feedback_markdown(learner: LearnerGrade,
+                      notebooks: dict[str, NotebookGrade] | None = None) -> str:
+    notebooks = learner.notebooks if notebooks is None else notebooks
     lines = [f"# Feedback for {learner.learner}", "", f"*{COURSE}*", "",
              f"**Total: {_format(learner.total)} / {_format(learner.max_total)} points**", ""]
-    for grade in learner.notebooks.values():
+    for grade in notebooks.values():
         lines.append(f"## {_title(grade)}")
         lines.append("")
         lines.append(feedback.as_markdown(grade.result))
@@ -125,10 +158,12 @@ def feedback_markdown(learner: LearnerGrade) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def feedback_html(learner: LearnerGrade) -> str:
+def feedback_html(learner: LearnerGrade,
+                  notebooks: dict[str, NotebookGrade] | None = None) -> str:
+    notebooks = learner.notebooks if notebooks is None else notebooks
     name = html.escape(learner.learner)
     sections = []
-    for grade in learner.notebooks.values():
+    for grade in notebooks.values():
         notes = "".join(f"<p class='course-note'>{feedback._rich(n)}</p>"
                         for n in _notes_for_learner(grade))
         sections.append(
@@ -158,18 +193,91 @@ def _write(path: Path, text: str) -> None:
     write_atomic(path, data, mode=0o600)
 
 
+def learner_digest(result: ClassGrades, learner: LearnerGrade) -> str:
+    """Everything `learner`'s reports are made from, hashed: the grader (its code included),
+    what the download said of them, and each verdict as stored."""
+    verdicts = [(v.unit, v.status, v.points, v.max_points, v.seconds, v.sha256, v.message,
+                 v.notes, v.run) for v in learner.verdicts.values()]
+    data = [result.fingerprint, learner.learner, learner.name, learner.late,
+            learner.upload_prefix, learner.ignored, verdicts]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+def _read_state(out: Path) -> dict:
+    with contextlib.suppress(OSError, ValueError):
+        state = json.loads((out / STATE).read_text(encoding="utf-8"))
+        if isinstance(state, dict) and isinstance(state.get("learners"), dict):
+            return state
+    return {"learners": {}}
+
+
+def _intact(path: Path) -> bool:
+    try:
+        return path.stat().st_mode & 0o777 == 0o600
+    except OSError:
+        return False
+
+
+def _write_results(path: Path, result: ClassGrades, rows: Iterator[str]) -> None:
+    """results.json, streamed to a temporary file one learner at a time, then renamed into
+    place (never all of it in memory)."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(_head(result))
+            for index, row in enumerate(rows):
+                stream.write(",\n" + row if index else row)
+            stream.write("\n}}\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
-    """Write every report into `out` (readable by its owner only); returns what was written,
-    by kind."""
+    """Write every report into `out` (readable by its owner only), rendering only the learners
+    whose reports changed; returns what was written, by kind."""
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     (out / "feedback").mkdir(exist_ok=True, mode=0o700)
     written = {"grades": out / "grades.csv", "results": out / "results.json",
                "feedback": out / "feedback"}
     _write(written["grades"], grades_csv(result))
-    _write(written["results"], results_json(result))
+    before = _read_state(out)
     names = feedback_names(list(result.learners))
+    digests = {name: learner_digest(result, lg) for name, lg in result.learners.items()}
+    head = hashlib.sha256(_head(result).encode()).hexdigest()
+    whole = hashlib.sha256((head + "".join(digests.values())).encode()).hexdigest()
+    kept = before["learners"]
+    changed = {name for name, digest in digests.items()
+               if kept.get(name) != [digest, names[name]]}
+    state = {"fingerprint": result.fingerprint, "results": whole,
+             "learners": {name: [digests[name], names[name]] for name in result.learners}}
+    if state != before:  # until the end, the old state no longer tells what is on disk
+        (out / STATE).unlink(missing_ok=True)
+    loaded: dict[str, dict[str, NotebookGrade]] = {}
     for learner_id, learner in result.learners.items():
         stem = names[learner_id]
-        _write(written["feedback"] / f"{stem}.md", feedback_markdown(learner))
-        _write(written["feedback"] / f"{stem}.html", feedback_html(learner))
+        md, page = written["feedback"] / f"{stem}.md", written["feedback"] / f"{stem}.html"
+        if learner_id not in changed and _intact(md) and _intact(page):
+            continue
+        changed.add(learner_id)
+        notebooks = learner.notebooks
+        _write(md, feedback_markdown(learner, notebooks))
+        _write(page, feedback_html(learner, notebooks))
+        if len(loaded) < 64:  # a few, for results.json below; the rest are loaded again
+            loaded[learner_id] = notebooks
+    if before.get("results") != whole or not _intact(written["results"]):
+        old = _old_rows(written["results"]) if before.get("results") else {}
+
+        def rows() -> Iterator[str]:
+            for name, learner in result.learners.items():
+                line = old.get(name) if name not in changed else None
+                yield line or _row(name, learner, loaded.get(name))
+
+        _write_results(written["results"], result, rows())
+    if state != before:
+        _write(out / STATE, json.dumps(state))
     return written

@@ -16,15 +16,22 @@ distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 
 from grader.batch.cluster import ClusterPool  # noqa: E402
-from grader.batch.notebook import plan_notebook  # noqa: E402
 from grader.batch.sandbox import Limits  # noqa: E402
-from grader.batch.verdicts import judge_reply  # noqa: E402
 from grader.spec import ALL_STEPS  # noqa: E402
 
 from .conftest import grade, read_grades, read_results  # noqa: E402
 from .helpers import RIGHT, WRONG, hand_in, notebook_bytes  # noqa: E402
 
 STEPS = {s.key: s for s in ALL_STEPS}
+
+
+def _job(index: int, data: bytes, step: str = "1") -> dict:
+    """A job as the coordinator sends it to a Dask worker: the bytes go along."""
+    import base64
+    import hashlib
+
+    return {"i": index, "unit": STEPS[step].notebook, "sha": hashlib.sha256(data).hexdigest(),
+            "handin": {"data": base64.b64encode(data).decode()}, "files": []}
 
 
 def _gone(pid: int) -> bool:
@@ -63,12 +70,12 @@ def test_a_local_cluster_of_two_workers_gives_the_verdicts_of_a_local_run(tmp_pa
 
 def test_killing_a_dask_worker_mid_chunk_loses_nothing(tmp_path):
     # notebooks that each take a moment, so a chunk is surely mid-way when its worker dies
-    plans, expected = [], {}
+    jobs, expected = [], {}
     for index in range(12):
         right = index % 3 != 0
         code = RIGHT["1"] if right else WRONG["1"]
         data = notebook_bytes("1", [code[0] + f"\nimport time; time.sleep(0.15)  # {index}"])
-        plans.append((index, plan_notebook(data, "1")))
+        jobs.append(_job(index, data))
         expected[index] = right
     with dask.config.set({"distributed.worker.daemon": False,
                           "temporary-directory": str(tmp_path)}), \
@@ -97,15 +104,14 @@ def test_killing_a_dask_worker_mid_chunk_loses_nothing(tmp_path):
         killer.start()
         pool = ClusterPool(cluster.scheduler_address, jobs=1, limits=Limits(timeout=10),
                            chunk=6)
-        outcomes = list(pool.run(plans))
+        verdicts = list(pool.run(jobs))
         killer.join()
         assert killed, "no worker was busy to kill"
         assert _gone(killed["pid"])
-    assert sorted(o.key for o in outcomes) == list(range(12))  # each exactly once
-    for outcome in outcomes:
-        assert outcome.status == "ok", outcome.message
-        grade_ = judge_reply(STEPS["1"], outcome.reply, outcome.seconds)
-        assert (grade_.points == grade_.max_points) == expected[outcome.key]
+    assert sorted(head["i"] for head, _ in verdicts) == list(range(12))  # each exactly once
+    for head, verdict in verdicts:
+        assert head["status"] == "ok", verdict
+        assert (head["points"] == head["max_points"]) == expected[head["i"]]
     assert all(_gone(pid) for pid in pids.values())  # the cluster's workers are all gone
 
 
@@ -130,7 +136,7 @@ def test_grading_workers_on_a_dask_host_never_import_its_main_script(tmp_path, m
     main = types.ModuleType("__main__")
     main.__file__ = str(script)
     monkeypatch.setitem(sys.modules, "__main__", main)
-    plan = plan_notebook(notebook_bytes("1", RIGHT["1"]), "1")
-    answer = json.loads(grade_chunk([(0, plan)], 1, Limits(timeout=10).to_dict()))
-    assert [o["status"] for o in answer["outcomes"]] == ["ok"]
+    job = _job(0, notebook_bytes("1", RIGHT["1"]))
+    answer = json.loads(grade_chunk([job], 1, Limits(timeout=10).to_dict()))
+    assert [json.loads(line.split("\t")[0])["status"] for line in answer["results"]] == ["ok"]
     assert not marker.exists()

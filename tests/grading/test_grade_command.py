@@ -146,16 +146,14 @@ def test_grade_notebook_api(tmp_path):
 def test_a_worker_that_cannot_start_is_the_graders_failure_not_the_learners(
         tmp_path, capsys, monkeypatch):
     """A broken grading environment must not be recorded as learners' errors (and cached)."""
-    import multiprocessing
-
-    from grader.batch import pool, worker
-
-    def broken_start(job, conn):
-        raise SystemExit(3)  # dies before it could send a byte, as a broken environment would
-
-    monkeypatch.setattr(worker, "run_job", broken_start)
-    fork = multiprocessing.get_context("fork")  # so the child runs the patched entry point
-    monkeypatch.setattr(pool, "_context", lambda: fork)
+    site = tmp_path / "site"  # an environment whose grading workers die at once
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import grader.batch.worker as worker\n\n"
+        "def broken_start(job, conn):\n"
+        "    raise SystemExit(3)  # dies before it could send a byte\n\n"
+        "worker.run_job = broken_start\n")
+    monkeypatch.setenv("PYTHONPATH", str(site))
     hand_in(tmp_path / "subs", "ana", {"2": RIGHT["2"]})
     out = tmp_path / "out"
     assert grade(tmp_path / "subs", out) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import grader.batch.grading as grading
+import grader.batch.lanes as lanes
 from grader.batch.gradebook import Gradebook
 
 from .conftest import grade, read_grades, read_results
@@ -52,21 +52,20 @@ def test_a_resubmission_is_graded_and_kept_as_history(klass):
 
 def test_an_interrupted_run_resumes(klass, monkeypatch, capsys):
     subs, out = klass
-    real = grading.judge_reply
-    calls = []
+    real = lanes.Lanes.run
 
-    def interrupt_on_the_fourth(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 4:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
+    def interrupt_on_the_fourth(self, jobs, count):  # Ctrl-C while verdicts stream in
+        for number, verdict in enumerate(real(self, jobs, count)):
+            if number == 3:
+                raise KeyboardInterrupt
+            yield verdict
 
-    monkeypatch.setattr(grading, "judge_reply", interrupt_on_the_fourth)
+    monkeypatch.setattr(lanes.Lanes, "run", interrupt_on_the_fourth)
     assert grade(subs, out) == 130
     assert "Run the same command again" in capsys.readouterr().err
     assert not (out / "grades.csv").exists()  # no half-finished reports
     assert [(r["graded"], r["outcome"]) for r in _runs(out)] == [(3, "interrupted")]
-    monkeypatch.setattr(grading, "judge_reply", real)
+    monkeypatch.setattr(lanes.Lanes, "run", real)
     assert grade(subs, out) == 0
     assert _runs(out)[-1]["graded"] == 7
     rows = read_grades(out)
@@ -103,7 +102,7 @@ def test_a_gradebook_failing_mid_run_is_one_clear_line(klass, monkeypatch, capsy
     def full_disk(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(Gradebook, "store", full_disk)
+    monkeypatch.setattr(Gradebook, "store_many", full_disk)
     assert grade(subs, out) == 2
     err = capsys.readouterr().err
     assert err.startswith("grader grade: the gradebook ") and "database or disk is full" in err

@@ -1,0 +1,198 @@
+"""A grading lane: a trusted process that plans, runs and judges notebooks, so that the
+coordinating process only hands out work and stores verdicts.
+
+The coordinator (`grade`, the instructor's own process) starts a few lanes, one per core at
+most (`lanes.py`). A lane reads jobs, one JSON line each, on its stdin: which notebook, the
+content hash the coordinator found and where its bytes are (a file, a zip member, or the bytes
+themselves). For each it reads the bytes again and checks they are the ones hashed, plans them
+(`plan_notebook`: parsing untrusted JSON within bounds), runs them in its own sandboxed
+fork-server pool (`WorkerPool`: every isolation of a local run), judges the worker's reply
+(`judge_reply`) and writes one line back: a small JSON header (status, points), a tab, and the
+whole verdict as JSON, which the coordinator stores as it is. Learner code never runs in a
+lane: a lane only forks sandboxed workers and reads what they send as data.
+
+The same `grade_jobs` runs inside a Dask task for `--cluster` (`cluster.py`), with the bytes in
+the job, since a worker host can't read the instructor's files.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..spec import ALL_STEPS, Step, unit
+from .notebook import MAX_NOTEBOOK_BYTES, InvalidNotebook, plan_notebook
+from .readers import READ_ERRORS, Opener
+
+STEP_OF = {unit(s): s for s in ALL_STEPS}
+# What the worker said of the user it ran learner code as, when that weakens isolation.
+SANDBOX_WARNINGS = {
+    "unprivileged+read": (
+        "learner code ran unprivileged but able to READ any file on this machine (the "
+        "submissions, reports and gradebook included), because Python is installed in a folder "
+        "only root can read (a root-owned pyenv, say) and no namespace of its own could open "
+        "a way to it. For full isolation, install Python where every "
+        "user can read it, or grade in a container."),
+    "root": ("learner code ran as root, inside a user namespace (a rootless container, say) "
+             "that maps no user ids for grading workers: it could change any file this grader "
+             "can. Map a range of ids into the container (/etc/subuid), or grade as root in a "
+             "container that has them."),
+    "same user": ("learner code ran as you (only root can switch to an unprivileged user), so "
+                  "it could read and change your files, see your /tmp and use the network. "
+                  "Grade as root in a container, or as a dedicated user."),
+}
+# ... and of its namespaces, when it ran as root without them.
+NO_NAMESPACES = ("learner code ran without namespaces of its own (this system refused them): "
+                 "it shared /tmp, /dev/shm and the network with this machine, and could see "
+                 "files every user can read. Grade as root where namespaces are allowed (a "
+                 "container started with CAP_SYS_ADMIN, or a plain machine).")
+
+
+def sandbox_warnings(reply: dict) -> list[str]:
+    """What the instructor should know about how isolated one worker was."""
+    found = [SANDBOX_WARNINGS[user]] if (user := reply.get("user")) in SANDBOX_WARNINGS else []
+    if user not in ("same user", None) and reply.get("isolation") == "none":
+        found.append(NO_NAMESPACES)
+    return found
+
+Emit = Callable[[int, Any, list[str]], None]  # (job index, NotebookGrade, sandbox warnings)
+
+
+def handin_hash(notebook_sha: str, attached: list[tuple[str, str]]) -> str:
+    """A hand-in's content hash: its notebook's sha256, or, when files travel with it (the
+    quiz's saved answers), a hash over the notebook's and theirs, so a changed answers file is
+    a changed hand-in."""
+    if not attached:
+        return notebook_sha
+    digest = hashlib.sha256(notebook_sha.encode())
+    for name, sha in attached:
+        digest.update(f"\0{name}\0{sha}".encode())
+    return digest.hexdigest()
+
+
+def _bytes(where: dict, opener: Opener) -> bytes:
+    if "data" in where:
+        return base64.b64decode(where["data"])
+    return opener.read(where)
+
+
+def read_job(job: dict, opener: Opener) -> tuple[bytes, tuple[tuple[str, bytes], ...]]:
+    """The notebook's bytes and its attached files, checked to be those the coordinator
+    hashed."""
+    try:
+        data = _bytes(job["handin"], opener)
+        files = tuple((str(name), _bytes(where, opener)) for name, where in job["files"])
+    except READ_ERRORS as err:
+        raise InvalidNotebook(f"the file could not be read ({err})") from None
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+    found = handin_hash(hashlib.sha256(data).hexdigest(),
+                        [(name, hashlib.sha256(content).hexdigest()) for name, content in files])
+    if found != job["sha"]:
+        raise InvalidNotebook("it changed while the class was being graded; grade again")
+    return data, files
+
+
+def grade_jobs(jobs: Iterable[dict], pool: Any, emit: Emit, opener: Opener | None = None) -> None:
+    """Plan, run (in `pool`) and judge every job; `emit` each verdict as soon as it exists."""
+    import dataclasses
+
+    from .verdicts import failed, judge_reply
+
+    opener = opener or Opener()
+    waiting: dict[int, tuple[Step, str, list[str]]] = {}
+    said: list[str] = []
+
+    def planned() -> Iterable[tuple[int, Any]]:
+        for job in jobs:
+            step, index = STEP_OF[job["unit"]], int(job["i"])
+            try:
+                data, files = read_job(job, opener)
+                plan = dataclasses.replace(plan_notebook(data, step.key), files=files)
+            except InvalidNotebook as err:
+                emit(index, failed(step, "invalid", str(err), sha256=job["sha"]), [])
+                continue
+            waiting[index] = (step, job["sha"], list(plan.notes))
+            yield index, plan
+
+    try:
+        for outcome in pool.run(planned()):
+            step, sha, notes = waiting.pop(outcome.key)
+            new: list[str] = []
+            if outcome.status == "ok" and outcome.reply is not None:
+                grade = judge_reply(step, outcome.reply, outcome.seconds, sha, notes)
+                new = [w for w in sandbox_warnings(outcome.reply) if w not in said]
+                said.extend(new)
+            else:
+                grade = failed(step, outcome.status, outcome.message, seconds=outcome.seconds,
+                               sha256=sha, notes=notes)
+            emit(outcome.key, grade, new)
+    finally:
+        opener.close()
+
+
+def result_line(index: int, grade: Any, warnings: list[str]) -> bytes:
+    """One verdict for the coordinator: `header<TAB>verdict`. JSON escapes every tab and line
+    break inside a string, so the first tab and the line's end can't be forged."""
+    header = {"i": index, "status": grade.status, "points": grade.points,
+              "max_points": grade.max_points, "seconds": grade.seconds}
+    if warnings:
+        header["warnings"] = warnings
+    return (json.dumps(header) + "\t" + json.dumps(grade.to_dict()) + "\n").encode()
+
+
+def _die_with_parent(parent: int) -> None:
+    """If the coordinator is killed outright, its lanes (and so their workers) stop too."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the line above
+        raise SystemExit(143)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(143)  # unwinds through the pool, which kills its workers
+
+
+def main() -> int:
+    """A lane's process: the first stdin line is its configuration, then one job per line."""
+    from .pool import GraderFailure, WorkerPool
+    from .sandbox import Limits
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    config = json.loads(stdin.readline())
+    _die_with_parent(int(config["parent"]))
+    pool = WorkerPool(config["jobs"], Limits(**config["limits"]), hide=config["hide"],
+                      namespaces=config.get("namespaces", True))
+
+    def jobs() -> Iterable[dict]:
+        for line in iter(stdin.readline, b""):
+            yield json.loads(line)
+
+    def emit(index: int, grade: Any, warnings: list[str]) -> None:
+        stdout.write(result_line(index, grade, warnings))
+        stdout.flush()
+
+    try:
+        grade_jobs(jobs(), pool, emit)
+    except GraderFailure as err:
+        stdout.write(json.dumps({"failure": str(err)}).encode() + b"\n")
+        return 3
+    finally:
+        stdout.write(json.dumps({"problems": pool.problems}).encode() + b"\n")
+        stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
