@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""The instructor's own process at class scale: the grader before the grading lanes and after,
+side by side, in one run.
+
+For each grader (--before: a git revision, exported to benchmarks/work/scale/; after: this
+tree), on the synthetic classes of benchmarks/grading.py (Part 1, every notebook unique, right
+answers and typical mistakes, no infinite loops) of --small and --large notebooks:
+
+  first run     grade the whole class into an empty OUT (--jobs 2), in a fresh process, and
+                measure that process alone (the coordinator: not its fork server, workers or
+                lanes): CPU time per notebook while grading (serial work: it caps how many
+                notebooks per second any number of cores can grade), CPU time per notebook
+                writing the reports, and its peak resident memory. Memory per notebook is
+                the slope between the two class sizes.
+  no-change     grade the large class again with nothing changed: in-process phases (collect,
+  re-run        verdicts, reports; best of 3) and the whole `python -m grader grade` command
+                as an instructor runs it (best of 3), with how many report files were written.
+
+    .venv/bin/python benchmarks/scale.py [--before 9198665] [--small 1600] [--large 6400]
+
+Writes the Markdown table to stdout and to benchmarks/RESULTS-scale.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / "work" / "scale"
+BEFORE = "9198665"  # the last commit before the grading lanes (issue 11's scale part)
+STEPS_PER_LEARNER = 4  # Part 1
+
+
+def export(revision: str) -> Path:
+    target = WORK / f"grader-{revision}"
+    if not target.exists():
+        target.mkdir(parents=True)
+        with tempfile.TemporaryFile() as archive:
+            subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", revision,
+                            "grader", "churn_course"], stdout=archive, check=True)
+            archive.seek(0)
+            with tarfile.open(fileobj=archive) as tar:
+                tar.extractall(target)
+    return target
+
+
+def make_classes(sizes: list[int]) -> dict[int, Path]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import grading as base
+
+    base.TIMEOUT_LEARNERS = set()  # the scale of the class, not the deadline, is measured
+    folders = {}
+    for size in sizes:
+        folder = WORK / f"class-{size}"
+        if not (folder / ".complete").exists():
+            print(f"building a class of {size} notebooks ...", file=sys.stderr)
+            base.make_class(folder, range(size // STEPS_PER_LEARNER))
+            (folder / ".complete").write_text("")
+        folders[size] = folder
+    return folders
+
+
+def probe(tree: Path, *args: str) -> dict:
+    """Run this script's --probe in a fresh process that imports the grader from `tree`."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    done = subprocess.run([sys.executable, __file__, "--probe", str(tree), *args],
+                          env=env, cwd=tree, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"probe failed ({tree.name} {args}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _report_files(out: Path) -> dict[str, int]:
+    found = {p.name: p.stat().st_ino for p in out.iterdir() if p.suffix in (".csv", ".json")}
+    if (out / "feedback").exists():
+        found.update({f"feedback/{p.name}": p.stat().st_ino
+                      for p in (out / "feedback").iterdir()})
+    return found
+
+
+def run_probe(tree: str, mode: str, folder: str, out: str) -> dict:
+    """Inside the fresh process: grade once, measuring this (the coordinating) process."""
+    import resource
+
+    import grader
+    from grader.batch.collect import collect
+    from grader.batch.gradebook import Gradebook
+    from grader.batch.grading import grade_class
+    from grader.batch.reports import write_reports
+    from grader.batch.sandbox import Limits
+    from grader.spec import ALL_STEPS
+
+    assert grader.__file__.startswith(tree), grader.__file__
+    out_path = Path(out)
+    if mode == "first":
+        shutil.rmtree(out_path, ignore_errors=True)
+    before = _report_files(out_path) if out_path.exists() else {}
+    wall, cpu = time.perf_counter(), _cpu()
+    collection = collect(Path(folder), ALL_STEPS)
+    collected = time.perf_counter()
+    book = Gradebook(out_path / "gradebook.sqlite")
+    try:
+        result = grade_class(collection, jobs=2, limits=Limits(timeout=20), gradebook=book)
+    finally:
+        book.close()
+        collection.close()
+    graded, graded_cpu = time.perf_counter(), _cpu()
+    write_reports(result, out_path)
+    done, done_cpu = time.perf_counter(), _cpu()
+    after = _report_files(out_path)
+    notebooks = sum(len(getattr(lg, "verdicts", None) or lg.notebooks)
+                    for lg in result.learners.values())
+    return {"notebooks": notebooks, "ran": result.ran,
+            "collect": collected - wall, "grade": graded - collected,
+            "reports": done - graded, "total": done - wall,
+            "grade_cpu": graded_cpu - cpu, "reports_cpu": done_cpu - graded_cpu,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "written": sum(after[name] != before.get(name) for name in after),
+            "files": len(after)}
+
+
+def command_seconds(tree: Path, folder: Path, out: Path) -> float:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "grader", "grade", str(folder), "-o", str(out), "-q",
+                    "--jobs", "2", "--timeout", "20"], env=env, cwd=tree, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", default=BEFORE, help="git revision of the 'before' grader")
+    parser.add_argument("--small", type=int, default=1600, help="notebooks, smaller class")
+    parser.add_argument("--large", type=int, default=6400, help="notebooks, larger class")
+    parser.add_argument("--probe", nargs=4, metavar=("TREE", "MODE", "CLASS", "OUT"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--keep", action="store_true", help="keep benchmarks/work/scale")
+    args = parser.parse_args()
+    if args.probe:
+        print(json.dumps(run_probe(*args.probe)))
+        return 0
+    classes = make_classes([args.small, args.large])
+    trees = {"before": export(args.before), "after": ROOT}
+    first: dict[tuple[str, int], dict] = {}
+    rerun: dict[str, dict] = {}
+    command: dict[str, float] = {}
+    for label, tree in trees.items():
+        for size, folder in classes.items():
+            out = WORK / f"out-{label}-{size}"
+            print(f"{label}: first run, {size} notebooks ...", file=sys.stderr)
+            first[label, size] = probe(tree, "first", str(folder), str(out))
+        out = WORK / f"out-{label}-{args.large}"
+        print(f"{label}: no-change re-runs ...", file=sys.stderr)
+        runs = [probe(tree, "again", str(classes[args.large]), str(out)) for _ in range(3)]
+        rerun[label] = min(runs, key=lambda r: r["total"])
+        command[label] = min(command_seconds(tree, classes[args.large], out) for _ in range(3))
+    lines = [f"| measure ({args.large} notebooks unless said) | before ({args.before}) | "
+             "after |", "|---|---|---|"]
+
+    def row(name: str, fmt: str, value: object) -> None:
+        lines.append(f"| {name} | {fmt.format(**value['before'])} | "  # type: ignore[index]
+                     f"{fmt.format(**value['after'])} |")  # type: ignore[index]
+
+    per = {label: {"grade": 1000 * first[label, args.large]["grade_cpu"]
+                   / max(1, first[label, args.large]["ran"]),
+                   "reports": 1000 * first[label, args.large]["reports_cpu"]
+                   / first[label, args.large]["notebooks"],
+                   "rate": first[label, args.large]["ran"] / first[label, args.large]["grade"],
+                   "small": first[label, args.small]["peak_mb"],
+                   "large": first[label, args.large]["peak_mb"],
+                   "slope": 1024 * (first[label, args.large]["peak_mb"]
+                                    - first[label, args.small]["peak_mb"])
+                   / (args.large - args.small)} for label in trees}
+    row("coordinator CPU while grading, per notebook (first run)", "{grade:.2f} ms", per)
+    row("coordinator CPU writing reports, per notebook (first run)", "{reports:.2f} ms", per)
+    row("notebooks graded per second (first run, --jobs 2)", "{rate:.0f}", per)
+    row(f"coordinator peak memory, {args.small} notebooks", "{small:.0f} MB", per)
+    row(f"coordinator peak memory, {args.large} notebooks", "{large:.0f} MB", per)
+    row("coordinator memory growth per notebook", "{slope:.1f} KB", per)
+    again = {label: dict(rerun[label], command=command[label]) for label in trees}
+    row("no-change re-run: collect", "{collect:.2f} s", again)
+    row("no-change re-run: verdicts (hashes, gradebook)", "{grade:.2f} s", again)
+    row("no-change re-run: reports", "{reports:.2f} s", again)
+    row("no-change re-run: in-process total", "{total:.2f} s", again)
+    row("no-change re-run: report files written", "{written} of {files}", again)
+    row("no-change re-run: the whole `grade` command", "{command:.2f} s", again)
+    lines.append(f"\nOne run; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at "
+                 "the end. Coordinator = the `grade` process itself (its lanes, fork server "
+                 "and workers are other processes); best of 3 for the re-runs.")
+    table = "\n".join(lines)
+    print(table)
+    (ROOT / "benchmarks" / "RESULTS-scale.md").write_text(table + "\n")
+    if not args.keep:
+        shutil.rmtree(WORK, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
