@@ -190,8 +190,8 @@ def main() -> int:
     row("coordinator CPU while grading, per notebook (first run)", "{grade:.2f} ms", per)
     row("coordinator CPU writing reports, per notebook (first run)", "{reports:.2f} ms", per)
     row("notebooks graded per second (first run, --jobs 2)", "{rate:.0f}", per)
-    row(f"coordinator peak memory, {args.small} notebooks", "{small:.0f} MB", per)
-    row(f"coordinator peak memory, {args.large} notebooks", "{large:.0f} MB", per)
+    row(f"coordinator peak memory, {args.small} notebooks", "{small:.1f} MB", per)
+    row(f"coordinator peak memory, {args.large} notebooks", "{large:.1f} MB", per)
     row("coordinator memory growth per notebook", "{slope:.1f} KB", per)
     again = {label: dict(rerun[label], command=command[label]) for label in trees}
     row("no-change re-run: collect", "{collect:.2f} s", again)

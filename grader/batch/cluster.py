@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import logging
 import multiprocessing
@@ -42,6 +43,7 @@ from .sandbox import Limits
 
 CHUNK = 8  # notebooks per Dask task: enough to amortise a task, few enough to spread well
 RESUBMITS = 2  # after Dask's own retries (distributed.scheduler.allowed-failures)
+IN_FLIGHT = 3  # chunks out per Dask worker: enough that none waits, few enough to hold
 VERDICT_STATUSES = ("ok", "timeout", "error", "invalid")
 DAEMON = ("this Dask worker runs as a daemon process, which may not start the sandboxed "
           "grading workers: start Dask workers with DASK_DISTRIBUTED__WORKER__DAEMON=False")
@@ -204,39 +206,50 @@ class ClusterPool:
         return max(CHUNK, 2 * (self.jobs or max(threads, default=1)))
 
     def run(self, jobs: Iterable[dict], count: int = 0) -> Iterator[tuple[dict, str]]:
-        """Yield `(header, verdict_json)` per job, in the order chunks finish."""
+        """Yield `(header, verdict_json)` per job, in the order chunks finish. Jobs are taken
+        from `jobs` only as chunks go out (a few per worker in flight), so the hand-ins' bytes
+        are never all in memory at once."""
         from distributed import as_completed
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
 
-        listed = list(jobs)
-        if not listed:
-            return
-        pending = {int(job["i"]) for job in listed}
+        pending = iter(jobs)
         expected = _code_fingerprint()
         limits = self.limits.to_dict()
         with self._client() as client:
             size = self.chunk or self._chunk_size(client)
-            chunks = [listed[at:at + size] for at in range(0, len(listed), size)]
-            futures = {client.submit(grade_chunk, items, self.jobs, limits, self.options,
-                                     pure=False): (n, 0)
-                       for n, items in enumerate(chunks)}
-            flow = as_completed(list(futures))
+            try:
+                workers = max(1, len(client.scheduler_info()["workers"]))
+            except (KeyError, AttributeError, OSError):
+                workers = 1
+            futures: dict[Any, tuple[list[dict], int]] = {}
+            flow = as_completed()
+
+            def send(chunk: list[dict], tries: int) -> None:
+                future = client.submit(grade_chunk, chunk, self.jobs, limits, self.options,
+                                       pure=False)
+                futures[future] = (chunk, tries)
+                flow.add(future)
+
+            def send_next() -> None:
+                chunk = list(itertools.islice(pending, size))
+                if chunk:
+                    send(chunk, 0)
+
+            for _ in range(IN_FLIGHT * workers):
+                send_next()
             try:
                 for future in flow:
-                    number, tries = futures.pop(future)
+                    chunk, tries = futures.pop(future)
                     try:
                         text = future.result()
                     except (KilledWorker, FutureCancelledError) as err:
                         if tries >= RESUBMITS:
                             raise GraderFailure(
-                                f"Dask workers kept dying while grading {len(chunks[number])} "
+                                f"Dask workers kept dying while grading {len(chunk)} "
                                 f"notebook(s) ({type(err).__name__}); check the worker hosts' "
                                 "logs and memory") from err
-                        again = client.submit(grade_chunk, chunks[number], self.jobs, limits,
-                                              self.options, pure=False)
-                        futures[again] = (number, tries + 1)
-                        flow.add(again)
+                        send(chunk, tries + 1)
                         continue
                     data = json.loads(text)
                     if "grader_error" in data:
@@ -250,17 +263,19 @@ class ClusterPool:
                     self.hosts.add(str(data.get("host")))
                     self.problems += [str(problem) for problem in data.get("problems", [])
                                       if str(problem) not in self.problems]
+                    wanted = {int(job["i"]) for job in chunk}
                     for line in data.get("results", []):
-                        parsed = _result(line, pending)
+                        parsed = _result(line, wanted)
                         if parsed is None:
                             continue  # malformed, or already counted: never twice
-                        pending.discard(parsed[0]["i"])
+                        wanted.discard(parsed[0]["i"])
                         self.warnings += [str(w) for w in parsed[0].get("warnings", ())
                                           if str(w) not in self.warnings]
                         yield parsed
-                if pending:
-                    raise GraderFailure(f"{len(pending)} notebook(s) came back from no Dask "
-                                        "worker")
+                    if wanted:
+                        raise GraderFailure(f"{len(wanted)} notebook(s) came back from no Dask "
+                                            "worker")
+                    send_next()
             finally:
                 for future in futures:
                     future.cancel()

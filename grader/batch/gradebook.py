@@ -2,8 +2,10 @@
 
 Keying by the SHA-256 of the notebook's bytes (and a fingerprint of the grader and its limits)
 is what makes re-runs cheap and safe: an unchanged notebook is never run again, a changed one
-is, and the old verdict stays as history. Each verdict is committed the moment it exists, so an
-interrupted run loses nothing and the next run simply carries on.
+is, and the old verdict stays as history. Verdicts are committed as they stream in (in batches,
+at least every half second, and whatever was received when a run is interrupted), so the next
+run simply carries on. It also remembers each hand-in file's hash by the file's `stat` identity
+(`file_hashes`), so an unchanged class is not even read again.
 """
 
 from __future__ import annotations
@@ -50,6 +52,13 @@ class Stored:
     max_points: float
     seconds: float
     run: int
+
+
+def number(value: float) -> float:
+    """Points as the checks give them: a whole number stays an int (SQLite hands back every
+    REAL as a float), so a verdict from the gradebook reads exactly as a fresh one."""
+    value = float(value)
+    return int(value) if value.is_integer() else value  # type: ignore[return-value]
 
 
 class GradebookError(RuntimeError):
@@ -117,33 +126,24 @@ class Gradebook:
             self._db.execute("UPDATE runs SET finished=?, outcome=?, graded=?, reused=? "
                              "WHERE id=?", (_now(), outcome, graded, reused, run_id))
 
-    def lookup(self, notebook: str, sha256: str, fingerprint: str) -> NotebookGrade | None:
+    def load(self, notebook: str, sha256: str, fingerprint: str) -> NotebookGrade | None:
+        """One whole verdict, as stored (None if it isn't, or can't be read)."""
         row = self._db.execute(
             "SELECT data FROM grades WHERE notebook=? AND sha256=? AND fingerprint=?",
             (notebook, sha256, fingerprint)).fetchone()
         if row is None:
             return None
         try:
-            grade = NotebookGrade.from_dict(json.loads(row[0]))
+            return NotebookGrade.from_dict(json.loads(row[0]))
         except (ValueError, KeyError, TypeError):
-            return None  # an unreadable row is simply graded again
-        grade.reused = True
-        return grade
-
-    def store(self, grade: NotebookGrade, fingerprint: str, run_id: int) -> None:
-        """Commit at once: an interrupted run keeps every verdict it reached."""
-        with self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (grade.notebook, grade.sha256, fingerprint, grade.status, grade.points,
-                 grade.max_points, grade.seconds, _now(), run_id,
-                 json.dumps(grade.to_dict())))
+            return None
 
     def stored(self, fingerprint: str) -> dict[tuple[str, str], Stored]:
         """(notebook, sha256) -> what is stored of each verdict of this grader, in one query."""
         rows = self._db.execute("SELECT notebook, sha256, status, points, max_points, runtime, "
                                 "run_id FROM grades WHERE fingerprint=?", (fingerprint,))
-        return {(notebook, sha): Stored(status, points, max_points, runtime, run or 0)
+        return {(notebook, sha): Stored(status, number(points), number(max_points),
+                                        float(runtime), run or 0)
                 for notebook, sha, status, points, max_points, runtime, run in rows}
 
     def store_many(self, rows: Iterable[tuple[str, str, dict, str]], fingerprint: str,
@@ -157,13 +157,6 @@ class Gradebook:
                 [(notebook, sha, fingerprint, head["status"], head["points"],
                   head["max_points"], head["seconds"], now, run_id, data)
                  for notebook, sha, head, data in rows])
-
-    def load(self, notebook: str, sha256: str, fingerprint: str) -> NotebookGrade | None:
-        """One whole verdict, as stored (None if it isn't, or can't be read)."""
-        grade = self.lookup(notebook, sha256, fingerprint)
-        if grade is not None:
-            grade.reused = False
-        return grade
 
     def known_hashes(self) -> dict[str, str]:
         """File identity (see readers.py) -> the sha256 of its bytes, from earlier runs."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from ..spec import ALL_STEPS, OPTIONAL_NOTEBOOKS, Step, unit
 from .collect import MAX_ATTACHMENT_BYTES, Collection, HandIn, LearnerFiles
-from .gradebook import Gradebook, grader_fingerprint
+from .gradebook import Gradebook, grader_fingerprint, number
 from .lane import handin_hash
 from .notebook import MAX_CLASS_BYTES, MAX_NOTEBOOK_BYTES, InvalidNotebook
 from .readers import READ_ERRORS
@@ -344,8 +344,9 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
         """The verdict to every learner who handed in these bytes."""
         nonlocal reused
         for index, (learner, notes) in enumerate(queued.pop(key)):
-            learner.verdicts[key[0]] = Verdict(key[0], head["status"], head["points"],
-                                               head["max_points"], head["seconds"], key[1],
+            learner.verdicts[key[0]] = Verdict(key[0], head["status"], number(head["points"]),
+                                               number(head["max_points"]),
+                                               float(head["seconds"]), key[1],
                                                notes=notes, reused=index > 0, run=run_id)
             reused += index > 0
         bar.update(1)  # type: ignore[attr-defined]
@@ -412,8 +413,9 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
             return failed(step, verdict.status, verdict.message, notes=list(verdict.notes))
         grade = reader.load(verdict.unit, verdict.sha256, fingerprint)
         if grade is None:
-            return failed(step, "error", "its verdict is no longer in the gradebook; grade "
-                          "again", sha256=verdict.sha256, notes=list(verdict.notes))
+            return failed(step, "error", "its verdict could not be read back from the "
+                          "gradebook; grade again with --regrade", sha256=verdict.sha256,
+                          notes=list(verdict.notes))
         return dataclasses.replace(grade, notes=grade.notes + list(verdict.notes),
                                    reused=verdict.reused)
 
@@ -433,7 +435,7 @@ def _max_points(step: Step) -> float:
 
 def _made(step: Step, status: str, why: str, notes: list[str] | None = None) -> Verdict:
     """A verdict made here, for a notebook that was never sent to grading."""
-    return Verdict(unit(step), status, 0.0, _max_points(step), message=why,
+    return Verdict(unit(step), status, 0, number(_max_points(step)), message=why,
                    notes=notes if notes is not None else [])
 
 

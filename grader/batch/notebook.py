@@ -1,11 +1,12 @@
 """From the bytes a learner handed in to a *plan*: which cells the worker runs, and which
 sources the checks read.
 
-This runs in the trusted parent, on untrusted bytes, so it only parses, within bounds: the file
-(`MAX_NOTEBOOK_BYTES`), each code cell and all code cells together (so the little `ast` work on
-learner code here stays cheap), the class (`MAX_CLASS_BYTES` read in all); it never executes
-anything. Whatever is wrong with a file becomes one plain sentence
-(`InvalidNotebook`), which ends up in the learner's feedback and the instructor's status column.
+This runs in a grading lane (the workers' trusted parent, see lane.py), on untrusted bytes,
+so it only parses, within bounds: the file (`MAX_NOTEBOOK_BYTES`), each code cell and all code
+cells together (so the little `ast` work on learner code here stays cheap); the coordinator caps
+the class (`MAX_CLASS_BYTES` in all). It never executes anything. Whatever is wrong with a file
+becomes one plain sentence (`InvalidNotebook`), which ends up in the learner's feedback and the
+instructor's status column.
 """
 
 from __future__ import annotations

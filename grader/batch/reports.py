@@ -8,9 +8,10 @@ escape the feedback folder or collide on a case-insensitive disk.
 Only what changed is written again. `OUT/.reports-state.json` keeps, per learner, a digest of
 everything their reports are made from (the grader's fingerprint, their verdicts' statuses,
 points, content hashes and the gradebook run that stored each, their notes); a learner whose
-digest is unchanged, and whose files are still there, is not even rendered, and their line of
-`results.json` is copied from the file already there. A whole verdict is loaded from the
-gradebook only for a learner whose reports are written, one learner at a time.
+digest is unchanged, and whose files are as that run left them (size, modification time), is
+not even rendered, and their line of `results.json` is copied from the file already there. A
+whole verdict is loaded from the gradebook only for a learner whose reports are written, one
+learner at a time.
 """
 
 from __future__ import annotations
@@ -211,11 +212,16 @@ def _read_state(out: Path) -> dict:
     return {"learners": {}}
 
 
-def _intact(path: Path) -> bool:
+def _stamp(path: Path) -> list[int] | None:
+    """What the disk says of a report file: a file edited or replaced since it was written
+    (or no longer the instructor's only) is written again."""
     try:
-        return path.stat().st_mode & 0o777 == 0o600
+        state = path.stat()
     except OSError:
-        return False
+        return None
+    if state.st_mode & 0o777 != 0o600:
+        return None
+    return [state.st_size, state.st_mtime_ns]
 
 
 def _write_results(path: Path, result: ClassGrades, rows: Iterator[str]) -> None:
@@ -251,33 +257,41 @@ def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
     head = hashlib.sha256(_head(result).encode()).hexdigest()
     whole = hashlib.sha256((head + "".join(digests.values())).encode()).hexdigest()
     kept = before["learners"]
-    changed = {name for name, digest in digests.items()
-               if kept.get(name) != [digest, names[name]]}
-    state = {"fingerprint": result.fingerprint, "results": whole,
-             "learners": {name: [digests[name], names[name]] for name in result.learners}}
-    if state != before:  # until the end, the old state no longer tells what is on disk
-        (out / STATE).unlink(missing_ok=True)
+    state: dict = {"fingerprint": result.fingerprint, "learners": {}}
     loaded: dict[str, dict[str, NotebookGrade]] = {}
+    changed = set()
     for learner_id, learner in result.learners.items():
         stem = names[learner_id]
         md, page = written["feedback"] / f"{stem}.md", written["feedback"] / f"{stem}.html"
-        if learner_id not in changed and _intact(md) and _intact(page):
+        now = [digests[learner_id], stem, _stamp(md), _stamp(page)]
+        if kept.get(learner_id) == now and None not in now:
+            state["learners"][learner_id] = now
             continue
+        if not changed:  # from here on, the old state no longer tells what is on disk
+            (out / STATE).unlink(missing_ok=True)
         changed.add(learner_id)
         notebooks = learner.notebooks
         _write(md, feedback_markdown(learner, notebooks))
         _write(page, feedback_html(learner, notebooks))
+        state["learners"][learner_id] = [digests[learner_id], stem, _stamp(md), _stamp(page)]
         if len(loaded) < 64:  # a few, for results.json below; the rest are loaded again
             loaded[learner_id] = notebooks
-    if before.get("results") != whole or not _intact(written["results"]):
-        old = _old_rows(written["results"]) if before.get("results") else {}
+    results = written["results"]
+    last = before.get("results")
+    if not (isinstance(last, list) and last == [whole, _stamp(results)]):
+        (out / STATE).unlink(missing_ok=True)
+        # lines of learners whose reports are unchanged are copied from the file already
+        # there, when it is the very file the last run wrote
+        old = _old_rows(results) if isinstance(last, list) and last[1] == _stamp(results) \
+            else {}
 
         def rows() -> Iterator[str]:
             for name, learner in result.learners.items():
                 line = old.get(name) if name not in changed else None
                 yield line or _row(name, learner, loaded.get(name))
 
-        _write_results(written["results"], result, rows())
+        _write_results(results, result, rows())
+    state["results"] = [whole, _stamp(results)]
     if state != before:
         _write(out / STATE, json.dumps(state))
     return written
