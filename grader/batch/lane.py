@@ -31,6 +31,7 @@ from .notebook import MAX_NOTEBOOK_BYTES, InvalidNotebook, plan_notebook
 from .readers import READ_ERRORS, Opener
 
 STEP_OF = {unit(s): s for s in ALL_STEPS}
+READY = b'{"lane": "ready"}\n'
 # What the worker said of the user it ran learner code as, when that weakens isolation.
 SANDBOX_WARNINGS = {
     "unprivileged+read": (
@@ -169,7 +170,13 @@ def main() -> int:
     from .sandbox import Limits
 
     signal.signal(signal.SIGTERM, _on_sigterm)
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdin = sys.stdin.buffer
+    # The verdicts go out on a private copy of stdout; fd 1 becomes stderr, so nothing printed
+    # by a library (or inherited by the fork server) can mix into them or hold the pipe open.
+    stdout = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    stdout.write(READY)  # whatever reached the pipe before this (a sitecustomize's print) is not
+    stdout.flush()  # a verdict
     config = json.loads(stdin.readline())
     _die_with_parent(int(config["parent"]))
     pool = WorkerPool(config["jobs"], Limits(**config["limits"]), hide=config["hide"],

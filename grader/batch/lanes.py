@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from .lane import READY
 from .pool import GraderFailure
 from .sandbox import MAX_JOBS, Limits
 
@@ -49,6 +50,7 @@ class _Lane:
     outbox: bytearray = field(default_factory=bytearray)  # to write to its stdin
     closing: bool = False  # no more jobs: close its stdin once the outbox is written
     watched: bool = False  # its stdin is in the selector (the outbox waits for room)
+    ready: bool = False  # it has said so: its lines from here on are verdicts
     ended: bool = False
 
 
@@ -155,9 +157,17 @@ class Lanes:
         *lines, rest = lane.inbox.split(b"\n")
         lane.inbox = bytearray(rest)
         for line in lines:
-            text = line.decode("utf-8")
+            if not lane.ready:  # before the lane's first word: not the lane's (see lane.py)
+                lane.ready = line + b"\n" == READY
+                continue
+            text = line.decode("utf-8", "replace")
             head, tab, verdict = text.partition("\t")
-            header = json.loads(head)
+            try:
+                header = json.loads(head)
+                if not isinstance(header, dict):
+                    raise ValueError(head)
+            except ValueError:
+                raise self._failed(lane, f"it wrote {text[:80]!r}") from None
             if tab:
                 lane.outstanding -= 1
                 self.warnings += [w for w in header.get("warnings", ())

@@ -161,3 +161,19 @@ def test_large_verdicts_come_back_whole(tmp_path):
     for index in range(12):
         output = results[f"l{index:02d}"]["notebooks"]["02_prediction_threshold.ipynb"]["output"]
         assert output.startswith(str(index) * 1000) and len(output) >= 100_000
+
+
+def test_text_printed_by_the_environment_does_not_mix_into_the_verdicts(tmp_path, monkeypatch):
+    """A sitecustomize (or any library) printing to stdout as a lane starts, and again while it
+    grades: the lane's verdicts still come through whole."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import atexit, sys\n"
+        "print('hello from the environment')\n"
+        "atexit.register(print, 'goodbye', '\\t{\"i\": 0}')\n")
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    _class(tmp_path / "subs")
+    assert grade(tmp_path / "subs", tmp_path / "out") == 0
+    rows = read_grades(tmp_path / "out")
+    assert (rows["ana"]["total"], rows["bob"]["total"]) == ("9", "1")
