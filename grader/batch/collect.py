@@ -31,7 +31,7 @@ class CollectError(Exception):
     """The submissions can't be read at all; one line for the instructor."""
 
 
-@dataclass
+@dataclass(slots=True)
 class HandIn:
     """One course notebook as handed in by one learner."""
 
@@ -60,7 +60,7 @@ ATTACHMENTS = {"quiz_answers.json": "05_practice_quiz.ipynb"}
 MAX_ATTACHMENT_BYTES = 2_000_000
 
 
-@dataclass
+@dataclass(slots=True)
 class LearnerFiles:
     learner: str
     handins: dict[str, HandIn] = field(default_factory=dict)
@@ -116,7 +116,7 @@ class Collection:
         self.close()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     parts: tuple[str, ...]
     size: int

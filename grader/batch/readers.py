@@ -29,7 +29,7 @@ def stat_identity(state: os.stat_result) -> str:
             f"{state.st_ctime_ns}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileRef:
     """A hand-in that is a file in a folder."""
 
@@ -49,7 +49,7 @@ class FileRef:
         return {"file": self.path}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ZipRef:
     """A hand-in that is a member of a zip, found by its offset (two members may share a name)."""
 
