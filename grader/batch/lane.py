@@ -18,6 +18,7 @@ the job, since a worker host can't read the instructor's files.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ from typing import Any
 from ..spec import ALL_STEPS, Step, unit
 from .notebook import MAX_NOTEBOOK_BYTES, InvalidNotebook, plan_notebook
 from .readers import READ_ERRORS, Opener
+from .verdicts import failed, judge_reply
 
 STEP_OF = {unit(s): s for s in ALL_STEPS}
 READY = b'{"lane": "ready"}\n'
@@ -61,6 +63,7 @@ def sandbox_warnings(reply: dict) -> list[str]:
     if user not in ("same user", None) and reply.get("isolation") == "none":
         found.append(NO_NAMESPACES)
     return found
+
 
 Emit = Callable[[int, Any, list[str]], None]  # (job index, NotebookGrade, sandbox warnings)
 
@@ -102,10 +105,6 @@ def read_job(job: dict, opener: Opener) -> tuple[bytes, tuple[tuple[str, bytes],
 
 def grade_jobs(jobs: Iterable[dict], pool: Any, emit: Emit, opener: Opener | None = None) -> None:
     """Plan, run (in `pool`) and judge every job; `emit` each verdict as soon as it exists."""
-    import dataclasses
-
-    from .verdicts import failed, judge_reply
-
     opener = opener or Opener()
     waiting: dict[int, tuple[Step, str, list[str]]] = {}
     said: list[str] = []
