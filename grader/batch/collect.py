@@ -133,6 +133,17 @@ def _too_many() -> CollectError:
     return CollectError(f"more than {MAX_ENTRIES:,} files and folders: not a class of hand-ins")
 
 
+def _as_text(name: str) -> str:
+    """A file name as text: bytes that aren't UTF-8 (an old zipper, another system's disk) are
+    shown escaped (`ana\\xff`), so the id, the reports and the gradebook can hold them; the file
+    itself is still read by its real name."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
+
+
 def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_Entry], list[str]]:
     """Every file and folder below `root` (links not followed, junk and too-deep paths left
     out), one `lstat` each: a class of thousands is listed in milliseconds."""
@@ -146,7 +157,7 @@ def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_E
         for item in found:
             if len(entries) > MAX_ENTRIES:
                 raise _too_many()
-            here = (*parts, item.name)
+            here = (*parts, _as_text(item.name))
             if len(here) > MAX_DEPTH + 1 or _junk(here):
                 continue
             if excluded:

@@ -48,3 +48,21 @@ def test_timeouts_must_be_finite_numbers(tmp_path, capsys) -> None:
             code = exit_.code
         assert code == 2
         assert "must be a number greater than 0" in capsys.readouterr().err
+
+
+def test_names_that_are_not_utf8_are_shown_escaped_and_still_graded(tmp_path):
+    """A folder or file named in another system's encoding (bytes that aren't UTF-8): it used
+    to stop the whole run with a traceback."""
+    import os
+
+    subs = tmp_path / "subs"
+    folder = os.path.join(os.fsencode(subs), b"ana\xff")
+    os.makedirs(folder)
+    with open(os.path.join(folder, b"02_prediction_threshold.ipynb"), "wb") as handle:
+        handle.write(notebook_bytes("2", RIGHT["2"]))
+    with open(os.path.join(folder, b"notes\xfe.txt"), "wb") as handle:
+        handle.write(b"mine")
+    assert grade(subs, tmp_path / "out") == 0
+    assert read_grades(tmp_path / "out")["ana\\xff"]["step_2"] == "1"
+    assert read_results(tmp_path / "out")["learners"]["ana\\xff"]["ignored_files"] == [
+        "notes\\xfe.txt"]
