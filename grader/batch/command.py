@@ -197,8 +197,9 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(str(err))
     except GraderFailure as err:
         done = book.graded_count()
-        return _fail(f"{err}. Nothing was graded for that notebook; {done} verdict(s) are kept "
-                     "in the gradebook.")
+        return _fail(f"{err}. Nothing was recorded for the notebooks being graded when it "
+                     f"stopped; {done} verdict(s) are kept in the gradebook: fix it and run the "
+                     "same command again to carry on.")
     finally:
         book.close()
         collection.close()

@@ -12,13 +12,16 @@ counted, and every verdict already received is kept.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import selectors
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +29,7 @@ from typing import IO
 
 from .lane import READY
 from .pool import GraderFailure
-from .sandbox import MAX_JOBS, Limits
+from .sandbox import MAX_JOBS, Limits, is_root, remove_tree
 
 BOOT = "from grader.batch.lane import main; raise SystemExit(main())"
 AHEAD = 2  # jobs queued in a lane beyond what its pool runs at once
@@ -38,6 +41,47 @@ def lane_sizes(jobs: int, notebooks: int) -> list[int]:
     most (more lanes than cores only adds processes), and few lanes for a few notebooks."""
     lanes = max(1, min(jobs, os.cpu_count() or 1, -(-notebooks // PER_LANE)))
     return [jobs // lanes + (1 if n < jobs % lanes else 0) for n in range(lanes)]
+
+
+SCRATCH = "course-grading-run-"
+STALE_AFTER = 60.0  # seconds: a run's folder younger than this is never swept
+
+
+def claim_scratch() -> tuple[str, int]:
+    """This run's temporary folder, locked (the kernel drops the lock however the run ends),
+    after removing those of earlier runs killed outright (SIGKILL, a power cut): a folder of
+    ours whose lock no one holds."""
+    base = tempfile.gettempdir()
+    with contextlib.suppress(OSError):
+        for name in os.listdir(base):
+            path = os.path.join(base, name)
+            if name.startswith(SCRATCH) and _abandoned(path):
+                remove_tree(path)
+    scratch = tempfile.mkdtemp(prefix=SCRATCH)
+    lock = os.open(os.path.join(scratch, ".lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
+                   | os.O_CLOEXEC, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    if is_root():  # workers without namespaces pass through it to their own folders
+        os.chmod(scratch, 0o711)
+    return scratch, lock
+
+
+def _abandoned(path: str) -> bool:
+    try:
+        info = os.lstat(path)
+        if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid()
+                or time.time() - info.st_mtime < STALE_AFTER):
+            return False
+        fd = os.open(os.path.join(path, ".lock"), os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # a run still holds it
+    finally:
+        os.close(fd)
+    return True
 
 
 @dataclass
@@ -66,12 +110,15 @@ class Lanes:
         self.problems: list[str] = []  # what the lanes' pools could not clean up, said once
         self.warnings: list[str] = []  # about the sandbox, said once
         self._lanes: list[_Lane] = []
+        self._scratch = ""  # this run's temporary folder: the lanes' and their workers' own
+        self._lock = -1  # held while the run lives (see claim_scratch)
 
     def _start(self, size: int) -> _Lane:
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [package_root, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))])
+        env["TMPDIR"] = self._scratch  # removed at the end, even after a lane was killed
         errors = tempfile.TemporaryFile(prefix="course-grading-lane-")
         # started in /: a new Python looks for modules in its current folder first
         process = subprocess.Popen([sys.executable, "-c", BOOT], stdin=subprocess.PIPE,
@@ -97,6 +144,7 @@ class Lanes:
         exhausted = False
         selector = selectors.DefaultSelector()
         try:
+            self._scratch, self._lock = claim_scratch()
             self._lanes = [self._start(size) for size in lane_sizes(self.jobs, count)]
             for lane in self._lanes:
                 selector.register(lane.process.stdout, selectors.EVENT_READ, lane)
@@ -203,3 +251,7 @@ class Lanes:
                         pipe.close()
             lane.errors.close()
         self._lanes = []
+        if self._scratch:
+            remove_tree(self._scratch)  # never follows a link out of it, whatever is inside
+            os.close(self._lock)
+            self._scratch, self._lock = "", -1

@@ -5,6 +5,7 @@ always is; a re-run writes only what changed and still leaves every report whole
 from __future__ import annotations
 
 import os
+import shutil
 
 import grader.batch.lane as lane
 import grader.batch.lanes as lanes
@@ -177,3 +178,71 @@ def test_text_printed_by_the_environment_does_not_mix_into_the_verdicts(tmp_path
     assert grade(tmp_path / "subs", tmp_path / "out") == 0
     rows = read_grades(tmp_path / "out")
     assert (rows["ana"]["total"], rows["bob"]["total"]) == ("9", "1")
+
+
+def test_a_run_killed_outright_leaves_its_folder_to_the_next_run_to_remove(tmp_path):
+    """The grading lanes work in one temporary folder per run, removed at the end; a run killed
+    with SIGKILL can't, so the next run removes it, once no run holds its lock. A live run's
+    folder is never touched."""
+    import fcntl
+    import tempfile
+    import time
+
+    def run_folder(locked: bool) -> tuple[str, int]:
+        folder = tempfile.mkdtemp(prefix=lanes.SCRATCH + "test-")
+        fd = os.open(os.path.join(folder, ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        if locked:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        with open(os.path.join(folder, "left-behind"), "w") as handle:
+            handle.write("a worker's file")
+        old = time.time() - 2 * lanes.STALE_AFTER
+        os.utime(folder, (old, old))
+        return folder, fd
+
+    dead, dead_fd = run_folder(locked=False)
+    live, live_fd = run_folder(locked=True)
+    os.close(dead_fd)
+    try:
+        hand_in(tmp_path / "subs", "ana", {"2": RIGHT["2"]})
+        assert grade(tmp_path / "subs", tmp_path / "out") == 0
+        assert not os.path.exists(dead)
+        assert os.path.exists(os.path.join(live, "left-behind"))
+    finally:
+        os.close(live_fd)
+        shutil.rmtree(live, ignore_errors=True)
+        shutil.rmtree(dead, ignore_errors=True)
+
+
+def test_a_lane_killed_mid_run_stops_the_run_keeping_every_verdict_received(tmp_path,
+                                                                           monkeypatch, capsys):
+    real = lanes.Lanes.run
+    seen: dict = {}
+
+    def kill_a_lane_after_the_first_verdict(self, jobs, count):
+        for number, verdict in enumerate(real(self, jobs, count)):
+            yield verdict
+            if number == 0:
+                seen["pids"] = [lane.process.pid for lane in self._lanes]
+                seen["scratch"] = self._scratch
+                self._lanes[0].process.kill()
+
+    monkeypatch.setattr(lanes.Lanes, "run", kill_a_lane_after_the_first_verdict)
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for index in range(24):
+        hand_in(subs, f"l{index:02d}", {"2": [f"threshold = 0.6  # {index}\n"
+                                              "import time; time.sleep(0.3)"]})
+    assert grade(subs, out, "--jobs", "2") == 2
+    err = capsys.readouterr().err
+    assert "a grading lane stopped before it was done (exit status -9)" in err
+    with Gradebook(out / "gradebook.sqlite") as book:
+        kept = book.graded_count()
+        assert 1 <= kept < 24 and book.runs()[-1]["outcome"] == "interrupted"
+    for pid in seen["pids"]:  # every lane has ended, and the run's folder is gone
+        assert not os.path.exists(f"/proc/{pid}") or \
+            open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] == "Z"
+    assert not os.path.exists(seen["scratch"])
+    monkeypatch.setattr(lanes.Lanes, "run", real)
+    assert grade(subs, out, "--jobs", "2") == 0  # and the next run carries on
+    with Gradebook(out / "gradebook.sqlite") as book:
+        assert book.runs()[-1]["graded"] == 24 - kept
+    assert len(read_grades(out)) == 24
