@@ -139,12 +139,15 @@ def grade_jobs(jobs: Iterable[dict], pool: Any, emit: Emit, opener: Opener | Non
 
 def result_line(index: int, grade: Any, warnings: list[str]) -> bytes:
     """One verdict for the coordinator: `header<TAB>verdict`. JSON escapes every tab and line
-    break inside a string, so the first tab and the line's end can't be forged."""
+    break inside a string, so the first tab and the line's end can't be forged. A lone
+    surrogate (learner code can print or raise `"\\ud800"`) becomes `?`: it is no text any file
+    can hold, and the reports written from this verdict would fail on it."""
     header = {"i": index, "status": grade.status, "points": grade.points,
               "max_points": grade.max_points, "seconds": grade.seconds}
     if warnings:
         header["warnings"] = warnings
-    return (json.dumps(header) + "\t" + json.dumps(grade.to_dict()) + "\n").encode()
+    verdict = json.dumps(grade.to_dict(), ensure_ascii=False).encode("utf-8", "replace")
+    return json.dumps(header).encode() + b"\t" + verdict + b"\n"
 
 
 def _die_with_parent(parent: int) -> None:

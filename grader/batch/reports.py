@@ -282,8 +282,8 @@ def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
         (out / STATE).unlink(missing_ok=True)
         # lines of learners whose reports are unchanged are copied from the file already
         # there, when it is the very file the last run wrote
-        old = _old_rows(results) if isinstance(last, list) and last[1] == _stamp(results) \
-            else {}
+        old = _old_rows(results) if isinstance(last, list) and len(last) == 2 \
+            and last[1] == _stamp(results) else {}
 
         def rows() -> Iterator[str]:
             for name, learner in result.learners.items():

@@ -1,0 +1,39 @@
+"""The coordinator, its grading lanes and its incremental reports, attacked: by a learner (who
+controls only what they hand in and the code that runs in the sandbox) and by an unlucky
+instructor (edits between runs, a forged or damaged OUT folder)."""
+
+from __future__ import annotations
+
+import json
+
+from .conftest import grade, read_grades, read_results
+from .helpers import hand_in
+
+
+def test_a_lone_surrogate_printed_or_raised_by_learner_code_breaks_no_report(tmp_path):
+    """Learner code can print or raise text no file can hold ('\\ud800'); before, writing
+    the class's reports stopped on it with a traceback."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    code = "threshold = 0.6\nprint('x\\ud800')\nraise ValueError('b\\udcff')"
+    hand_in(subs, "ana", {"2": [code]})
+    hand_in(subs, "bob", {"2": ["threshold = 0.6"]})
+    assert grade(subs, out) == 0
+    assert read_grades(out)["bob"]["step_2"] == "1"
+    ana = read_results(out)["learners"]["ana"]["notebooks"]["02_prediction_threshold.ipynb"]
+    assert ana["cell_errors"][0]["error"] == "ValueError: b?"
+    assert "ValueError: b?" in (out / "feedback" / "ana.md").read_text(encoding="utf-8")
+
+
+def test_a_reports_state_of_the_wrong_shape_is_ignored_not_a_crash(tmp_path):
+    """`.reports-state.json` is only a cache: valid JSON of another shape (forged, or left by
+    another version) means 'write everything again'."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    hand_in(subs, "bob", {"2": ["threshold = 0.6"]})
+    assert grade(subs, out) == 0
+    for forged in ({"learners": {"bob": "x"}, "results": []},
+                   {"learners": {"bob": [1]}, "results": [1]}, [], {"results": {}}):
+        (out / ".reports-state.json").write_text(json.dumps(forged))
+        (out / "feedback" / "bob.md").unlink()
+        assert grade(subs, out) == 0
+        assert "Feedback for bob" in (out / "feedback" / "bob.md").read_text(encoding="utf-8")
+        assert read_results(out)["learners"]["bob"]["total"] == 1
