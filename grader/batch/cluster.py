@@ -101,8 +101,8 @@ def grade_chunk(jobs: list[dict], pool_jobs: int | None, limits: dict,
         options["hide"] = [path for path in options["hide"] if os.path.exists(path)]
     lines: list[str] = []
 
-    def emit(index: int, grade: Any, warnings: list[str]) -> None:
-        lines.append(result_line(index, grade, warnings).decode())
+    def emit(index: int, grade: Any, warnings: list[str], again: bool) -> None:
+        lines.append(result_line(index, grade, warnings, again).decode())
 
     with _ONE_POOL, _without_main_module():
         pool = WorkerPool(pool_jobs, Limits(**limits), **options)

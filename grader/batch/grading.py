@@ -21,6 +21,7 @@ import base64
 import dataclasses
 import functools
 import hashlib
+import json
 import statistics
 import sys
 import time
@@ -341,14 +342,16 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
     bar = _progress_bar(len(plans), progress)
     ran = 0
 
-    def give(key: tuple[str, str], head: dict) -> None:
-        """The verdict to every learner who handed in these bytes."""
+    def give(key: tuple[str, str], head: dict, why: str | None = None) -> None:
+        """The verdict to every learner who handed in these bytes; with `why`, one about
+        this run's reading of them, told but not stored (the next run grades them again)."""
         nonlocal reused
         for index, (learner, notes) in enumerate(queued.pop(key)):
             learner.verdicts[key[0]] = Verdict(key[0], head["status"], number(head["points"]),
                                                number(head["max_points"]),
-                                               float(head["seconds"]), key[1],
-                                               notes=notes, reused=index > 0, run=run_id)
+                                               float(head["seconds"]), key[1], why or "",
+                                               notes=notes, reused=index > 0,
+                                               run=run_id if why is None else 0)
             reused += index > 0
         bar.update(1)  # type: ignore[attr-defined]
 
@@ -365,12 +368,10 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                        "handin": _where(content, inline),
                        "files": [[name, _where(extra, inline)] for name, extra in attached]}
             except READ_ERRORS as err:  # only when the bytes go along (Dask)
-                grade = failed(by_unit[key[0]], "invalid", f"the file could not be read ({err})",
-                               sha256=key[1])
+                grade = failed(by_unit[key[0]], "invalid", f"the file could not be read ({err})")
                 head = {"status": grade.status, "points": grade.points,
                         "max_points": grade.max_points, "seconds": 0.0}
-                waiting.append((*key, head, _json(grade)))
-                give(key, head)
+                give(key, head, grade.message)
                 continue
             keys[index] = key
             yield job
@@ -392,8 +393,11 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
         if plans:
             for head, verdict in executor.run(jobs_to_send(), len(plans)):  # type: ignore
                 key = keys.pop(head["i"])
-                waiting.append((*key, head, verdict))
-                give(key, head)
+                if head.get("again"):  # the file, not its bytes: told, not kept
+                    give(key, head, str(json.loads(verdict).get("message", "")))
+                else:
+                    waiting.append((*key, head, verdict))
+                    give(key, head)
                 ran += 1
                 if time.monotonic() - last_flush > FLUSH_EVERY:
                     flush()
@@ -439,8 +443,3 @@ def _made(step: Step, status: str, why: str, notes: list[str] | None = None) -> 
     return Verdict(unit(step), status, 0, number(_max_points(step)), message=why,
                    notes=notes if notes is not None else [])
 
-
-def _json(grade: NotebookGrade) -> str:
-    import json
-
-    return json.dumps(grade.to_dict())

@@ -65,7 +65,10 @@ def sandbox_warnings(reply: dict) -> list[str]:
     return found
 
 
-Emit = Callable[[int, Any, list[str]], None]  # (job index, NotebookGrade, sandbox warnings)
+# (job index, NotebookGrade, sandbox warnings, again): `again` marks a verdict about this run's
+# reading of the file (gone, unreadable, changed since it was hashed), not about its bytes: it is
+# told, never kept as those bytes' verdict
+Emit = Callable[[int, Any, list[str], bool], None]
 
 
 def handin_hash(notebook_sha: str, attached: list[tuple[str, str]]) -> str:
@@ -114,9 +117,13 @@ def grade_jobs(jobs: Iterable[dict], pool: Any, emit: Emit, opener: Opener | Non
             step, index = STEP_OF[job["unit"]], int(job["i"])
             try:
                 data, files = read_job(job, opener)
+            except InvalidNotebook as err:
+                emit(index, failed(step, "invalid", str(err), sha256=job["sha"]), [], True)
+                continue
+            try:
                 plan = dataclasses.replace(plan_notebook(data, step.key), files=files)
             except InvalidNotebook as err:
-                emit(index, failed(step, "invalid", str(err), sha256=job["sha"]), [])
+                emit(index, failed(step, "invalid", str(err), sha256=job["sha"]), [], False)
                 continue
             waiting[index] = (step, job["sha"], list(plan.notes))
             yield index, plan
@@ -132,12 +139,12 @@ def grade_jobs(jobs: Iterable[dict], pool: Any, emit: Emit, opener: Opener | Non
             else:
                 grade = failed(step, outcome.status, outcome.message, seconds=outcome.seconds,
                                sha256=sha, notes=notes)
-            emit(outcome.key, grade, new)
+            emit(outcome.key, grade, new, False)
     finally:
         opener.close()
 
 
-def result_line(index: int, grade: Any, warnings: list[str]) -> bytes:
+def result_line(index: int, grade: Any, warnings: list[str], again: bool = False) -> bytes:
     """One verdict for the coordinator: `header<TAB>verdict`. JSON escapes every tab and line
     break inside a string, so the first tab and the line's end can't be forged. A lone
     surrogate (learner code can print or raise `"\\ud800"`) becomes `?`: it is no text any file
@@ -146,6 +153,8 @@ def result_line(index: int, grade: Any, warnings: list[str]) -> bytes:
               "max_points": grade.max_points, "seconds": grade.seconds}
     if warnings:
         header["warnings"] = warnings
+    if again:
+        header["again"] = True
     verdict = json.dumps(grade.to_dict(), ensure_ascii=False).encode("utf-8", "replace")
     return json.dumps(header).encode() + b"\t" + verdict + b"\n"
 
@@ -188,8 +197,8 @@ def main() -> int:
         for line in iter(stdin.readline, b""):
             yield json.loads(line)
 
-    def emit(index: int, grade: Any, warnings: list[str]) -> None:
-        stdout.write(result_line(index, grade, warnings))
+    def emit(index: int, grade: Any, warnings: list[str], again: bool) -> None:
+        stdout.write(result_line(index, grade, warnings, again))
         stdout.flush()
 
     try:

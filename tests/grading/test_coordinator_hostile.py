@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+from grader.batch.gradebook import Gradebook
+
 from .conftest import grade, read_grades, read_results
 from .helpers import hand_in
 
@@ -37,3 +39,30 @@ def test_a_reports_state_of_the_wrong_shape_is_ignored_not_a_crash(tmp_path):
         assert grade(subs, out) == 0
         assert "Feedback for bob" in (out / "feedback" / "bob.md").read_text(encoding="utf-8")
         assert read_results(out)["learners"]["bob"]["total"] == 1
+
+
+def test_a_file_changed_while_graded_is_not_remembered_as_that_contents_verdict(tmp_path,
+                                                                               monkeypatch):
+    """Ana and Bob hand in the same bytes; Ana's file is replaced after it was hashed, before
+    a lane read it. Both are told to grade again; the next run must then grade Bob's
+    unchanged notebook, not reuse 'it changed while the class was being graded' for its bytes
+    (before, that verdict was stored as theirs, and came back on every run)."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    hand_in(subs, "ana", {"2": ["threshold = 0.6"]})
+    hand_in(subs, "bob", {"2": ["threshold = 0.6"]})
+    path = subs / "ana" / "02_prediction_threshold.ipynb"
+    record = Gradebook.record_submissions
+
+    def then_ana_changes_hers(self, *args):
+        record(self, *args)
+        path.write_bytes(path.read_bytes().replace(b"threshold = 0.6", b"threshold = 0.7"))
+
+    monkeypatch.setattr(Gradebook, "record_submissions", then_ana_changes_hers)
+    assert grade(subs, out) == 0
+    told = read_results(out)["learners"]["bob"]["notebooks"]["02_prediction_threshold.ipynb"]
+    assert told["status"] == "invalid" and "grade again" in told["message"]
+    monkeypatch.setattr(Gradebook, "record_submissions", record)
+    assert grade(subs, out) == 0
+    rows = read_grades(out)
+    assert (rows["ana"]["step_2"], rows["bob"]["step_2"]) == ("0", "1")
+    assert rows["bob"]["status"].startswith("missing")  # not 'invalid'
