@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 
+import nbformat
+import pytest
+
+import grader.batch.notebook as notebook
 from grader.batch.gradebook import Gradebook
 
 from .conftest import grade, read_grades, read_results
-from .helpers import hand_in
+from .helpers import hand_in, learner_notebook
 
 
 def test_a_lone_surrogate_printed_or_raised_by_learner_code_breaks_no_report(tmp_path):
@@ -66,3 +70,28 @@ def test_a_file_changed_while_graded_is_not_remembered_as_that_contents_verdict(
     rows = read_grades(out)
     assert (rows["ana"]["step_2"], rows["bob"]["step_2"]) == ("0", "1")
     assert rows["bob"]["status"].startswith("missing")  # not 'invalid'
+
+
+def test_an_old_format_notebook_is_bounded_before_nbformat_converts_it(monkeypatch):
+    """nbformat validates every cell and output while converting a format-3 notebook: 20 MB of
+    tiny outputs cost a grading lane about 15 s and 550 MB (measured), per hand-in. Outputs are
+    never graded, so they are dropped first, and too many cells are refused before."""
+    nb3 = nbformat.convert(learner_notebook("2", ["threshold = 0.6"]), 3)
+    cells = nb3.worksheets[0].cells
+    too_many = nbformat.writes(nbformat.v3.new_notebook(worksheets=[nbformat.v3.new_worksheet(
+        cells=cells * (1 + notebook.MAX_CELLS // len(cells)))]), version=3).encode()
+    next(c for c in cells if c.cell_type == "code").outputs = [
+        nbformat.v3.new_output("stream", "x")] * 5000
+    data = nbformat.writes(nb3, version=3).encode()
+    given = []
+    convert = nbformat.convert
+    monkeypatch.setattr(nbformat, "convert",
+                        lambda nb, version: given.append([len(c.get("outputs", ())) for sheet
+                                                          in nb.worksheets for c in sheet.cells])
+                        or convert(nb, version))
+    plan = notebook.plan_notebook(data, "2")
+    assert "threshold = 0.6" in plan.sources and "converted from notebook format 3" in plan.notes
+    assert given == [[0] * len(cells)]  # outputs dropped before converting
+    with pytest.raises(notebook.InvalidNotebook, match="more than 2000 cells"):
+        notebook.plan_notebook(too_many, "2")
+    assert len(given) == 1
