@@ -313,6 +313,9 @@ def collect(source: Path, steps: tuple[Step, ...], layout: str | None = None,
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as err:
         raise CollectError(f"can't read the zip file {source}: {err}") from err
+    except UnicodeDecodeError as err:  # a name marked UTF-8 that isn't: Python refuses them all
+        raise CollectError(f"can't read the zip file {source}: a file name in it is marked as "
+                           f"UTF-8 but is not ({err.object[:80]!r}); zip the class again") from err
     try:
         entries, problems = _zip_entries(archive, str(source.resolve()))
         collection = _assemble(str(source), entries, problems, names, steps, layout)

@@ -5,6 +5,7 @@ instructor (edits between runs, a forged or damaged OUT folder)."""
 from __future__ import annotations
 
 import json
+import zipfile
 
 import nbformat
 import pytest
@@ -13,7 +14,7 @@ import grader.batch.notebook as notebook
 from grader.batch.gradebook import Gradebook
 
 from .conftest import grade, read_grades, read_results
-from .helpers import hand_in, learner_notebook
+from .helpers import hand_in, learner_notebook, notebook_bytes
 
 
 def test_a_lone_surrogate_printed_or_raised_by_learner_code_breaks_no_report(tmp_path):
@@ -95,3 +96,18 @@ def test_an_old_format_notebook_is_bounded_before_nbformat_converts_it(monkeypat
     with pytest.raises(notebook.InvalidNotebook, match="more than 2000 cells"):
         notebook.plan_notebook(too_many, "2")
     assert len(given) == 1
+
+
+def test_a_zip_with_a_name_falsely_marked_utf8_is_a_one_line_error(tmp_path, capsys):
+    """A member name flagged UTF-8 whose bytes aren't: Python's zipfile refuses the whole
+    archive; before, with a traceback."""
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for learner in ("ana", "bo\u00e9"):
+            handle.writestr(f"{learner}/02_prediction_threshold.ipynb",
+                            notebook_bytes("2", ["threshold = 0.6"]))
+    archive.write_bytes(archive.read_bytes().replace("bo\u00e9".encode(), b"bo\xc3("))
+    assert grade(archive, tmp_path / "out") == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "marked as UTF-8 but is not" in error
+    assert "bo\\xc3(" in error
