@@ -207,6 +207,11 @@ def _run(args: argparse.Namespace) -> int:
         written = write_reports(result, args.out)
     except OSError as err:
         return _fail(f"can't write the reports to {args.out}: {err}")
+    except (KeyboardInterrupt, Stopped) as err:  # every report file is whole, old or new
+        how = "stopped (SIGTERM)" if isinstance(err, Stopped) else "interrupted"
+        print(f"\ngrader grade: {how} while writing the reports; every verdict is kept in the "
+              "gradebook. Run the same command again to write them.", file=sys.stderr)
+        return 143 if isinstance(err, Stopped) else 130
     if not args.quiet:
         from .reports import terminal_safe
 

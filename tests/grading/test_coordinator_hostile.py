@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 import grader.batch.notebook as notebook
+import grader.batch.reports as reports
 from grader.batch.gradebook import Gradebook
 
 from .conftest import grade, read_grades, read_results
@@ -111,3 +112,34 @@ def test_a_zip_with_a_name_falsely_marked_utf8_is_a_one_line_error(tmp_path, cap
     error = capsys.readouterr().err.strip()
     assert "\n" not in error and "marked as UTF-8 but is not" in error
     assert "bo\\xc3(" in error
+
+
+def test_ctrl_c_while_the_reports_are_written_is_told_and_the_next_run_writes_them(
+        tmp_path, monkeypatch, capsys):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for learner, answer in (("ana", "threshold = 0.6"), ("bob", "threshold = 0.7"),
+                            ("cy", "threshold = 0.6")):
+        hand_in(subs, learner, {"2": [answer]})
+    assert grade(subs, out) == 0
+    (subs / "bob" / "02_prediction_threshold.ipynb").write_bytes(
+        notebook_bytes("2", ["threshold = 0.6"]))
+    (subs / "cy" / "02_prediction_threshold.ipynb").unlink()
+    rendered = reports.feedback_markdown
+
+    def interrupted_at_cy(learner, *args):
+        if learner.learner == "cy":
+            raise KeyboardInterrupt
+        return rendered(learner, *args)
+
+    monkeypatch.setattr(reports, "feedback_markdown", interrupted_at_cy)
+    capsys.readouterr()
+    assert grade(subs, out) == 130
+    error = capsys.readouterr().err.strip()
+    assert "Traceback" not in error and "interrupted while writing the reports" in error
+    monkeypatch.setattr(reports, "feedback_markdown", rendered)
+    assert grade(subs, out) == 0
+    assert [(r["step_2"], r["status"].startswith("missing")) for r in read_grades(out).values()] \
+        == [("1", True), ("1", True), ("0", True)]
+    assert read_results(out)["learners"]["cy"]["notebooks"][
+        "02_prediction_threshold.ipynb"]["status"] == "missing"
+    assert "not handed in" in (out / "feedback" / "cy.md").read_text(encoding="utf-8")
