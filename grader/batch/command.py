@@ -35,7 +35,8 @@ verdicts come from the same checks as the learners' own check(N) cells.
 Writes OUT/grades.csv (one row per learner), OUT/results.json (every check and every
 notebook's status and runtime), OUT/feedback/<learner>.html and .md (to hand back), and a
 SQLite gradebook that keys notebooks by content: running the command again only grades what
-changed, keeps earlier hand-ins as history, and resumes an interrupted run.
+changed (an unchanged file is not even read again) and rewrites only the reports that changed,
+keeps earlier hand-ins as history, and resumes an interrupted run.
 """
 
 EPILOG = """\

@@ -180,11 +180,12 @@ class ClassGrades:
                     learners={name: lg.to_dict() for name, lg in self.learners.items()})
 
 
-def _progress_bar(total: int, enabled: bool) -> object:
+def _progress_bar(total: int, enabled: bool, desc: str = "Grading",
+                  unit_name: str = "nb") -> object:
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="nb", desc="Grading", disable=not enabled or total == 0,
-                file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+    return tqdm(total=total, unit=unit_name, desc=desc, disable=not enabled or total == 0,
+                file=sys.stderr, dynamic_ncols=True, smoothing=0.1, leave=desc == "Grading")
 
 
 def graded_steps(collection: Collection, steps: tuple[Step, ...]) -> tuple[Step, ...]:
@@ -299,7 +300,9 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
     read_so_far = 0
     # One pass over the class: hash each hand-in (from memory when its file is unchanged),
     # reuse what the gradebook knows, queue the rest, one job per distinct hand-in.
+    reading = _progress_bar(len(collection.learners), progress, "Reading", "learner")
     for learner_id in sorted(collection.learners, key=lambda n: (n.casefold(), n)):
+        reading.update(1)  # type: ignore[attr-defined]
         files = collection.learners[learner_id]
         learner = learners[learner_id] = LearnerGrade(
             learner_id, {}, files.ignored, files.name, files.late, files.upload_prefix)
@@ -332,6 +335,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 continue
             queued[key] = [(learner, handin.notes)]
             plans.append((key, handin, attached))
+    reading.close()  # type: ignore[attr-defined]
     book.record_submissions(submissions, run_id)
     book.remember_hashes(hashes.new, hashes.seen, run_id)
     del submissions, known, hashes
