@@ -151,7 +151,7 @@ def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_E
     excluded = {p.resolve() for p in exclude}
     base = root.resolve()  # no link is followed below root, so base/relative is each real path
 
-    def walk(folder: str, parts: tuple[str, ...]) -> None:
+    def walk(folder: str, parts: tuple[str, ...], real: Path) -> None:
         with os.scandir(folder) as listing:
             found = sorted(listing, key=lambda entry: entry.name)
         for item in found:
@@ -161,8 +161,7 @@ def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_E
             if len(here) > MAX_DEPTH + 1 or _junk(here):
                 continue
             if excluded:
-                real = base.joinpath(*here)
-                if real in excluded:
+                if real / item.name in excluded:
                     problems.append(f"{'/'.join(here)}: the grader's own output, not a hand-in")
                     continue
             try:
@@ -171,7 +170,7 @@ def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_E
                     continue
                 if item.is_dir(follow_symlinks=False):
                     entries.append(_Entry(here, 0, None, is_dir=True))
-                    walk(item.path, here)
+                    walk(item.path, here, real / item.name)
                     continue
                 if not item.is_file(follow_symlinks=False):
                     continue
@@ -182,7 +181,7 @@ def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_E
             entries.append(_Entry(here, state.st_size,
                                   FileRef(item.path, stat_identity(state), state.st_size)))
 
-    walk(os.path.abspath(root), ())  # absolute: lanes read these paths from /
+    walk(os.path.abspath(root), (), base)  # absolute: lanes read these paths from /
     entries.sort(key=lambda entry: entry.parts)
     return entries, problems
 

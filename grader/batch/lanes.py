@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import IO
 
 from .lane import READY
-from .pool import GraderFailure
-from .sandbox import MAX_JOBS, Limits, is_root, remove_tree
+from .pool import GraderFailure, pool_options
+from .sandbox import Limits, is_root, remove_tree
 
 BOOT = "from grader.batch.lane import main; raise SystemExit(main())"
 AHEAD = 2  # jobs queued in a lane beyond what its pool runs at once
@@ -103,9 +103,7 @@ class Lanes:
 
     def __init__(self, jobs: int | None = None, limits: Limits | None = None, *,
                  hide: Iterable[str] = (), namespaces: bool = True) -> None:
-        self.jobs = min(MAX_JOBS, max(1, jobs or os.cpu_count() or 1))
-        self.limits = limits or Limits()
-        self.hide = [os.path.abspath(p) for p in hide]
+        self.jobs, self.limits, self.hide = pool_options(jobs, limits, hide)
         self.namespaces = namespaces
         self.problems: list[str] = []  # what the lanes' pools could not clean up, said once
         self.warnings: list[str] = []  # about the sandbox, said once

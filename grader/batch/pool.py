@@ -106,6 +106,14 @@ def _ready() -> None:
     """Runs in a fork of the server: by then the preloading is done."""
 
 
+def pool_options(jobs: int | None, limits: Limits | None,
+                 hide: Iterable[str]) -> tuple[int, Limits, list[str]]:
+    """Notebooks at once (default: the CPUs; within bounds), the limits (default: `Limits()`)
+    and the paths no worker may see, made absolute."""
+    return (min(MAX_JOBS, max(1, jobs or os.cpu_count() or 1)), limits or Limits(),
+            [os.path.abspath(p) for p in hide])
+
+
 class WorkerPool:
     """Grade plans in up to `jobs` isolated workers at a time; yield outcomes as they finish.
 
@@ -114,9 +122,7 @@ class WorkerPool:
 
     def __init__(self, jobs: int | None = None, limits: Limits | None = None, *,
                  hide: Iterable[str] = (), namespaces: bool = True) -> None:
-        self.jobs = min(MAX_JOBS, max(1, jobs or os.cpu_count() or 1))
-        self.limits = limits or Limits()
-        self.hide = [os.path.abspath(p) for p in hide]
+        self.jobs, self.limits, self.hide = pool_options(jobs, limits, hide)
         self.namespaces = namespaces
         self.problems: list[str] = []  # for the instructor: what the clean-up could not do
         self._ctx = _context()
