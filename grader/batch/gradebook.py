@@ -54,11 +54,11 @@ class Stored:
     run: int
 
 
-def number(value: float) -> float:
+def number(value: float) -> int | float:
     """Points as the checks give them: a whole number stays an int (SQLite hands back every
     REAL as a float), so a verdict from the gradebook reads exactly as a fresh one."""
     value = float(value)
-    return int(value) if value.is_integer() else value  # type: ignore[return-value]
+    return int(value) if value.is_integer() else value
 
 
 class GradebookError(RuntimeError):

@@ -22,14 +22,12 @@ import hashlib
 import html
 import io
 import json
-import os
-import tempfile
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
 from .. import feedback
-from ..files import write_atomic
+from ..files import write_atomic, write_atomic_parts
 from ..spec import unit
 from .grading import ClassGrades, LearnerGrade, column
 from .verdicts import NotebookGrade
@@ -89,13 +87,6 @@ def _row(name: str, learner: LearnerGrade,
 
 def _head(result: ClassGrades) -> str:
     return json.dumps(result.head(), ensure_ascii=False)[:-1] + ', "learners": {\n'
-
-
-def results_json(result: ClassGrades) -> str:
-    """One learner per line: easy to read and to diff, and written by json's C encoder (an
-    indented dump goes through its pure-Python one: seconds for a class of thousands)."""
-    rows = ",\n".join(_row(name, lg) for name, lg in result.learners.items())
-    return _head(result) + rows + "\n}}\n"
 
 
 def _old_rows(path: Path) -> dict[str, str]:
@@ -224,23 +215,14 @@ def _stamp(path: Path) -> list[int] | None:
     return [state.st_size, state.st_mtime_ns]
 
 
-def _write_results(path: Path, result: ClassGrades, rows: Iterator[str]) -> None:
-    """results.json, streamed to a temporary file one learner at a time, then renamed into
-    place (never all of it in memory)."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(_head(result))
-            for index, row in enumerate(rows):
-                stream.write(",\n" + row if index else row)
-            stream.write("\n}}\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def _results_parts(result: ClassGrades, rows: Iterator[str]) -> Iterator[str]:
+    """results.json, one learner per line: easy to read and to diff, written by json's C
+    encoder (an indented dump goes through its pure-Python one: seconds for a class of
+    thousands), and streamed, never all of it in memory."""
+    yield _head(result)
+    for index, row in enumerate(rows):
+        yield ",\n" + row if index else row
+    yield "\n}}\n"
 
 
 def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
@@ -290,7 +272,7 @@ def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
                 line = old.get(name) if name not in changed else None
                 yield line or _row(name, learner, loaded.get(name))
 
-        _write_results(results, result, rows())
+        write_atomic_parts(results, _results_parts(result, rows()), mode=0o600)
     state["results"] = [whole, _stamp(results)]
     if state != before:
         _write(out / STATE, json.dumps(state))
