@@ -13,9 +13,10 @@ from typing import Any
 
 from . import feedback, progress
 from .checks import evaluate
-from .probe import error_text, snapshot_for
+from .probe import answer_all, error_text
+from .questions import course_questions
 from .results import CheckResult, StepResult
-from .snapshot import Snapshot
+from .snapshot import build_snapshot
 from .sources import answer_cell_prefix, choose_sources
 from .spec import step_for
 
@@ -122,9 +123,11 @@ class CheckReport:
 
 def judge(step: str, namespace: dict, sources: list[str],
           outcomes: dict[str, str] | None = None) -> StepResult:
-    """Probe and judge one step. The snapshot goes through JSON-shaped validation exactly as a
-    grading worker's would, so inline verdicts and grades agree."""
-    return evaluate(Snapshot.load(snapshot_for(step, namespace, sources, outcomes)))
+    """Ask the step's questions of the learner's own namespace and judge the answers. They
+    are read and the snapshot built exactly as a grading harness does with a worker's, so
+    inline verdicts and grades agree."""
+    asked = course_questions(step, sources)
+    return evaluate(build_snapshot(step, asked, answer_all(asked, namespace), sources, outcomes))
 
 
 def check(step: int | str, namespace: dict | None = None, source: str | list[str] | None = None,

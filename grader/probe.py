@@ -1,10 +1,11 @@
-"""The probe: the only grader code that runs beside learner code.
+"""The probe: the only grader code that runs beside learner code. It answers questions.
 
-It answers a step's `Probe` (see `spec.py`): it describes the names the step's checks read,
-calls the learner's `predict` on the inputs it is given (under a time limit, with `threshold`
-swapped and always restored), for step 4 re-runs the answer cell to hear what it prints, and
-gathers Part 2's facts. It returns plain JSON-able data: the *snapshot*. Verdicts are computed
-elsewhere, from the snapshot alone, so learner code can't reach the code that judges it.
+Each question (`questions.py`) gets one plain JSON answer: a description of a learner name,
+what the learner's `predict` did on an input (under a time limit, with `threshold` swapped and
+always restored), what the step 4 answer cell printed when run again, Part 2's facts, the quiz
+answers recorded. The same code answers in the learner's kernel (`check(N)`) and in a grading
+worker. It never builds the snapshot nor judges: the asker reads the answers against its own
+questions (`snapshot.build_snapshot`), so learner code can't reach what judges it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from .deadline import TimeUp, time_limit
+from .questions import (
+    MAX_ERROR,
+    MAX_PRINTED,
+    Describe,
+    GatherFacts,
+    Question,
+    RecordedQuiz,
+    RerunCell,
+    course_questions,
+    kind_of,
+)
 from .spec import PredictCall, Step, step_for
 from .values import describe
 
-SNAPSHOT_VERSION = 2
 CALL_SECONDS = 1.0
-MAX_PRINTED = 20_000
 
 
 class _CappedText(io.StringIO):
@@ -36,7 +46,7 @@ def error_text(err: BaseException) -> str:
         detail = str(err)
     except BaseException:  # a learner exception whose __str__ itself raises
         detail = ""
-    return (f"{type(err).__name__}: {detail}" if detail else type(err).__name__)[:300]
+    return (f"{type(err).__name__}: {detail}" if detail else type(err).__name__)[:MAX_ERROR]
 
 
 def _run_captured(func: Any, *args: Any) -> dict:
@@ -114,57 +124,67 @@ def rerun_printing(source: str, namespace: dict) -> dict:
     return _run_captured(exec, code, scratch)
 
 
+def describe_name(namespace: Mapping[str, Any], name: str) -> dict:
+    """A learner name's description (`None` when it is not defined)."""
+    if name not in namespace:
+        return {"defined": False, "value": None}
+    try:
+        value = describe(namespace[name])
+    except BaseException as err:  # a learner container whose iteration raises
+        value = {"t": "object", "type": "unreadable", "text": error_text(err)}
+    return {"defined": True, "value": value}
+
+
+def _call_answer(record: dict) -> dict:
+    return {"outcome": record["outcome"], "value": record.get("value"),
+            "error": record.get("error", ""), "printed": record.get("printed", "")}
+
+
+def answer_all(questions: tuple[Question, ...], namespace: dict) -> list[dict]:
+    """One JSON answer per question, in order. The calls of `predict` are made together
+    (after a timeout the rest are skipped); none are made without a callable `predict`."""
+    calls = [q for q in questions if isinstance(q, PredictCall)]
+    predict = namespace.get("predict")
+    made = iter(probe_predict(predict, tuple(calls)) if calls and callable(predict) else ())
+    answers: list[dict] = []
+    for question in questions:
+        kind = kind_of(question)
+        if isinstance(question, Describe):
+            answer = describe_name(namespace, question.name)
+        elif isinstance(question, PredictCall):
+            record = next(made, None)
+            answer = _call_answer(record) if record is not None else {"outcome": "absent"}
+        elif isinstance(question, RerunCell):
+            answer = rerun_printing(question.source, namespace)
+        elif isinstance(question, GatherFacts):
+            from .part2.probe import gather_facts
+
+            answer = {"facts": gather_facts(question.gatherer, namespace)}
+        elif isinstance(question, RecordedQuiz):
+            from churn_course.quiz_record import current_answers
+
+            answer = {"answers": current_answers()}  # the score the widget shows too
+        answers.append({"kind": kind, **answer})
+    return answers
+
+
 def take_snapshot(step: str | Step, namespace: dict, sources: list[str],
                   outcomes: Mapping[str, str] | None = None,
                   calls: tuple[PredictCall, ...] | None = None) -> dict:
-    """Everything the checks of `step` may look at, as JSON-able data, asked as its `Probe`
-    says. `outcomes` maps a source to the error of its latest run ("" when it ran cleanly);
-    `calls` are the calls of `predict` to make (the step's own unless given)."""
+    """The snapshot of `step` as plain data, asked as `check(N)` asks (`calls` replaces the
+    step's own calls of `predict`): for tests and tools that want to look at one."""
+    from .questions import read_answer
+    from .snapshot import assemble
+
     record = step if isinstance(step, Step) else step_for(step)
-    probe = record.probe
-    names: dict[str, Any] = {}
-    for name in probe.names:
-        if name in namespace:
-            try:
-                names[name] = describe(namespace[name])
-            except BaseException as err:  # a learner container whose iteration raises
-                names[name] = {"t": "object", "type": "unreadable", "text": error_text(err)}
-    snapshot: dict[str, Any] = {
-        "version": SNAPSHOT_VERSION,
-        "step": record.key,
-        "names": names,
-        "sources": [s[:20_000] for s in sources[-20:]],
-        "errors": [_outcome(outcomes, s) for s in sources[-20:]],
-        "calls": [],
-        "printing": None,
-    }
-    predict = namespace.get("predict")
-    wanted = probe.calls if calls is None else calls
-    if wanted and callable(predict):
-        snapshot["calls"] = probe_predict(predict, wanted)
-    if probe.printing and sources:  # the answer cell is the last source (see sources.py)
-        snapshot["printing"] = rerun_printing(sources[-1], namespace)
-    if probe.facts:  # Part 2's own facts: a sample of their table, their app's replies…
-        from .part2.probe import gather_facts
-
-        snapshot["facts"] = gather_facts(probe.facts, namespace)
-    return snapshot
-
-
-def _outcome(outcomes: Mapping[str, str] | None, source: str) -> str:
-    error = outcomes.get(source, "") if outcomes else ""
-    return error[:300] if isinstance(error, str) else ""
+    asked = course_questions(record, sources, calls)
+    answers = [read_answer(q, a) for q, a in zip(asked, answer_all(asked, namespace),
+                                                   strict=True)]
+    return assemble(record.key, asked, answers, sources, outcomes)
 
 
 def snapshot_for(step: str, namespace: dict, sources: list[str],
                  outcomes: Mapping[str, str] | None = None,
                  calls: tuple[PredictCall, ...] | None = None) -> dict:
-    """The snapshot of one step, taken the same way in the learner's kernel (`check(N)`) and in
-    a grading worker: the quiz reads the recorded answers, every other step answers its
-    `Probe`. `outcomes`: each source's latest error, "" if none."""
-    record = step_for(step)
-    if record.probe.quiz_answers:
-        from .quiz_probe import quiz_snapshot
-
-        return quiz_snapshot(namespace)
-    return take_snapshot(record, namespace, sources, outcomes, calls)
+    """The same as `take_snapshot` (kept for tools written against the earlier name)."""
+    return take_snapshot(step, namespace, sources, outcomes, calls)

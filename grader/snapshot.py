@@ -1,16 +1,32 @@
 """A validated snapshot: the only thing checks ever see of a learner's work.
 
-`Snapshot.load` refuses anything that is not shaped as the probe writes it, so a forged or
-truncated snapshot from a grading worker fails loudly here instead of confusing a check.
+A snapshot is assembled on the trusted side from the questions asked and the answers read
+(`build_snapshot`: in the learner's kernel for `check(N)`, in a grading lane for a grade), with
+the sources the asker chose. `Snapshot.load` then refuses anything not shaped as it should be,
+so a forged or truncated answer fails loudly here instead of confusing a check.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .part2.facts import load_facts
-from .probe import SNAPSHOT_VERSION
+from .questions import (
+    MAX_ERROR,
+    SNAPSHOT_VERSION,
+    Answer,
+    Called,
+    Describe,
+    Described,
+    Gathered,
+    Printed,
+    Question,
+    QuizRecord,
+    calls_in,
+    read_answer,
+)
 from .spec import ALL_STEPS, PredictCall
 from .values import Opaque, SnapshotError, rebuild
 
@@ -147,6 +163,82 @@ def _quiz_answers(data: dict) -> dict[str, str]:
             for k, v in answers.items()):
         raise SnapshotError("malformed quiz answers")
     return dict(answers)
+
+
+MAX_SOURCES = 20  # the newest cells the checks read
+MAX_SOURCE = 20_000  # characters of each
+
+
+def assemble(step: str, questions: Sequence[Question], answers: Sequence[Answer],
+             sources: Sequence[str], outcomes: Mapping[str, str] | None = None) -> dict:
+    """The snapshot of `step` as plain data, from each question and its answer; `sources` are
+    the learner's cells the asker chose (never an answer), `outcomes` each source's latest
+    run's error ("" when it ran cleanly)."""
+    if len(answers) != len(questions):
+        raise SnapshotError(f"{len(answers)} answers to {len(questions)} questions")
+    kept = [s[:MAX_SOURCE] for s in sources[-MAX_SOURCES:]]
+    data: dict[str, Any] = {
+        "version": SNAPSHOT_VERSION, "step": step, "names": {}, "sources": kept,
+        "errors": [_outcome(outcomes, s) for s in sources[-MAX_SOURCES:]], "calls": [],
+        "printing": None}
+    _check_calls(questions, answers)
+    calls_over = False  # the calls made are a prefix of those asked
+    for question, answer in zip(questions, answers, strict=True):
+        if isinstance(answer, Described):
+            if answer.value is not None:
+                data["names"][question.name] = answer.value  # type: ignore[union-attr]
+        elif isinstance(answer, Called):
+            calls_over = calls_over or answer.outcome == "absent"
+            if not calls_over:
+                data["calls"].append({
+                    "for": question.purpose, "threshold": question.threshold,  # type: ignore
+                    "outcome": answer.outcome, "value": answer.value, "error": answer.error,
+                    "printed": answer.printed})
+        elif isinstance(answer, Printed):
+            data["printing"] = {"outcome": answer.outcome, "printed": answer.printed,
+                                "error": answer.error}
+        elif isinstance(answer, Gathered):
+            data["facts"] = answer.facts
+        elif isinstance(answer, QuizRecord):
+            data["quiz_answers"] = answer.answers
+    return data
+
+
+def _check_calls(questions: Sequence[Question], answers: Sequence[Answer]) -> None:
+    """The probe skips a call only after one timed out, or when `threshold` can't be swapped
+    for it (`predict` is not a plain function); it makes none only without a callable
+    `predict`. An answer that says otherwise did not come from the probe."""
+    kind = next((a.value.get("type") for q, a in zip(questions, answers, strict=True)
+                 if isinstance(q, Describe) and q.name == "predict"
+                 and isinstance(a, Described) and a.value is not None), None)
+    made = [(q, a) for q, a in zip(questions, answers, strict=True) if isinstance(a, Called)]
+    if any(a.outcome == "absent" for _, a in made) and \
+            not all(a.outcome == "absent" for _, a in made):
+        raise SnapshotError("some calls were made and others not")
+    timed_out = False
+    for question, answer in made:
+        swapped = getattr(question, "threshold", None) is not None
+        if answer.outcome == "skipped" and not timed_out and (kind == "function"
+                                                             or not swapped):
+            raise SnapshotError("a call was skipped that the probe makes")
+        timed_out = timed_out or answer.outcome == "timeout"
+
+
+def _outcome(outcomes: Mapping[str, str] | None, source: str) -> str:
+    error = outcomes.get(source, "") if outcomes else ""
+    return error[:MAX_ERROR] if isinstance(error, str) else ""
+
+
+def build_snapshot(step: str, questions: Sequence[Question], raw_answers: Sequence[object],
+                   sources: Sequence[str], outcomes: Mapping[str, str] | None = None
+                   ) -> Snapshot:
+    """Read each answer against its question, assemble, validate: the one way a snapshot is
+    made, whoever asked (`check(N)` or a grading harness) and whoever answered."""
+    if len(raw_answers) != len(questions):
+        raise SnapshotError(f"{len(raw_answers)} answers to {len(questions)} questions")
+    answers = [read_answer(q, raw) for q, raw in zip(questions, raw_answers, strict=True)]
+    return Snapshot.load(assemble(step, questions, answers, sources, outcomes),
+                         asked=calls_in(tuple(questions)))
 
 
 def type_name(value: Any) -> str:

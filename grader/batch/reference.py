@@ -1,8 +1,9 @@
 """The same plan, run the slow, familiar way: one real Jupyter kernel per notebook (nbclient).
 
 This is how nbgrader and otter execute submissions. It is not used for grading; it exists so
-the parity test can show that the fast worker and a real kernel give identical verdicts, and
-so the benchmark has a kernel-per-notebook baseline measured on the same machine.
+the parity test can show that the fast worker and a real kernel give identical verdicts (the
+same questions, answered by the same probe, judged by the same harness), and so the benchmark
+has a kernel-per-notebook baseline measured on the same machine.
 """
 
 from __future__ import annotations
@@ -14,29 +15,33 @@ from pathlib import Path
 
 from .notebook import Plan
 
-MARKER = "<<<course-grader-snapshot>>>"
+MARKER = "<<<course-grader-answers>>>"
 ROOT = Path(__file__).resolve().parents[2]
 
 _PROBE_CELL = """\
 import json as _course_json
-from grader.inline import cell_outcomes as _course_outcomes
-from grader.probe import snapshot_for as _course_snapshot_for
-print({marker!r} + _course_json.dumps(_course_snapshot_for({step!r}, get_ipython().user_ns,
-      {sources!r}, _course_outcomes())))
+from grader.probe import answer_all as _course_answer_all
+from grader.questions import question_from_data as _course_question
+print({marker!r} + _course_json.dumps(_course_answer_all(tuple(
+    _course_question(q) for q in _course_json.loads({questions!r})), get_ipython().user_ns)))
 """
 
 
 def run_in_kernel(plan: Plan, timeout: float = 30.0, kernel_name: str = "python3") -> dict:
-    """Execute the plan's cells in a fresh kernel, then take the snapshot there; return a reply
-    shaped like a worker's (`snapshot`, `cell_errors`) for `verdicts.judge_reply`."""
+    """Execute the plan's cells in a fresh kernel, then answer the plan's questions there;
+    return a reply shaped like a worker's (`protocol.Reply`) for `harness.judge`."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    from ..questions import question_data
+    from .protocol import CellRun, Reply
+
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c.source) for c in plan.cells]
-    nb.cells.append(nbformat.v4.new_code_cell(_PROBE_CELL.format(
-        marker=MARKER, step=plan.step, sources=list(plan.sources))))
+    questions = json.dumps([question_data(q) for q in plan.questions])
+    nb.cells.append(nbformat.v4.new_code_cell(_PROBE_CELL.format(marker=MARKER,
+                                                                 questions=questions)))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory(prefix="course-kernel-") as workdir:
@@ -46,16 +51,18 @@ def run_in_kernel(plan: Plan, timeout: float = 30.0, kernel_name: str = "python3
         try:
             client.execute(env=env)
         except (CellTimeoutError, DeadKernelError) as err:
-            return {"snapshot": None, "worker_error": type(err).__name__, "cell_errors": []}
-    errors, snapshot = [], None
-    for cell, source in zip(nb.cells, [*plan.cells, None], strict=True):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" and source is not None:
-                text = f"{output['ename']}: {output['evalue']}" if output["evalue"] else \
-                    output["ename"]
-                errors.append({"cell": source.id, "error": text[:300]})
-            if source is None and output.get("output_type") == "stream":
-                for line in output.get("text", "").splitlines():
-                    if line.startswith(MARKER):
-                        snapshot = json.loads(line[len(MARKER):])
-    return {"snapshot": snapshot, "cell_errors": errors}
+            return Reply((), (), problem=type(err).__name__).to_data()
+    runs, answers = [], None
+    for cell in nb.cells[:-1]:
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        text = f"{errors[0]['ename']}: {errors[0]['evalue']}" if errors and \
+            errors[0]["evalue"] else errors[0]["ename"] if errors else ""
+        runs.append(CellRun(text[:300]))
+    for output in nb.cells[-1].get("outputs", []):
+        for line in output.get("text", "").splitlines() if output.get("output_type") == \
+                "stream" else []:
+            if line.startswith(MARKER):
+                answers = json.loads(line[len(MARKER):])
+    if answers is None:
+        return Reply(tuple(runs), (), problem="the kernel gave no answers").to_data()
+    return Reply(tuple(runs), tuple(answers)).to_data()

@@ -6,14 +6,16 @@ process group, closes what it inherited, points stdio at /dev/null and, as root,
 mount, network and IPC namespaces (a private /tmp, the rest read-only), then scrubs the
 environment, caps CPU, memory, files and processes and becomes its run's own unprivileged user
 (all in `sandbox.enter`); only then does it send READY. Then it runs the cells with IPython's
-`InteractiveShell` (so `%magics` and `!`-lines work as in Jupyter), takes the snapshot exactly
-as the inline `check(N)` does and writes it to its pipe as JSON. It never computes a verdict:
-the parent validates the JSON and judges.
+`InteractiveShell` (so `%magics` and `!`-lines work as in Jupyter), then answers the
+questions that came with its job (`probe.answer_all`, exactly as the inline `check(N)` answers
+them) and writes one `protocol.Reply` to its pipe as JSON: how each cell's run ended and one
+answer per question. It never builds a snapshot nor computes a verdict: the lane's harness
+reads the reply against its own questions, with the sources it read from the notebook itself.
 
 Learner code shares this process, so it *can* tamper with what runs here. The worker holds its
 own references to everything it needs, restores the probe's modules and the builtins before the
 probe runs and reports any tampering; the worst a determined learner can do is forge their own
-snapshot, which the parent still validates and judges with checks this process never touches.
+answers, which must then be what right code computes on inputs drawn for this run.
 Imports are kept to what the fork server preloads anyway.
 """
 
@@ -28,16 +30,17 @@ import threading
 import time
 from typing import Any
 
-from .. import quiz_probe as _quiz_probe  # noqa: F401  (loaded before learner code: guarded)
-from ..probe import snapshot_for
+from churn_course import quiz_record as _quiz_record  # noqa: F401  (loaded before learner code)
+
+from ..probe import answer_all
 from . import sandbox
+from .protocol import MAX_NAME, CellRun, Reply
 
 MAX_RESULT_BYTES = 4 * 1024 * 1024
-MAX_CELL_ERRORS = 20
 # Modules whose attributes the probe relies on while it describes learner values.
 GUARDED = ("builtins", "grader.probe", "grader.spec", "grader.values", "grader.deadline",
-           "grader.quiz_probe", "churn_course.quiz_bank", "churn_course.quiz_record",
-           "grader.batch.worker",
+           "grader.questions", "grader.snapshot", "churn_course.quiz_bank",
+           "churn_course.quiz_record", "grader.batch.worker", "grader.batch.protocol",
            "grader.part2.probe", "grader.part2.asgi", "json", "json.encoder", "json.decoder",
            "contextlib", "io", "signal", "inspect", "IPython.core.inputtransformer2")
 OURS = ("grader.", "churn_course.")  # modules whose functions' code is restored too
@@ -129,7 +132,7 @@ class Guard:
         sys.setprofile(None)
         threading.settrace(None)  # type: ignore[arg-type]
         threading.setprofile(None)  # type: ignore[arg-type]
-        return sorted(changed)
+        return sorted(str(name)[:MAX_NAME] for name in changed)[:50]
 
 
 def _describe_error(err: BaseException | None) -> str:
@@ -157,6 +160,21 @@ def make_shell(workdir: str) -> Any:
     return shell
 
 
+def _run_cells(run_cell: Any, cells: list, output: CappedOutput) -> list[CellRun]:
+    """Run every cell; how each run ended (one record per cell, whatever happens)."""
+    runs: list[CellRun] = []
+    try:
+        for cell_id, source in cells:
+            result = run_cell(source, store_history=False, silent=False, cell_id=cell_id)
+            runs.append(CellRun(_describe_error(result.error_before_exec
+                                                or result.error_in_exec)))
+    except BaseException as err:  # escaped IPython's own handlers (e.g. a broken shell)
+        stopped = f"the notebook stopped before this cell ran ({_describe_error(err)})"
+        runs.append(CellRun(_describe_error(err)))
+        runs += [CellRun(stopped[:300])] * (len(cells) - len(runs))
+    return runs
+
+
 def run_job(job: dict, conn: Any) -> None:
     """Entry point in the forked worker. `job` comes from the trusted parent (see `pool.py`)."""
     fd, write, dumps, exit_now = conn.fileno(), os.write, json.dumps, os._exit
@@ -166,13 +184,11 @@ def run_job(job: dict, conn: Any) -> None:
         while view:
             view = view[write(fd, view):]
 
-    snapshot_of = snapshot_for  # our own reference, taken before learner code runs
+    answer = answer_all  # our own reference, taken before learner code runs
     limits = sandbox.Limits(**job["limits"])
     started = time.perf_counter()
-    reply: dict[str, Any] = {"cell_errors": [], "tampered": [], "output": "", "dropped": 0}
     try:
         walls = sandbox.enter(job, keep_fd=fd)
-        reply["user"], reply["isolation"] = walls["user"], walls["isolation"]
         warm = sys.modules.get("grader.batch.warm")  # the fork server's ready-made shell
         shell = warm.SHELL if warm is not None else make_shell(walls["workdir"])
         run_cell = shell.run_cell
@@ -183,31 +199,22 @@ def run_job(job: dict, conn: Any) -> None:
              .encode("utf-8", "replace"))
         exit_now(0)
     send(sandbox.ready_message(walls))  # from here on, everything on the pipe is the learner's
-    errors = reply["cell_errors"]
-    outcomes: dict[str, str] = {}  # source -> its run's error ("" if none), for the checks
     sys.stdout = sys.stderr = output
-    try:
-        for cell_id, source in job["cells"]:
-            result = run_cell(source, store_history=False, silent=False, cell_id=cell_id)
-            err = result.error_before_exec or result.error_in_exec
-            outcomes[source] = _describe_error(err)
-            if err is not None and len(errors) < MAX_CELL_ERRORS:
-                errors.append({"cell": cell_id, "error": _describe_error(err)})
-    except BaseException as err:  # escaped IPython's own handlers (e.g. a broken shell)
-        errors.append({"cell": "", "error": _describe_error(err)})
+    runs = _run_cells(run_cell, list(job["cells"]), output)
+    answers: list = []
+    problem, tampered, during = "", [], []
     try:
         sys.stdout, sys.stderr = output, output
-        reply["tampered"] = guard.restore()
-        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, list(job["sources"]),
-                                        outcomes)
-        after = guard.restore()
-        if after:
-            reply["tampered_during_probe"] = after
+        tampered = guard.restore()
+        answers = answer(tuple(job["questions"]), shell.user_ns)
     except BaseException as err:
-        reply["snapshot"] = None
-        reply["worker_error"] = f"the probe could not run: {_describe_error(err)}"
-    reply["output"] = output.getvalue()
-    reply["dropped"] = output.dropped
+        answers, problem = [], f"the probe could not run: {_describe_error(err)}"[:300]
+    try:
+        during = guard.restore()  # learner code that ran while answering changed the grader?
+    except BaseException as err:
+        during = [f"(could not be checked: {_describe_error(err)})"[:MAX_NAME]]
+    reply = Reply(tuple(runs), tuple(answers), tuple(tampered), tuple(during),
+                  output.getvalue(), output.dropped, problem).to_data()
     reply["seconds"] = time.perf_counter() - started
     try:
         data = dumps(reply).encode()

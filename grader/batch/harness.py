@@ -1,0 +1,82 @@
+"""The trusted harness: it asks, and learner code only answers.
+
+A grading worker runs a learner's cells and answers questions; it never builds a snapshot. For
+each notebook a lane grades, the harness here draws the questions afresh (`ask`: the course's
+own, then calls of `predict` on inputs drawn for this run), and when the worker's reply comes
+back it judges it (`judge`): the reply is read against the plan (one run per cell, one answer
+per question, every field bounded: `protocol.Reply.read`), each answer against its question,
+and the snapshot is assembled here, with the sources the lane read from the notebook's own
+bytes (a reply carries none). So a forged reply has to compute what right code computes on
+inputs it could not know in advance, and every judgement about the code's shape reads what the
+learner handed in. Whatever is wrong with a reply is that learner's `error`, never the
+grader's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import secrets
+from collections.abc import Sequence
+
+from ..checks import evaluate
+from ..questions import draw
+from ..snapshot import build_snapshot
+from ..spec import Step, unit
+from ..values import SnapshotError
+from .notebook import Plan
+from .protocol import Reply
+from .verdicts import NotebookGrade, failed
+
+MAX_CELL_ERRORS = 20  # cell errors kept in a verdict
+
+
+def ask(plan: Plan, rng: random.Random | None = None) -> Plan:
+    """`plan` with its questions, drawn for this run (from `rng`, else from the system's
+    randomness: no two runs ask the same)."""
+    rng = rng if rng is not None else random.Random(secrets.randbits(64))
+    return dataclasses.replace(plan, questions=draw(plan.step, plan.sources, rng))
+
+
+def _cell_errors(plan: Plan, reply: Reply) -> list[dict]:
+    return [{"cell": cell.id, "error": run.error}
+            for cell, run in zip(plan.cells, reply.cells, strict=True) if run.error
+            ][:MAX_CELL_ERRORS]
+
+
+def _notes(reply: Reply) -> list[str]:
+    notes = []
+    if reply.dropped > 0:
+        notes.append(f"output capped: {reply.dropped} characters of printed output were dropped")
+    if reply.tampered:
+        notes.append(f"learner code changed {', '.join(reply.tampered[:10])}; restored before "
+                     "the checks ran")
+    return notes
+
+
+def judge(step: Step, plan: Plan, raw: object, seconds: float, sha256: str = "",
+          notes: Sequence[str] = ()) -> NotebookGrade:
+    """The verdict on a worker's reply `raw` (decoded JSON) to `plan` and its questions."""
+    base = {"seconds": seconds, "sha256": sha256}
+    try:
+        reply = Reply.read(raw, len(plan.cells), plan.questions)
+    except SnapshotError as err:
+        return failed(step, "error", f"what it sent back could not be checked ({err})",
+                      notes=list(notes), **base)
+    extra = dict(base, cell_errors=_cell_errors(plan, reply), output=reply.output,
+                 notes=[*notes, *_notes(reply)])
+    if reply.tampered_during:
+        names = ", ".join(reply.tampered_during[:10])
+        return failed(step, "error", f"its code changed the grader ({names}) while it was "
+                      "being checked", **extra)
+    if reply.problem:
+        return failed(step, "error", reply.problem, **extra)
+    outcomes = {cell.source: run.error for cell, run in zip(plan.cells, reply.cells,
+                                                             strict=True)}
+    try:
+        snapshot = build_snapshot(step.key, plan.questions, reply.answers, plan.sources,
+                                  outcomes)
+    except (SnapshotError, RecursionError) as err:
+        return failed(step, "error", f"what it sent back could not be checked ({err})",
+                      **extra)
+    return NotebookGrade(unit(step), step.key, "ok", evaluate(snapshot), **extra)

@@ -1,0 +1,247 @@
+"""What a probe is asked and what it answers, as typed records; who asks chooses the inputs.
+
+Checks never see learner code, only a snapshot, and a snapshot is built from answers to
+questions: describe this name, call `predict` on this input with `threshold` set to this, run
+the answer cell again and say what it printed, gather these Part 2 facts, which quiz answers
+are recorded. The learner's own `check(N)` asks the course's questions (`course_questions`); a
+grading harness asks those *and* inputs it draws afresh for every run (`draw`), so a forged
+answer has to compute what right code would. Both read the answers the same way
+(`read_answer`, then `snapshot.assemble`), so an inline verdict and a grade agree.
+
+Answers come from learner-controlled processes: `read_answer` takes only the shape its question
+asks for, within bounds, and refuses anything else with a `SnapshotError`.
+
+This module is plain data and small functions: the learner's kernel imports it with `check`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .spec import EXPECTED_THRESHOLD, PredictCall, Step, step_for
+from .values import SnapshotError
+
+SNAPSHOT_VERSION = 3
+MAX_PRINTED = 20_000  # what one call or one re-run of a cell may be heard printing
+MAX_ERROR = 300  # an error's text, "TypeError: ..."
+
+
+@dataclass(frozen=True)
+class Describe:
+    """Describe the learner's `name` (see `values.describe`), or say it is not defined."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class RerunCell:
+    """Run this cell again, in a copy of the learner's namespace, and say what it printed."""
+
+    source: str
+
+
+@dataclass(frozen=True)
+class GatherFacts:
+    """Gather the Part 2 facts of this gatherer (`grader.part2.probe.FACTS`)."""
+
+    gatherer: str
+
+
+@dataclass(frozen=True)
+class RecordedQuiz:
+    """Which quiz answers are recorded (in the kernel and in the answers file beside it)."""
+
+
+# `PredictCall` (spec.py) is itself a question: call `predict(argument)` with `threshold` set.
+Question = Describe | PredictCall | RerunCell | GatherFacts | RecordedQuiz
+Kind = Literal["describe", "call", "rerun", "facts", "quiz"]
+_KINDS: dict[type, Kind] = {Describe: "describe", PredictCall: "call", RerunCell: "rerun",
+                            GatherFacts: "facts", RecordedQuiz: "quiz"}
+
+
+def kind_of(question: Question) -> Kind:
+    return _KINDS[type(question)]
+
+
+@dataclass(frozen=True)
+class Described:
+    value: dict | None  # its description (rebuilt and checked in `Snapshot.load`); None: absent
+
+
+@dataclass(frozen=True)
+class Called:
+    outcome: str  # returned / raised / timeout / skipped, or absent (no callable `predict`)
+    value: dict | None = None  # the description of what it returned
+    error: str = ""
+    printed: str = ""
+
+
+@dataclass(frozen=True)
+class Printed:
+    outcome: str  # returned (it ran to its end) / raised / timeout
+    printed: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Gathered:
+    facts: dict  # checked in `Snapshot.load` (`part2.facts.load_facts`)
+
+
+@dataclass(frozen=True)
+class QuizRecord:
+    answers: dict  # question id -> letter, checked in `Snapshot.load`
+
+
+Answer = Described | Called | Printed | Gathered | QuizRecord
+CALL_OUTCOMES = ("returned", "raised", "timeout", "skipped", "absent")
+RUN_OUTCOMES = ("returned", "raised", "timeout")
+
+
+def _text(raw: dict, key: str, limit: int) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str) or len(value) > limit:
+        raise SnapshotError(f"an answer's {key} is not a string of at most {limit:,} characters")
+    return value
+
+
+def _choice(raw: dict, key: str, choices: tuple[str, ...]) -> str:
+    value = raw.get(key)
+    if value not in choices:
+        raise SnapshotError(f"an answer's {key} is not one of {', '.join(choices)}")
+    return str(value)
+
+
+def _description(raw: dict, key: str) -> dict | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise SnapshotError(f"an answer's {key} is not a description")
+    return value
+
+
+def read_answer(question: Question, raw: object) -> Answer:
+    """The answer to `question` in `raw` (JSON from a probe), or a `SnapshotError`: it must say
+    which kind of question it answers and hold exactly what that kind of answer holds."""
+    kind = kind_of(question)
+    if not isinstance(raw, dict) or raw.get("kind") != kind:
+        raise SnapshotError(f"an answer does not answer its question (a {kind} question)")
+    if kind == "describe":
+        if not isinstance(raw.get("defined"), bool):
+            raise SnapshotError("a description does not say whether the name is defined")
+        value = _description(raw, "value")
+        if raw["defined"] != (value is not None):
+            raise SnapshotError("a description contradicts itself")
+        return Described(value)
+    if kind == "call":
+        outcome = _choice(raw, "outcome", CALL_OUTCOMES)
+        value = _description(raw, "value")
+        if (outcome == "returned") != (value is not None):
+            raise SnapshotError("a call's value does not match its outcome")
+        return Called(outcome, value, _text(raw, "error", MAX_ERROR),
+                      _text(raw, "printed", MAX_PRINTED))
+    if kind == "rerun":
+        return Printed(_choice(raw, "outcome", RUN_OUTCOMES), _text(raw, "printed", MAX_PRINTED),
+                       _text(raw, "error", MAX_ERROR))
+    if kind == "facts":
+        facts = raw.get("facts")
+        if not isinstance(facts, dict):
+            raise SnapshotError("facts are not a mapping")
+        return Gathered(facts)
+    answers = raw.get("answers")
+    if not isinstance(answers, dict):
+        raise SnapshotError("quiz answers are not a mapping")
+    return QuizRecord(answers)
+
+
+def course_questions(step: str | Step, sources: list[str] | tuple[str, ...] = (),
+                     calls: tuple[PredictCall, ...] | None = None) -> tuple[Question, ...]:
+    """What the learner's `check(N)` asks: the step's `Probe`, on the course's own inputs
+    (`calls` replaces its calls of `predict`). Step 4 re-runs its answer cell: the last of
+    `sources` (see `sources.choose_sources`)."""
+    record = step if isinstance(step, Step) else step_for(step)
+    probe = record.probe
+    asked: list[Question] = [Describe(name) for name in probe.names]
+    asked += probe.calls if calls is None else calls
+    if probe.printing and sources:
+        asked.append(RerunCell(sources[-1]))
+    if probe.facts:
+        asked.append(GatherFacts(probe.facts))
+    if probe.quiz_answers:
+        asked.append(RecordedQuiz())
+    return tuple(asked)
+
+
+def calls_in(questions: tuple[Question, ...]) -> tuple[PredictCall, ...]:
+    return tuple(q for q in questions if isinstance(q, PredictCall))
+
+
+def draw(step: str | Step, sources: list[str] | tuple[str, ...],
+         rng: random.Random) -> tuple[Question, ...]:
+    """What a grading harness asks: the course's questions, then calls of `predict` on inputs
+    drawn from `rng` for this run. The course's own calls come first, so a check that names
+    the first wrong call names the same one the learner's `check(N)` named; the drawn ones
+    only make sure that answers were computed, not copied."""
+    asked = course_questions(step, sources)
+    places = [i for i, q in enumerate(asked) if isinstance(q, PredictCall)]
+    if not places:
+        return asked
+    after = places[-1] + 1
+    return (*asked[:after], *fresh_calls(rng), *asked[after:])
+
+
+def _round(value: float) -> float:
+    return round(value, 2)
+
+
+def fresh_calls(rng: random.Random, threshold: float = EXPECTED_THRESHOLD
+                ) -> tuple[PredictCall, ...]:
+    """Calls of `predict` on features drawn around `threshold` (never within 0.03 of it, so
+    code that rounds to two decimals is judged as the course's own inputs judge it), and with
+    `threshold` swapped to a drawn low and high value, a feature on each side of each."""
+    below = [_round(rng.uniform(0.05, threshold - 0.03)) for _ in range(3)]
+    above = [_round(rng.uniform(threshold + 0.03, 0.95)) for _ in range(3)]
+    features = below + above
+    rng.shuffle(features)
+    low = _round(rng.uniform(0.15, 0.4))
+    high = _round(rng.uniform(0.7, 0.85))
+    swapped = (
+        (_round(low + rng.uniform(0.03, 0.15)), low),  # churns at `low`; not at 0.6
+        (_round(low - rng.uniform(0.03, 0.1)), low),
+        (_round(rng.uniform(threshold + 0.03, high - 0.03)), high),  # churns at 0.6; not here
+        (_round(high + rng.uniform(0.03, 0.1)), high),
+    )
+    return (*(PredictCall("rule", f) for f in features),
+            *(PredictCall("swapped", feature, limit) for feature, limit in swapped))
+
+
+def question_data(question: Question) -> dict[str, Any]:
+    """A question as plain JSON (for a kernel that is sent its questions as code)."""
+    kind = kind_of(question)
+    if isinstance(question, Describe):
+        return {"ask": kind, "name": question.name}
+    if isinstance(question, PredictCall):
+        return {"ask": kind, "purpose": question.purpose, "argument": question.argument,
+                "threshold": question.threshold}
+    if isinstance(question, RerunCell):
+        return {"ask": kind, "source": question.source}
+    if isinstance(question, GatherFacts):
+        return {"ask": kind, "gatherer": question.gatherer}
+    return {"ask": kind}
+
+
+def question_from_data(data: dict[str, Any]) -> Question:
+    """The inverse of `question_data` (tuples, as JSON made them lists, become tuples again)."""
+    kind = data["ask"]
+    if kind == "describe":
+        return Describe(data["name"])
+    if kind == "call":
+        argument = data["argument"]
+        return PredictCall(data["purpose"], tuple(argument) if isinstance(argument, list)
+                           else argument, data["threshold"])
+    if kind == "rerun":
+        return RerunCell(data["source"])
+    if kind == "facts":
+        return GatherFacts(data["gatherer"])
+    return RecordedQuiz()

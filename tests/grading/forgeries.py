@@ -1,0 +1,131 @@
+"""Cells a hostile learner pastes into a notebook to be graded without answering (issue 15,
+Found 1), and new ones aimed at the harness that asks the questions. Each is the source of one
+code cell; `{step}` is never needed: every attack finds what it needs in the worker itself."""
+
+from __future__ import annotations
+
+# What every attack shares: the worker's pipe (its one descriptor beyond stdio that writes to a
+# pipe), the job the worker was given (found with `gc`), and the course's solution notebooks run
+# in a namespace of their own.
+_FIND = '''\
+import gc, json, os, stat, fcntl
+from pathlib import Path
+
+def _pipe():
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        if fd > 2 and stat.S_ISFIFO(info.st_mode) and \\
+                fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+            return fd
+
+_job = next(o for o in gc.get_objects() if isinstance(o, dict) and "cells" in o
+            and "limits" in o)
+
+def _solved(step):
+    import grader
+    from grader.sources import choose_sources, is_check_source, is_demo_source
+    from grader.spec import step_for
+    root = Path(grader.__file__).resolve().parents[1] / "solutions"
+    notebook = json.loads((root / step_for(step).notebook).read_text())
+    namespace, ran = {}, []
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"]) if cell["cell_type"] == "code" else ""
+        if source and not is_check_source(source) and not is_demo_source(source):
+            try:
+                exec(get_ipython().transform_cell(source), namespace)
+            except BaseException:
+                pass
+            ran.append(source)
+    return namespace, choose_sources(step, ran, ran[-1:])
+'''
+
+# Found 1, as it was found: the solution's snapshot, taken with the grader's own probe, written
+# to the pipe as the worker's reply, then the process ends before the worker can say anything.
+SOLUTION_SNAPSHOT = _FIND + '''
+from grader.probe import snapshot_for
+_namespace, _sources = _solved(_job["step"])
+os.write(_pipe(), json.dumps({"snapshot": snapshot_for(_job["step"], _namespace, _sources),
+                              "cell_errors": [], "tampered": [], "output": "",
+                              "dropped": 0}).encode())
+os._exit(0)
+'''
+
+# The same, brought up to date: it reads this run's questions from the job and answers them with
+# the grader's own probe on the solution's namespace, in the reply's new shape.
+SOLUTION_ANSWERS = _FIND + '''
+from grader.probe import answer_all
+_namespace, _ = _solved(_job["step"])
+os.write(_pipe(), json.dumps({
+    "cells": [{"error": ""} for _ in _job["cells"]], "tampered": [], "output": "",
+    "dropped": 0, "answers": answer_all(tuple(_job["questions"]), _namespace)}).encode())
+os._exit(0)
+'''
+
+# Found 1's one-line variant: the guard silenced, then the probe made to describe a right
+# `threshold` whatever the learner's is.
+SILENCED_GUARD = (
+    "import grader.batch.worker, grader.values; "
+    "grader.batch.worker.Guard.restore = lambda self: []; "
+    "grader.values.describe.__code__ = (lambda value, depth=0, budget=None: "
+    "{'t': 'float', 'v': '0.6'}).__code__"
+)
+
+# Found 1's hand-written one-line JSON snapshot of step 2.
+HANDWRITTEN_SNAPSHOT = (
+    "import os; os.write(3, b'{\"snapshot\": {\"version\": 2, \"step\": \"2\", \"names\": "
+    "{\"threshold\": {\"t\": \"float\", \"v\": \"0.6\"}}, \"sources\": [], \"calls\": [], "
+    "\"printing\": null}, \"cell_errors\": []}'); os._exit(0)"
+)
+
+# Found 1's one-line variant on step 3: the guard silenced, then the probe's calls of `predict`
+# answered from a copy of what `check(3)` heard from a right `predict` on the course's inputs.
+CANNED_CALLS = (
+    "import grader.batch.worker, grader.probe\n"
+    "grader.batch.worker.Guard.restore = lambda self: []\n"
+    "grader.probe.CANNED = [{'for': p, 'threshold': t, 'outcome': 'returned', 'value': "
+    "{'t': 'bool', 'v': v}, 'printed': ''} for p, t, v in (('rule', None, False), "
+    "('rule', None, True), ('rule', None, False), ('rule', None, True), ('rule', None, True), "
+    "('at_threshold', None, False), ('rule', None, False), ('rule', None, True), "
+    "('swapped', 0.3, True), ('swapped', 0.85, False), ('whole_customer', None, True))]\n"
+    "grader.probe.probe_predict.__code__ = (lambda predict, calls: list(CANNED)).__code__\n"
+)
+
+# New: the job's questions rewritten in memory to the course's own (which a copied answer
+# fits), before the worker answers them.
+REWRITTEN_QUESTIONS = _FIND + '''
+from grader.questions import course_questions
+_job["questions"] = course_questions(_job["step"], [])
+'''
+
+# New: a reply written early (the learner's own answers, honestly computed), then the worker's
+# own reply after it on the same pipe.
+EARLY_REPLY = _FIND + '''
+from grader.probe import answer_all
+os.write(_pipe(), json.dumps({
+    "cells": [{"error": ""} for _ in _job["cells"]], "output": "",
+    "answers": answer_all(tuple(_job["questions"]), get_ipython().user_ns)}).encode())
+'''
+
+# New: an answer far larger than any description (the probe's describe made to return 6 MB).
+HUGE_ANSWER = (
+    "import grader.batch.worker, grader.values\n"
+    "grader.batch.worker.Guard.restore = lambda self: []\n"
+    "grader.values.describe.__code__ = (lambda value, depth=0, budget=None: "
+    "{'t': 'str', 'v': 'x' * 6_000_000}).__code__\n"
+)
+
+# New: the process ends between two answers (`predict` exits on its twelfth call: after the
+# course's own inputs, before the drawn ones).
+EXIT_BETWEEN_ANSWERS = (
+    "import os\n"
+    "_calls = []\n"
+    "def predict(feature):\n"
+    "    _calls.append(feature)\n"
+    "    if len(_calls) == 12 + 4:  # four calls while building batch_results\n"
+    "        os._exit(0)\n"
+    "    return feature > threshold\n"
+)
