@@ -127,12 +127,12 @@ def rerun_printing(source: str, namespace: dict) -> dict:
 def describe_name(namespace: Mapping[str, Any], name: str) -> dict:
     """A learner name's description (`None` when it is not defined)."""
     if name not in namespace:
-        return {"defined": False, "value": None}
+        return {"name": name, "defined": False, "value": None}
     try:
         value = describe(namespace[name])
     except BaseException as err:  # a learner container whose iteration raises
         value = {"t": "object", "type": "unreadable", "text": error_text(err)}
-    return {"defined": True, "value": value}
+    return {"name": name, "defined": True, "value": value}
 
 
 def _call_answer(record: dict) -> dict:

@@ -127,7 +127,9 @@ def read_answer(question: Question, raw: object) -> Answer:
     kind = kind_of(question)
     if not isinstance(raw, dict) or raw.get("kind") != kind:
         raise SnapshotError(f"an answer does not answer its question (a {kind} question)")
-    if kind == "describe":
+    if isinstance(question, Describe):
+        if raw.get("name") != question.name:
+            raise SnapshotError(f"a description of another name than `{question.name}`")
         if not isinstance(raw.get("defined"), bool):
             raise SnapshotError("a description does not say whether the name is defined")
         value = _description(raw, "value")
