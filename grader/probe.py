@@ -87,17 +87,18 @@ def probe_predict(predict: Any, calls: tuple[PredictCall, ...]) -> list[dict]:
             record["outcome"] = "skipped"  # not a plain function: its threshold can't be swapped
             records.append(record)
             continue
-        saved = home.get("threshold", _MISSING) if threshold is not None else _MISSING
+        swap = home if threshold is not None and isinstance(home, dict) else None
+        saved = swap.get("threshold", _MISSING) if swap is not None else _MISSING
         try:
-            if threshold is not None:
-                home["threshold"] = threshold
+            if swap is not None:
+                swap["threshold"] = threshold
             record.update(_run_captured(predict, argument))
         finally:
-            if threshold is not None:
+            if swap is not None:
                 if saved is _MISSING:
-                    home.pop("threshold", None)
+                    swap.pop("threshold", None)
                 else:
-                    home["threshold"] = saved
+                    swap["threshold"] = saved
         records.append(record)
     return records
 

@@ -131,7 +131,7 @@ class Snapshot:
     def threshold_value(self, fallback: float) -> float:
         """The learner's threshold when it is a plain number, else the course's."""
         value = self._names.get("threshold")
-        if type(value) in (int, float):
+        if isinstance(value, (int, float)) and type(value) in (int, float):  # not a bool
             return float(value)
         return fallback
 

@@ -57,26 +57,29 @@ def _notes(reply: Reply) -> list[str]:
 def judge(step: Step, plan: Plan, raw: object, seconds: float, sha256: str = "",
           notes: Sequence[str] = ()) -> NotebookGrade:
     """The verdict on a worker's reply `raw` (decoded JSON) to `plan` and its questions."""
-    base = {"seconds": seconds, "sha256": sha256}
     try:
         reply = Reply.read(raw, len(plan.cells), plan.questions)
     except SnapshotError as err:
         return failed(step, "error", f"what it sent back could not be checked ({err})",
-                      notes=list(notes), **base)
-    extra = dict(base, cell_errors=_cell_errors(plan, reply), output=reply.output,
-                 notes=[*notes, *_notes(reply)])
+                      seconds=seconds, sha256=sha256, notes=list(notes))
+    told = [*notes, *_notes(reply)]
+
+    def error(why: str) -> NotebookGrade:
+        return failed(step, "error", why, seconds=seconds, sha256=sha256, notes=told,
+                      cell_errors=_cell_errors(plan, reply), output=reply.output)
+
     if reply.tampered_during:
-        names = ", ".join(reply.tampered_during[:10])
-        return failed(step, "error", f"its code changed the grader ({names}) while it was "
-                      "being checked", **extra)
+        return error(f"its code changed the grader ({', '.join(reply.tampered_during[:10])}) "
+                     "while it was being checked")
     if reply.problem:
-        return failed(step, "error", reply.problem, **extra)
+        return error(reply.problem)
     outcomes = {cell.source: run.error for cell, run in zip(plan.cells, reply.cells,
                                                              strict=True)}
     try:
         snapshot = build_snapshot(step.key, plan.questions, reply.answers, plan.sources,
                                   outcomes)
     except (SnapshotError, RecursionError) as err:
-        return failed(step, "error", f"what it sent back could not be checked ({err})",
-                      **extra)
-    return NotebookGrade(unit(step), step.key, "ok", evaluate(snapshot), **extra)
+        return error(f"what it sent back could not be checked ({err})")
+    return NotebookGrade(unit(step), step.key, "ok", evaluate(snapshot), seconds, sha256,
+                         notes=told, cell_errors=_cell_errors(plan, reply),
+                         output=reply.output)
