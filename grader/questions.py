@@ -193,29 +193,31 @@ def draw(step: str | Step, sources: list[str] | tuple[str, ...],
     return (*asked[:after], *fresh_calls(rng), *asked[after:])
 
 
-def _round(value: float) -> float:
-    return round(value, 2)
-
-
 def fresh_calls(rng: random.Random, threshold: float = EXPECTED_THRESHOLD
                 ) -> tuple[PredictCall, ...]:
-    """Calls of `predict` on features drawn around `threshold` (never within 0.03 of it, so
-    code that rounds to two decimals is judged as the course's own inputs judge it), and with
-    `threshold` swapped to a drawn low and high value, a feature on each side of each."""
-    below = [_round(rng.uniform(0.05, threshold - 0.03)) for _ in range(3)]
-    above = [_round(rng.uniform(threshold + 0.03, 0.95)) for _ in range(3)]
-    features = below + above
+    """Calls of `predict` on features drawn around `threshold`, and with `threshold` swapped to
+    a drawn low and high value, a feature on each side of each. Features are hundredths within
+    the range the course's own inputs span (0.15-0.9), never within 0.04 of the threshold in
+    force, so code that is right on the course's inputs (rounding to two decimals, say) is
+    judged on the drawn ones as they judge it: the draws catch copied answers, not new
+    mistakes."""
+    limit = round(threshold * 100)
+
+    def hundredths(low: int, high: int) -> int:
+        return rng.randint(low, high)
+
+    features = [hundredths(20, limit - 4) for _ in range(3)]
+    features += [hundredths(limit + 4, 90) for _ in range(3)]
     rng.shuffle(features)
-    low = _round(rng.uniform(0.15, 0.4))
-    high = _round(rng.uniform(0.7, 0.85))
+    low, high = hundredths(25, 40), hundredths(70, 80)
     swapped = (
-        (_round(low + rng.uniform(0.03, 0.15)), low),  # churns at `low`; not at 0.6
-        (_round(low - rng.uniform(0.03, 0.1)), low),
-        (_round(rng.uniform(threshold + 0.03, high - 0.03)), high),  # churns at 0.6; not here
-        (_round(high + rng.uniform(0.03, 0.1)), high),
+        (low + hundredths(4, 15), low),  # churns at `low`, not at 0.6
+        (low - hundredths(4, 10), low),
+        (hundredths(limit + 4, high - 4), high),  # churns at 0.6, not at `high`
+        (high + hundredths(4, 10), high),
     )
-    return (*(PredictCall("rule", f) for f in features),
-            *(PredictCall("swapped", feature, limit) for feature, limit in swapped))
+    return (*(PredictCall("rule", f / 100) for f in features),
+            *(PredictCall("swapped", f / 100, t / 100) for f, t in swapped))
 
 
 def question_data(question: Question) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from grader.batch.notebook import Plan, plan_notebook
 from grader.batch.protocol import CellRun, Reply
 from grader.inline import judge as judge_inline
 from grader.probe import answer_all, error_text
-from grader.questions import Describe, course_questions
+from grader.questions import Describe, course_questions, fresh_calls
 from grader.spec import PREDICT_CALLS, PredictCall, step_for
 
 from .helpers import RIGHT, WRONG, notebook_bytes
@@ -89,9 +89,20 @@ def test_each_run_draws_its_own_inputs_after_the_courses_own():
     calls = [q for q in first if isinstance(q, PredictCall)]
     assert tuple(calls[:len(PREDICT_CALLS)]) == PREDICT_CALLS  # `check(3)` asks these
     assert len(calls) > len(PREDICT_CALLS) and first != second  # ... and no run asks as another
-    drawn = calls[len(PREDICT_CALLS):]
-    assert all(abs(c.argument - 0.6) >= 0.03 for c in drawn if c.threshold is None)
-    assert {c.purpose for c in drawn} == {"rule", "swapped"}
+    assert {c.purpose for c in calls[len(PREDICT_CALLS):]} == {"rule", "swapped"}
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_drawn_inputs_stay_where_the_courses_own_inputs_judge_alike(seed):
+    """Within the range the course's own inputs span, never within 0.03 of the threshold in
+    force, and a swapped threshold always on the other side of 0.6 from its answer: a
+    `predict` with 0.6 typed in answers some of them wrongly."""
+    drawn = fresh_calls(random.Random(seed))
+    assert all(abs(c.argument - (c.threshold or 0.6)) >= 0.03 for c in drawn)
+    assert all(0.15 <= c.argument <= 0.9 for c in drawn)
+    swapped = [c for c in drawn if c.threshold is not None]
+    assert any((c.argument > c.threshold) != (c.argument > 0.6) for c in swapped)
+    assert {c.argument > (c.threshold or 0.6) for c in drawn} == {True, False}
 
 
 def test_answers_computed_by_right_code_pass_whoever_sends_them():
