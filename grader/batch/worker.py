@@ -160,7 +160,7 @@ def make_shell(workdir: str) -> Any:
     return shell
 
 
-def _run_cells(run_cell: Any, cells: list, output: CappedOutput) -> list[CellRun]:
+def _run_cells(run_cell: Any, cells: list) -> list[CellRun]:
     """Run every cell; how each run ended (one record per cell, whatever happens)."""
     runs: list[CellRun] = []
     try:
@@ -200,7 +200,7 @@ def run_job(job: dict, conn: Any) -> None:
         exit_now(0)
     send(sandbox.ready_message(walls))  # from here on, everything on the pipe is the learner's
     sys.stdout = sys.stderr = output
-    runs = _run_cells(run_cell, list(job["cells"]), output)
+    runs = _run_cells(run_cell, list(job["cells"]))
     answers: list = []
     problem, tampered, during = "", [], []
     try:
