@@ -1,6 +1,8 @@
-"""Group assignments: one hand-in per group, a grade for every member.
+"""Canvas group assignments: one hand-in per group, a grade for every member.
 
-How Canvas behaves, from its own source (instructure/canvas-lms) and documentation:
+Part of Canvas's module (canvas.py reads the download; this reads a group set's export and
+gives every member their group's result, for `export canvas|plain --groups`). How Canvas
+behaves, from its own source (instructure/canvas-lms) and documentation:
 
 - A member's hand-in is the group's: `Assignment#submit_homework` writes the same submission
   (same files) for every member of the submitter's group (app/models/assignment.rb).
@@ -45,6 +47,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from .grades import ExportError, Graded
 
 USER_COLUMNS = ("canvas_user_id", "user_id", "login_id")
 GROUP_COLUMNS = ("canvas_group_id", "group_id", "group_name")
@@ -201,3 +205,21 @@ def share(groups: Groups, results: dict[str, Handin]) -> Shared:
             shared.group_of[member] = name
             shared.name_of[member] = groups.members[member].name
     return shared
+
+
+def with_groups(results: dict[str, Graded], path: Path,
+                id_column: str) -> tuple[dict[str, Graded], Shared]:
+    """Every member of a group that handed in, with the group's result (under their own id and
+    name); graded learners in no group as they were. Members of groups with no hand-in are
+    left out (their rows stay as they were), and listed in the Shared."""
+    try:
+        shared = share(read_groups(path, groups_column(id_column)), results)
+    except GroupsError as err:
+        raise ExportError(str(err)) from err
+    members: dict[str, Graded] = {}
+    for member, learner in shared.source.items():
+        graded = results[learner]
+        members[member] = Graded(member, shared.name_of[member] or graded.name, graded.total,
+                                 graded.max_total, graded.late, graded.upload_prefix)
+    alone = {k: g for k, g in results.items() if k not in shared.source}
+    return alone | members, shared
