@@ -158,7 +158,7 @@ class _Budget:
     """What is left of a learner's folder's MAX_LEARNER_ENTRIES while it is walked."""
 
     owner: tuple[str, ...]
-    left: int = MAX_LEARNER_ENTRIES
+    left: int
 
 
 class _Oversized(Exception):
@@ -191,7 +191,7 @@ def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_E
         kept = [(item, here) for item, here in ((i, (*parts, _as_text(i.name))) for i in found)
                 if len(here) <= MAX_DEPTH + 1 and not _junk(here)]
         if budget is None and parts and not (only_child and all(_is_dir(i) for i, _ in kept)):
-            budget = _Budget(parts)  # not a single folder wrapping the class: a learner's
+            budget = _Budget(parts, MAX_LEARNER_ENTRIES)  # not a wrapper: a learner's folder
         for item, here in kept:
             if len(entries) > MAX_ENTRIES:
                 raise _too_many()

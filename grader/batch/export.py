@@ -132,6 +132,7 @@ examples:
   python -m grader export moodle graded/ --gradebook-csv foglio.csv -o import.csv \\
       --id-column Identificativo --column Valutazione --max-column "Valutazione massima"
   python -m grader export plain graded/ -o scores.csv
+  python -m grader export canvas graded/ --feedback-zip feedback.zip    # feedback only
   python -m grader export canvas graded/ --gradebook-csv Grades-MLOps.csv -o import.csv \\
       --groups "Project Groups.csv" --feedback-zip feedback.zip
 exit status: 0 written; 2 a problem to fix (message on stderr).
@@ -150,8 +151,9 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     export.add_argument("--gradebook-csv", type=Path, default=None, metavar="CSV",
                         help="the gradebook file exported from the LMS (" + ", ".join(filling)
                              + ")")
-    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
-                        help="the CSV to write, for the LMS's import")
+    export.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                        help="the CSV to write, for the LMS's import (leave it out to write "
+                             "only --feedback-zip)")
     export.add_argument("--column", default=None, metavar="TEXT",
                         help="canvas: part of the assignment column's name (needed when the "
                              "export has more than one assignment); moodle: the grade "
@@ -204,22 +206,26 @@ def run(args: argparse.Namespace) -> int:
             lms.by_name(args.lms), "GROUP_SETS", False)):
         return _fail("--groups reads Canvas's group set export; for Moodle, export without it "
                      "(see --help)")
-    shared = None
+    if args.output is None and args.feedback_zip is None:
+        return _fail("say what to write: -o FILE (the grades), --feedback-zip ZIP, or both")
+    shared, export = None, None
     try:
         graded = load_results(args.out)
         results = graded
         if args.groups is not None:
             results, shared = with_groups(graded, args.groups, args.id_column or "ID")
-        export = _filled(args, results, shared)
+        if args.output is not None:
+            export = _filled(args, results, shared)
     except ExportError as err:
         return _fail(str(err))
-    if args.lms != "plain" and export.filled == 0:
+    if export is not None and args.lms != "plain" and export.filled == 0:
         why = (f"{len(export.refused)} matched but were refused (first: {export.refused[0]})"
                if export.refused else f"learner ids such as {_listing(sorted(results)[:3], 3)}")
         return _fail(f"no row of {args.gradebook_csv} was filled ({why}); is it the right "
                      "file, or do the ids live in another column (--id-column)?")
     try:
-        write_atomic(args.output, export.text)
+        if export is not None:
+            write_atomic(args.output, export.text)
         only = None if shared is None else (
             {k for k in graded if k not in shared.source} | shared.used)
         packed = (feedback_zip(args.lms, graded, args.out, args.feedback_zip, only)
@@ -230,8 +236,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say(args: argparse.Namespace, export: Filled, shared: Shared | None,
+def _say(args: argparse.Namespace, export: Filled | None, shared: Shared | None,
          packed: int | None) -> None:
+    if export is not None:
+        _say_filled(args, export)
+    if shared is not None:
+        _say_groups(shared)
+    if packed is not None:
+        per = " (one per group: Canvas gives it to every member)" if shared else ""
+        print(f"Wrote {args.feedback_zip}: {packed} feedback file(s){per}.")
+        note = getattr(lms.by_name(args.lms), "FEEDBACK_NOTE", "") if args.lms != "plain" else ""
+        if note:
+            print(f"  {note}")
+
+
+def _say_filled(args: argparse.Namespace, export: Filled) -> None:
     from .reports import terminal_safe
 
     where = f" into column {export.column!r}" if export.column else ""
@@ -245,14 +264,6 @@ def _say(args: argparse.Namespace, export: Filled, shared: Shared | None,
     if export.missing:
         print(f"  {len(export.missing)} graded learner(s) not in the file, so not exported: "
               f"{_listing(export.missing)}")
-    if shared is not None:
-        _say_groups(shared)
-    if packed is not None:
-        per = " (one per group: Canvas gives it to every member)" if shared else ""
-        print(f"Wrote {args.feedback_zip}: {packed} feedback file(s){per}.")
-        note = getattr(lms.by_name(args.lms), "FEEDBACK_NOTE", "") if args.lms != "plain" else ""
-        if note:
-            print(f"  {note}")
 
 
 def _say_groups(shared: Shared) -> None:

@@ -1,7 +1,7 @@
 """A Canvas group assignment, downloaded as Canvas gives it (each group's files once, under
 the group's name and one member's user id), graded, and exported with the group set's export
-so that every member's gradebook row carries the group's score (grader/batch/lms/canvas_groups.py says
-how Canvas behaves, with its sources)."""
+so that every member's gradebook row carries the group's score
+(grader/batch/lms/canvas_groups.py says how Canvas behaves, with its sources)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,11 @@ DOWNLOAD = [
     (f"bothin_123407_9100009_{ONE}", RIGHT["1"]),
     (f"bothin_123406_9100006_{ONE}", WRONG["1"]),
     (f"ngwen_123403_9100003_{ONE}", RIGHT["1"]),  # in no group: graded and exported alone
-    # "Team_7": Canvas drops "_<digits>_" from names, but not a trailing "_7"
+    # "Team_7": Canvas drops "_<digits>_" from names, but not a trailing "_7"; the name alone
+    # also reads as user 7 with file id 123411, so the group's second file (another file id
+    # under the same prefix) tells which (a group's lone file would be listed, not placed)
     (f"team_7_123411_9100011_{ONE}", WRONG["1"]),
+    ("team_7_123411_9100012_quiz_answers.json", None),
 ]
 
 # People > Groups > Export, as Canvas writes it for someone allowed to read SIS ids
@@ -66,7 +69,8 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("groups")
     with zipfile.ZipFile(root / "submissions.zip", "w") as archive:
         for name, answers in DOWNLOAD:
-            archive.writestr(name, notebook_bytes("1", answers))
+            archive.writestr(name, notebook_bytes("1", answers) if answers is not None
+                             else b'{"answers": []}')
     assert grade(root / "submissions.zip", root / "out") == 0
     (root / "groups.csv").write_text(GROUPS, encoding="utf-8")
     (root / "gradebook.csv").write_text(GRADEBOOK, encoding="utf-8", newline="")

@@ -15,13 +15,17 @@ before the extension (`01_customer_data-1.ipynb`).
 
 **Identity comes from Canvas's part only.** A file name can split more than one way, since the
 learner chose what follows Canvas's part (`x_<someone else's id>_9000001_01_customer_data.ipynb`).
-A split is read only where its name part is one Canvas could have written: lower case, word
-characters, no `_<digits>_` left in it. Any split inside the learner's part would keep Canvas's
-`_<user id>_<file id>_` in its name part, so it is never taken. Only a name that really ends in
-`_<digits>` (a group called `team_7`) leaves two readings; then the one whose uploaded-file part
-is a course file is Canvas's (the other reading's file part starts with Canvas's file id), or
-else the one the learner's other files confirm. A name still read two ways is listed, not
-placed. Of several uploads of one course file the latest (the highest Canvas file id) counts.
+A split is read only where its name part is one Canvas could have written (lower case, word
+characters, no `_<digits>_` left in it) and its ids are ids (no leading zero). A split inside
+the learner's part would keep Canvas's `_<user id>_<file id>_` in its name part, so it is never
+taken; what can remain is a name ending in `_<digits>` (a group called `team_7`) against a file
+name starting with `<digits>_` (`123401_01_customer_data.ipynb`), and which of the two is true
+the name alone can't say. Then the reading another file of the download backs is taken: the
+same name, late mark and learner under another file id (Canvas gives each file its own id, and
+all of one learner's files one prefix; the other reading's "user id" is this file's own id,
+which no other file shares). A name still read two ways is listed, not placed: the file names
+the learner chose never decide. Of several uploads of one course file the latest (the highest
+Canvas file id) counts.
 
 **Grades back**: the gradebook export (Grades > Export, lib/gradebook_exporter.rb) has the
 headers "Student" (or "LastName", "FirstName"), "ID", "SIS User ID", "SIS Login ID", "Section",
@@ -63,7 +67,9 @@ BASE58 = "[1-9A-HJ-NP-Za-km-z]"
 ANONYMOUS = re.compile(rf"^(?P<late>LATE_)?anon_(?P<anon>{BASE58}{{5}})_(?P<file_id>[0-9]+)_"
                        r"(?P<file>.+)$")
 # Canvas's part after the name, tried at every `_` of a file name
-TAIL = re.compile(r"_(?P<late>LATE_)?(?P<user>[0-9]+)_(?P<file_id>[0-9]+)_(?P<file>.+)$")
+# (ids never start with 0, which also keeps `01_customer_data.ipynb` from reading as ids)
+TAIL = re.compile(r"_(?P<late>LATE_)?(?P<user>[1-9][0-9]*)_(?P<file_id>[1-9][0-9]*)_"
+                  r"(?P<file>.+)$")
 SHAPE = re.compile(r"^(?:.*_(?:LATE_)?[0-9]+|(?:LATE_)?anon_" + BASE58 + r"{5})_[0-9]+_.+$")
 DIGITS_BETWEEN = re.compile(r"_[0-9]+_")
 RENAMED = re.compile(r"^(?P<stem>.+)-(?P<copy>[0-9]+)(?P<ext>\.[^.]+)$")
@@ -145,27 +151,27 @@ class Layout:
                     self.latest[key] = reading
 
     def _choose(self, flat: list[str]) -> None:
-        """Each file's reading: the only one; the one naming a course file; the one the
-        learner's other files confirm. Otherwise none, and why."""
-        pending = {}
-        for file_name in flat:
-            found = readings(file_name, self.anonymous)
-            certain = [r for r in found if original(r.file, self.names)[0] in self.names]
-            if len(found) == 1 or len(certain) == 1:
-                self.read[file_name] = found[0] if len(found) == 1 else certain[0]
-            elif found:
-                pending[file_name] = found
-            else:
+        """Each file's reading: the only one Canvas could have written, or the one another
+        of the download's files backs (the same name, late mark and learner under another
+        file id: Canvas gives every file its own id, and one learner's files one prefix).
+        Otherwise none, and why."""
+        found = {file_name: readings(file_name, self.anonymous) for file_name in flat}
+        ids: dict[tuple[str, bool, str], set[int]] = {}
+        for splits in found.values():
+            for r in splits:
+                ids.setdefault((r.name, r.late, r.learner), set()).add(r.file_id)
+        for file_name, splits in found.items():
+            backed = [r for r in splits if ids[r.name, r.late, r.learner] - {r.file_id}]
+            if len(splits) == 1 or len(backed) == 1:
+                self.read[file_name] = splits[0] if len(splits) == 1 else backed[0]
+            elif not splits:
                 self.read[file_name] = ("Canvas names each file name_userid_fileid_file; the "
                                         "learner can't be told from this one")
-        confirmed = {(r.name, r.late, r.learner) for r in self.read.values()
-                     if isinstance(r, Reading)}
-        for file_name, found in pending.items():
-            backed = [r for r in found if (r.name, r.late, r.learner) in confirmed]
-            self.read[file_name] = backed[0] if len(backed) == 1 else (
-                "Canvas's part of this name can be read as more than one learner (user "
-                + " or ".join(r.learner for r in found) + "); rename the file to the form "
-                "name_userid_fileid_file of its learner's other files, or grade it by hand")
+            else:
+                self.read[file_name] = (
+                    "Canvas's part of this name can be read as more than one learner (user "
+                    + " or ".join(r.learner for r in splits) + ") and no other file of the "
+                    "download says which; check it and hand it in by hand")
 
     def fit(self) -> tuple[float, str]:
         named = sum(len(p) == 1 and bool(SHAPE.match(p[0])) for p in self.files)
@@ -238,7 +244,8 @@ def _anonymous_only(results: dict[str, Graded], path: FilePath) -> None:
             f"{path.name} names learners by user id: Canvas takes no score for an anonymous "
             "assignment until its grades are posted; post them, download the submissions "
             "again (now named by user id), grade that download (unchanged notebooks are not "
-            "run again) and export that run")
+            "run again) and export that run (feedback can go back now: --feedback-zip without "
+            "-o)")
 
 
 def fill(results: dict[str, Graded], path: FilePath, options: Options) -> Filled:

@@ -115,13 +115,25 @@ def _words(name: str) -> list[str]:
     return sorted(name.casefold().split())
 
 
+BLIND_NAMES = ("Participant", "Teilnehmer/in", "Participante")  # assign's `participant`
+PARTICIPANT = re.compile(r"^(?P<word>[^0-9]*?)\s*(?P<id>[0-9]+)\s*$")
+
+
 def _same_learner(downloaded: str, listed: str, identifier: str) -> bool:
     """Whether the worksheet's full name is the download's for that id (a blind-marking
-    download says "Participant", as the worksheet's identifier does, in any language)."""
+    download says "Participant" in the site's language, as the worksheet's identifier does)."""
     if not downloaded or not listed:
         return True
-    placeholder = re.sub(r"[0-9]+\s*$", "", identifier)
-    return _words(downloaded) in (_words(listed), _words(placeholder))
+    placeholders = [*BLIND_NAMES, re.sub(r"[0-9]+\s*$", "", identifier)]
+    return _words(downloaded) in [_words(listed), *map(_words, placeholders)]
+
+
+def _participants(cells: list[str]) -> bool:
+    """Whether a column holds Moodle's identifiers ("Participant 5501", "Teilnehmer/in5501":
+    one word, in any language, and the participant id), not ids to match as they are."""
+    found = [PARTICIPANT.match(c.strip()) for c in cells if c.strip()]
+    return bool(found) and all(found) and len({m["word"] for m in found}) == 1 \
+        and bool(found[0]["word"])
 
 
 def _columns(book: sheets.Sheet, options: Options) -> tuple[int, int, int | None, int | None]:
@@ -160,7 +172,7 @@ def fill(results: dict[str, Graded], path: FilePath, options: Options) -> Filled
         id_at, grade_at, max_at, name_at = _columns(book, options)
     except sheets.SheetError as err:
         raise ExportError(str(err)) from err
-    by_participant = not options.id_column
+    by_participant = not options.id_column or _participants([r[id_at] for r in book.rows[1:]])
     numbers = [row[i] for row in book.rows[1:] for i in (grade_at, max_at) if i is not None]
     mark = sheets.decimal_mark(numbers, book.separator)
     filled = Filled("", column=book.header[grade_at])

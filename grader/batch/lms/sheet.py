@@ -7,8 +7,9 @@ starts the file with a byte order mark for Excel; Moodle writes its worksheet's 
 Grade" through `format_float` (`100,00` on a German or French site), and its importer takes
 `,`, `;` or tab as the separator and reads grades back with `unformat_float`
 (mod/assign/feedback/offline/locallib.php, `process_import_grades`). So a file is read in its
-own dialect (separator, byte order mark, line ends, decimal mark) and written back in it, with
-every cell the grader doesn't fill left byte for byte as it was.
+own dialect (separator, byte order mark, line ends, decimal mark) and written back in it, every
+cell the grader doesn't fill as it was (quoted only where the separator needs it, as both LMSs
+write and read them).
 """
 
 from __future__ import annotations
