@@ -48,6 +48,9 @@ HOSTILE = [
     ("eve_123405_9000100_x_LATE_123402_9000003_01_customer_data.ipynb", "1", WRONG["1"]),
     # a name starting with Ana's user id, so that Canvas's part reads two ways
     ("eve_123405_9000101_123401_02_threshold.ipynb", "2", WRONG["2"]),
+    # mallory hands in nothing but a file named after Ana's: still hers alone (no split inside
+    # her file's name leaves a name Canvas could have written)
+    ("mallory_123406_9000102_x_123401_9000001_01_customer_data-99.ipynb", "1", WRONG["1"]),
 ]
 
 
@@ -59,7 +62,8 @@ def test_a_canvas_upload_named_after_a_classmate_reaches_no_one_else(tmp_path):
     assert grade(download("honest.zip", HONEST), tmp_path / "honest") == 0
     assert grade(download("class.zip", HONEST + HOSTILE), tmp_path / "class") == 0
     honest, rows = read_grades(tmp_path / "honest"), read_grades(tmp_path / "class")
-    assert _without(rows, "123405") == honest
+    assert _without(_without(rows, "123405"), "123406") == honest
+    assert rows["123406"]["step_1"] == "0" and rows["123406"]["name"] == "mallory"
     assert rows["123401"]["step_1"] == "2" and rows["123402"]["late"] == "no"
     eve = read_results(tmp_path / "class")["learners"]["123405"]
     assert rows["123405"]["step_1"] == "2"  # her own upload, from her own prefix
