@@ -165,13 +165,14 @@ class Layout:
             if len(splits) == 1 or len(backed) == 1:
                 self.read[file_name] = splits[0] if len(splits) == 1 else backed[0]
             elif not splits:
-                self.read[file_name] = ("Canvas names each file name_userid_fileid_file; the "
-                                        "learner can't be told from this one")
+                form = "anon_id_fileid_file" if self.anonymous else "name_userid_fileid_file"
+                self.read[file_name] = (f"Canvas names each file {form}; the learner can't be "
+                                        "told from this one")
             else:
                 self.read[file_name] = (
                     "Canvas's part of this name can be read as more than one learner (user "
                     + " or ".join(r.learner for r in splits) + ") and no other file of the "
-                    "download says which; check it and hand it in by hand")
+                    "download says which; find whose it is and give it that learner's prefix")
 
     def fit(self) -> tuple[float, str]:
         named = sum(len(p) == 1 and bool(SHAPE.match(p[0])) for p in self.files)
