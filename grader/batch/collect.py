@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..spec import OPTIONAL_NOTEBOOKS, Step
+from ..spec import ALL_STEPS, OPTIONAL_NOTEBOOKS, Step
 from .lms import LayoutError, Placed, Unplaced, is_container, recognise
 from .notebook import MAX_NOTEBOOK_BYTES
 from .readers import FileRef, ZipRef, stat_identity
@@ -57,8 +57,9 @@ class HandIn:
         return self.opener()
 
 
-# Files graded together with a notebook: the quiz widget saves answers beside the notebook.
-ATTACHMENTS = {"quiz_answers.json": "05_practice_quiz.ipynb"}
+# Files graded together with a notebook (`Step.attachments`): the quiz widget saves answers
+# beside the notebook.
+ATTACHMENTS = {name: step.notebook for step in ALL_STEPS for name in step.attachments}
 MAX_ATTACHMENT_BYTES = 2_000_000
 
 
@@ -481,7 +482,8 @@ def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set
     collection = Collection(label, ignored=list(problems))
     entries, around = _learner_entries(entries, names, around, collection)
     try:
-        recognition = recognise(((e.parts, e.is_dir) for e in entries), names, forced, around)
+        recognition = recognise(((e.parts, e.is_dir) for e in entries),
+                                names | set(ATTACHMENTS), forced, around)
     except LayoutError as err:
         raise CollectError(str(err)) from err
     collection.layout = recognition.describe()

@@ -90,6 +90,7 @@ def with_gradebook() -> tuple[str, ...]:
 def recognise(paths: Iterable[tuple[Path, bool]], names: set[str], forced: str | None = None,
               around: tuple[str, ...] = ()) -> Recognition:
     """Decide the download's shape from its paths ((parts, is_dir) pairs), or use `forced`.
+    `names`: the course's file names (notebooks and the files graded with them).
     `around`: the names of the folders the download sat in (the folder given, and any wrapper
     folders looked through), outermost first; GitHub Classroom names the assignment there."""
     paths = list(paths)
@@ -119,11 +120,11 @@ def recognise(paths: Iterable[tuple[Path, bool]], names: set[str], forced: str |
     return Recognition(module.NAME, module.TITLE, layout.fit()[1], layout)
 
 
-def course_files(paths: Iterable[tuple[Path, bool]]) -> list[Path]:
-    """The files a layout judges the shape by: notebooks and the quiz answers."""
+def course_files(paths: Iterable[tuple[Path, bool]], names: set[str]) -> list[Path]:
+    """The files a layout judges the shape by: notebooks, and the course's other files (the
+    quiz answers) among `names`."""
     return [p for p, is_dir in paths
-            if not is_dir and (p[-1].casefold().endswith(".ipynb")
-                               or p[-1] == "quiz_answers.json")]
+            if not is_dir and (p[-1].casefold().endswith(".ipynb") or p[-1] in names)]
 
 
 def is_container(folder: str) -> bool:

@@ -134,8 +134,8 @@ def _order(reading: Reading, names: set[str]) -> tuple[int, int]:
 class Layout:
     def __init__(self, paths: list[tuple[Path, bool]], names: set[str],
                  around: tuple[str, ...] = (), forced: bool = False) -> None:
-        self.names = names | {"quiz_answers.json"}
-        self.files = course_files(paths)
+        self.names = names
+        self.files = course_files(paths, names)
         flat = [p[0] for p, is_dir in paths if len(p) == 1 and not is_dir]
         shaped = [f for f in flat if SHAPE.match(f)]
         # anonymous grading names every file so, or none: one reading for the whole zip

@@ -13,7 +13,7 @@ fill = None  # no gradebook file of its own: `export plain`
 class Layout:
     def __init__(self, paths: list[tuple[Path, bool]], names: set[str],
                  around: tuple[str, ...] = (), forced: bool = False) -> None:
-        self.files = course_files(paths)
+        self.files = course_files(paths, names)
 
     def fit(self) -> tuple[float, str]:
         inside = sum(len(p) >= 2 for p in self.files)

@@ -33,7 +33,7 @@ def is_container(folder: str) -> bool:
 class Layout:
     def __init__(self, paths: list[tuple[Path, bool]], names: set[str],
                  around: tuple[str, ...] = (), forced: bool = False) -> None:
-        self.files = course_files(paths)
+        self.files = course_files(paths, names)
         found = [m["slug"] for m in map(SUBMISSIONS.match, around) if m]
         self.slug = found[-1] if found else ""
         if forced and not self.slug:

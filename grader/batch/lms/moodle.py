@@ -52,7 +52,7 @@ NO_ID = re.compile(r"^[^_]*_assign(?:submission|feedback)_[a-z0-9]+(?:_.*)?$")
 class Layout:
     def __init__(self, paths: list[tuple[Path, bool]], names: set[str],
                  around: tuple[str, ...] = (), forced: bool = False) -> None:
-        self.files = course_files(paths)
+        self.files = course_files(paths, names)
 
     def fit(self) -> tuple[float, str]:
         named = sum(bool(PREFIX.match(p[0])) for p in self.files)
