@@ -153,15 +153,16 @@ def test_blind_marking_downloads_and_worksheets(tmp_path, capsys):
 def test_team_downloads_are_never_read_as_participants(tmp_path, capsys):
     """A team download names files after the group and the *group's* id (downloader.php,
     `get_student_prefix`), or "Default group" and no id for learners in none."""
-    download = _zip(tmp_path / "team.zip", [
-        (f"Team Red_42_assignsubmission_file_{ONE}", notebook_bytes("1", RIGHT["1"])),
-        (f"Default group_assignsubmission_file_{ONE}", notebook_bytes("1", RIGHT["1"])),
-        (f"Ana López_5501_assignsubmission_file_{ONE}", notebook_bytes("1", WRONG["1"])),
-    ])
-    assert grade(download, tmp_path / "out") == 0
-    unplaced = read_results(tmp_path / "out")["unplaced"]
-    assert len(unplaced) == 1 and "no participant id" in unplaced[0]
-    assert "team" in unplaced[0]
+    team = [(f"Team Red_42_assignsubmission_file_{ONE}", notebook_bytes("1", RIGHT["1"])),
+            (f"Ana López_5501_assignsubmission_file_{ONE}", notebook_bytes("1", WRONG["1"]))]
+    certain = _zip(tmp_path / "certain.zip", team + [
+        (f"Default group_assignsubmission_file_{ONE}", notebook_bytes("1", RIGHT["1"]))])
+    assert grade(certain, tmp_path / "refused") == 2
+    err = capsys.readouterr().err
+    assert "team download" in err and "'Default group_assignsubmission_file_" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "refused" / "grades.csv").exists()
+    # without a "Default group", the names can't tell: export checks against the worksheet
+    assert grade(_zip(tmp_path / "team.zip", team), tmp_path / "out") == 0
     # the team assignment's own worksheet has a "Group" column: refused in one line
     team_sheet = _write(tmp_path / "team.csv", [
         ["Identifier", "Full name", "Status", "Group", "Grade", "Maximum Grade"],

@@ -10,7 +10,8 @@ One module per LMS knows both directions (`canvas.py`, `moodle.py`, `github.py`,
 
 - `NAME`, `TITLE`: as given to `--layout` / `export`, and as shown to the instructor;
 - `Layout(paths, names, around)`: reads a download's paths: `fit()` says how well the download
-  fits (a share of its course files, and why), `place(path, is_dir)` says whose each path is;
+  fits (a share of its course files, and why), `place(path, is_dir)` says whose each path is,
+  and `refusal()` why the download can't be graded per learner at all ('' when it can);
 - `fill(results, path, options)`, or None: the LMS's own gradebook file with the scores in;
 - `feedback_name(graded, stem)`: a learner's feedback file named as the LMS's bulk upload
   matches it to the learner.
@@ -96,8 +97,8 @@ def recognise(paths: Iterable[tuple[Path, bool]], names: set[str], forced: str |
     paths = list(paths)
     if forced:
         module = by_name(forced)
-        return Recognition(module.NAME, module.TITLE, "as asked with --layout",
-                           module.Layout(paths, names, around, forced=True))
+        return _accepted(Recognition(module.NAME, module.TITLE, "as asked with --layout",
+                                     module.Layout(paths, names, around, forced=True)))
     fitting = []
     for name in NAMES:  # the LMS shapes; plain folders are the fallback
         if name == FALLBACK:
@@ -114,10 +115,17 @@ def recognise(paths: Iterable[tuple[Path, bool]], names: set[str], forced: str |
             + "); say which with --layout " + " or --layout ".join(m.NAME for m, *_ in fitting))
     if fitting:
         module, layout, why = fitting[0]
-        return Recognition(module.NAME, module.TITLE, why, layout)
+        return _accepted(Recognition(module.NAME, module.TITLE, why, layout))
     module = by_name(FALLBACK)
     layout = module.Layout(paths, names, around)
     return Recognition(module.NAME, module.TITLE, layout.fit()[1], layout)
+
+
+def _accepted(recognition: Recognition) -> Recognition:
+    refusal = getattr(recognition.layout, "refusal", lambda: "")()
+    if refusal:
+        raise LayoutError(refusal)
+    return recognition
 
 
 def course_files(paths: Iterable[tuple[Path, bool]], names: set[str]) -> list[Path]:

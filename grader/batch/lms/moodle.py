@@ -13,10 +13,11 @@ userid_plugintype_pluginname (as created by zip export in Moodle >= 4.1) resp. f
 plugintype_pluginname_ (as created by earlier versions)"). Moodle marks no lateness in names.
 
 **Team submissions** are named the same way from the *group*: the group's name and the group's
-id (`Team Red_42_assignsubmission_file`), or "Default group" and no id for those in none. Names
-alone can't tell them from a participant's; so a folder with no id is listed as such, and
-`export moodle` refuses a team assignment's worksheet (it has a "Group" column) and any row
-whose name differs from the name the download carried for that id.
+id (`Team Red_42_assignsubmission_file`), or "Default group" (in the site's language) and no id
+for those in none. A download with such an id-less name is a team download for certain, and
+`grade` refuses it in one line; without one, names alone can't tell a group's id from a
+participant's, so `export moodle` refuses a team assignment's worksheet (it has a "Group"
+column) and any row whose name differs from the name the download carried for that id.
 
 **Grades back**: "Download grading worksheet" (mod/assign/gradingtable.php) has the columns
 "Identifier" ("Participant N"), "Full name" (absent under blind marking), "Status", "Group" for
@@ -53,6 +54,17 @@ class Layout:
     def __init__(self, paths: list[tuple[Path, bool]], names: set[str],
                  around: tuple[str, ...] = (), forced: bool = False) -> None:
         self.files = course_files(paths, names)
+        self.no_id = sorted({p[0] for p in self.files
+                             if NO_ID.match(p[0]) and not PREFIX.match(p[0])})
+
+    def refusal(self) -> str:
+        if not self.no_id:
+            return ""
+        return (f"this is a Moodle team download ({self.no_id[0]!r} has no participant id, as "
+                "Moodle names the files of learners in no group): its other names carry group "
+                "ids, not participants, so it can't be graded per participant; grade it team "
+                "by team with --layout folders (each team's folder one learner) and enter the "
+                "grades in Moodle")
 
     def fit(self) -> tuple[float, str]:
         named = sum(bool(PREFIX.match(p[0])) for p in self.files)
@@ -68,10 +80,6 @@ class Layout:
                 return Placed(match["id"], (), name=match["name"], prefix=path[0])
             return None
         if not match:
-            if NO_ID.match(path[0]):
-                return Unplaced("a Moodle name with no participant id, as a team download names "
-                                "the files of learners in no group: team downloads can't be "
-                                "graded per participant")
             return Unplaced("Moodle names each learner's folder 'Full Name_id_"
                             "assignsubmission_file'; the learner can't be told from this one")
         folder = f"{match['name']}_{match['id']}_{match['plugin']}"
