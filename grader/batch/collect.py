@@ -446,8 +446,8 @@ def _learner_entries(entries: list[_Entry], names: set[str], around: tuple[str, 
 
 def _oversized(learner: LearnerFiles, steps: tuple[Step, ...]) -> None:
     """A learner whose folder was too large to read: `invalid`, not missing, for each step."""
-    why = (f"this learner's folder holds more than {MAX_LEARNER_ENTRIES:,} files and folders, "
-           "so none of it was read; hand in the course notebooks without the rest")
+    why = (f"your folder (or repository) holds more than {MAX_LEARNER_ENTRIES:,} files and "
+           "folders, so it was not read; hand in only the course notebooks")
     learner.handins = {s.notebook: HandIn(s.notebook, "", problem=why) for s in steps
                        if s.notebook not in OPTIONAL_NOTEBOOKS}
     learner.note_ignored(f"everything: {why}")
