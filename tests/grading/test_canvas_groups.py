@@ -244,3 +244,14 @@ def test_without_upload_order_the_best_hand_in_stands_for_the_group(tmp_path):
     assert shared.source == {"1": "2", "2": "2", "3": "2"}
     [choice] = shared.choices
     assert (choice.used, choice.others) == ("2", ["1"]) and "highest score" in choice.why
+
+
+def test_a_groups_file_saved_with_semicolons_reads_the_same(run, tmp_path):
+    """A spreadsheet in a decimal-comma locale saves CSV with `;`: the same groups."""
+    rows = list(csv.reader(io.StringIO(GROUPS)))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows(rows)
+    (tmp_path / "groups.csv").write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")
+    semicolons = read_groups(tmp_path / "groups.csv")
+    commas = read_groups(run / "groups.csv")
+    assert semicolons.members == commas.members and semicolons.groups == commas.groups

@@ -41,13 +41,12 @@ or, when the download carries no upload order, the highest score; either way it 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from . import sheet as sheets
 from .grades import ExportError, Graded
 
 USER_COLUMNS = ("canvas_user_id", "user_id", "login_id")
@@ -111,22 +110,14 @@ def groups_column(id_column: str) -> str:
 
 
 def read_groups(path: Path, id_column: str = "canvas_user_id") -> Groups:
+    """A group set's export, in its own separator (as re-saved by a spreadsheet, say)."""
+    if not path.is_file():
+        raise GroupsError(f"can't read the groups CSV {path}: no such file")
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise GroupsError(f"can't read the groups CSV {path}: {err.strerror or err}") from err
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise GroupsError(f"{path} is not UTF-8 text; export the group set from Canvas again "
-                          "(People › Groups)") from err
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as err:
-        raise GroupsError(f"{path} is not a CSV file ({err})") from err
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise GroupsError(f"{path} is empty")
+        book = sheets.read(path, "the group set from Canvas (People › Groups)")
+    except sheets.SheetError as err:
+        raise GroupsError(str(err)) from err
+    rows = [r for r in book.rows if any(c.strip() for c in r)]
     header = [h.strip().casefold() for h in rows[0]]
     wanted = id_column.casefold()
     if wanted not in header:
