@@ -78,8 +78,8 @@ def judge(step: Step, plan: Plan, raw: object, seconds: float, sha256: str = "",
     try:
         snapshot = build_snapshot(step.key, plan.questions, reply.answers, plan.sources,
                                   outcomes)
-    except (SnapshotError, RecursionError) as err:
-        return error(f"what it sent back could not be checked ({err})")
+    except (SnapshotError, RecursionError, TypeError, KeyError, ValueError) as err:
+        return error(f"what it sent back could not be checked ({err})")  # shaped oddly
     return NotebookGrade(unit(step), step.key, "ok", evaluate(snapshot), seconds, sha256,
                          notes=told, cell_errors=_cell_errors(plan, reply),
                          output=reply.output)

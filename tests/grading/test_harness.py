@@ -210,3 +210,37 @@ def test_cell_errors_and_notes_are_the_harnesss_own_words():
     assert len(grade.output) == 100_000
     assert any("100012 characters of printed output were dropped" in n for n in grade.notes)
     assert any("changed grader.probe" in n for n in grade.notes)
+
+
+def _mutations(value, rng: random.Random, depth: int = 0):
+    """Every node of a JSON value replaced in turn by something else a forger might send."""
+    odd = [None, True, 0, -1, 2**70, 1.5e308, float("nan"), "", "x" * 5000, [], {}, [[]],
+           {"t": "int", "v": "7"}, {"t": "bool", "v": 1}, {"t": "list", "items": 3}]
+    yield rng.choice(odd)
+    if isinstance(value, dict) and depth < 6:
+        for key in list(value):
+            for changed in _mutations(value[key], rng, depth + 1):
+                yield {**value, key: changed}
+            yield {k: v for k, v in value.items() if k != key}
+        yield {**value, "extra": rng.choice(odd)}
+    elif isinstance(value, list) and depth < 6:
+        for index, item in enumerate(value):
+            for changed in _mutations(item, rng, depth + 1):
+                yield [*value[:index], changed, *value[index + 1:]]
+        yield value[:-1]
+        yield [*value, rng.choice(odd)]
+
+
+@pytest.mark.parametrize("step, answers", [("3", RIGHT["3"]), ("2", RIGHT["2"]),
+                                           ("4", RIGHT["4"]), ("1", WRONG["1"])])
+def test_no_reply_makes_the_harness_fail_only_the_learner(step, answers):
+    """Hundreds of replies (for step 3), each an honest one with one part replaced: every one is judged
+    (`ok` or `error`), none stops the grader."""
+    plan = _planned(step, answers, seed=5)
+    honest = _honest_reply(plan)
+    statuses = []
+    for reply in _mutations(json.loads(json.dumps(honest)), random.Random(0)):
+        grade = judge(step_for(step), plan, reply, 0.0)
+        statuses.append(grade.status)
+        assert grade.status == "ok" or (grade.points == 0 and grade.message)
+    assert set(statuses) == {"ok", "error"} and len(statuses) > 40
