@@ -244,3 +244,17 @@ def test_no_reply_makes_the_harness_fail_only_the_learner(step, answers):
         statuses.append(grade.status)
         assert grade.status == "ok" or (grade.points == 0 and grade.message)
     assert set(statuses) == {"ok", "error"} and len(statuses) > 40
+
+
+def test_the_questions_answers_and_replies_type_check():
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if shutil.which("mypy", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("mypy is not installed (it is in the [test] extra)")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "mypy"], cwd=root, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
