@@ -122,7 +122,7 @@ class ReadOnce:
     KEEP = 4
 
     def __init__(self) -> None:
-        self._read: dict[str, Parsed | InvalidNotebook] = {}
+        self._read: dict[str, Parsed | str] = {}  # its cells, or why it can't be read
 
     def __call__(self, sha: str, data: bytes) -> Parsed:
         found = self._read.pop(sha, None)
@@ -130,12 +130,12 @@ class ReadOnce:
             try:
                 found = read_notebook(data)
             except InvalidNotebook as err:
-                found = err
+                found = str(err)  # not the error: its traceback holds the file's bytes
         self._read[sha] = found  # newest last
         while len(self._read) > self.KEEP:
             del self._read[next(iter(self._read))]
-        if isinstance(found, InvalidNotebook):
-            raise InvalidNotebook(str(found))
+        if isinstance(found, str):
+            raise InvalidNotebook(found)
         return found
 
 
