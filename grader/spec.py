@@ -116,8 +116,8 @@ PART1: tuple[Step, ...] = (
 # in, so a class that graded the page's four steps before it existed keeps its totals.
 MODE = Step("mode", "Choose the mode: batch, real time or both", "04b_choose_the_mode.ipynb",
             "mode_choice", Probe(names=("mode_choices",)), name="Choose the mode",
-            start="replace each `...` in `mode_choices` above with one of the words listed "
-            "there, run that cell, then this check", optional=True)
+            start="replace each `...` in `mode_choices` above with one of the words from the "
+            "table, run that cell, then this check", optional=True)
 QUIZ = Step("quiz", "Practice quiz", "05_practice_quiz.ipynb", "quiz_answers",
             Probe(quiz_answers=True), sources="none", name="The quiz", label="Quiz",
             item="question", start='answer the questions above (in the quiz, or with '

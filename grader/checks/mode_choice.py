@@ -68,6 +68,10 @@ def _unknown_key(key: Any) -> str:
     return f"`{NAME}` has a key {shown} that names no scenario."
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _said(value: Any) -> str:
     return repr(value) if isinstance(value, bool) else f'"{value}"'
 
@@ -83,11 +87,11 @@ def judge(scenario: Scenario, words: dict[str, Any]) -> Finding:
     right_pick = scenario.accepts("mode", pick)
     wrong = [f for f in FIELDS[:-1] if not scenario.accepts(f, words[f])]
     argued = implied_mode(words["inputs"], words["listed"])
-    label, line = scenario.label, scenario.line
+    line = scenario.line
     if not wrong and right_pick:
-        return ok(f"{label}: {pick}, for the right reasons.")
+        return ok(f"{_capital(pick)}, for the right reasons.")
     if not wrong:
-        return fail(f"{label}: your answers about the scenario are all right, but they argue "
+        return fail("Your answers about the scenario are all right, but they argue "
                     f"for {scenario.answer['mode']}, not {pick}. {scenario.not_mode[pick]}",
                     QUESTIONS["mode"], line)
     count = "one of your answers doesn't" if len(wrong) == 1 else \
@@ -95,13 +99,13 @@ def judge(scenario: Scenario, words: dict[str, Any]) -> Finding:
     if right_pick:
         against = (f", and as you give them your answers would argue for {argued} instead"
                    if argued != pick else "")
-        lead = f"{label}: {pick} is the right pick, but {count} fit the scenario{against}."
+        lead = f"{_capital(pick)} is the right pick, but {count} fit the scenario{against}."
     elif argued == pick:
-        lead = (f"{label}: {pick} follows from your answers, but {count} fit the scenario. "
+        lead = (f"{_capital(pick)} follows from your answers, but {count} fit the scenario. "
                 f"{scenario.not_mode[pick]}")
     else:
-        lead = f"{label}: {pick} is not the pick here. {scenario.not_mode[pick]} Also, {count} " \
-               "fit the scenario."
+        lead = (f"{_capital(pick)} is not the pick here. {scenario.not_mode[pick]} Also, "
+                f"{count} fit the scenario.")
     return fail(f"{lead} {_misread(scenario, words, wrong)}", QUESTIONS[wrong[0]], line)
 
 
@@ -110,7 +114,7 @@ def _unreadable(scenario: Scenario, reading: Reading) -> Finding:
     if reading.blank:
         fields = ", ".join(f"`{f}`" for f in reading.blank)
         said.append(f"{fields} {'is' if len(reading.blank) == 1 else 'are'} still `...`.")
-    return fail(f"{scenario.label}: " + " ".join(said),
+    return fail(" ".join(said),
                 "Each answer is one of the words listed above the answer cell; `listed` is "
                 "True or False.", scenario.line)
 
@@ -121,14 +125,14 @@ def _scenario_check(scenario: Scenario) -> None:
     def scenario_check(snap: Snapshot) -> Finding:
         entries = snap.value(NAME)
         if scenario.key not in entries:
-            return not_started(f"{scenario.label}: not in `{NAME}` yet. Add "
+            return not_started(f"Not in `{NAME}` yet. Add "
                                f"`\"{scenario.key}\": {{...}}` with its five answers.", START,
                                scenario.line)
         reading = read_entry(entries[scenario.key])
         if isinstance(reading, str):
-            return fail(f"{scenario.label}: {reading}", START, scenario.line)
+            return fail(_capital(reading), START, scenario.line)
         if reading.untouched:
-            return not_started(f"{scenario.label}: not filled in yet (every answer is `...`).",
+            return not_started("Not filled in yet (every answer is `...`).",
                                START, scenario.line)
         if not reading.complete:
             return _unreadable(scenario, reading)

@@ -50,10 +50,6 @@ class Scenario:
     not_mode: dict[str, str]  # for each wrong pick: why not, in this scenario
     also: dict[str, tuple[Any, ...]] | None = None  # other values a field may take here
 
-    @property
-    def label(self) -> str:
-        return f"Scenario {self.number}, {self.title}"
-
     def accepts(self, field: str, value: Any) -> bool:
         return value == self.answer[field] or value in (self.also or {}).get(field, ())
 
@@ -90,9 +86,9 @@ SCENARIOS: tuple[Scenario, ...] = (
                   "one answer.",
          "mode": "everything is known ahead, every customer can be listed and a day-old answer "
                  "is fine: score them all in the night and store the list."},
-        {"real time": "Nobody is there to ask at 7:00, and everything the model needs exists "
-                      "at midnight: scoring customers one request at a time would only keep "
-                      "servers waiting for requests that never come.",
+        {"real time": "No request comes for one customer at a time: the 7:00 job reads the "
+                      "whole list, and everything the model needs exists at midnight. A "
+                      "real-time service would sit waiting for requests that never come.",
          "hybrid": "There is nothing the stored list can't know: every input exists at "
                    "midnight, so there is no request-time part to add."},
     ),
