@@ -217,3 +217,13 @@ def test_a_cell_that_raised_is_reported_not_judged() -> None:
         + "\n}"
     failure = first_failure(run_step("mode", broken))
     assert "raised `SyntaxError`" in failure.message and "`mode_choices`" in failure.message
+
+
+def test_who_cannot_be_listed_ahead_argues_for_real_time_on_its_own() -> None:
+    """`listed` False alone rules batch out, whatever `inputs` says: customer 105's lesson."""
+    fraud = scenario_result(judged(changed("card_fraud", inputs="ahead")), "card_fraud")
+    assert fraud.message.startswith("Real time is the right pick, but one of your answers")
+    assert "argue for" not in fraud.message
+    report = scenario_result(judged(changed("monthly_report", listed=False, mode="real time")),
+                             "monthly_report")
+    assert report.message.startswith("Real time follows from your answers")
