@@ -80,7 +80,7 @@ def test_choose_the_mode_from_template_to_passed(exercise: Any, lab_server: LabS
     page = exercise
     page.locator(".jp-Notebook .jp-MarkdownCell").first.screenshot(
         path=str(screenshots / "mode-intro.png"))
-    cases = page.locator(".jp-Notebook .jp-MarkdownCell", has_text="Six cases")
+    cases = page.locator(".jp-Notebook .jp-MarkdownCell", has_text="daily_email")
     cases.scroll_into_view_if_needed()
     expect(cases.locator("table")).to_contain_text("under a second")
     cases.screenshot(path=str(screenshots / "mode-cases-and-words.png"))
