@@ -46,7 +46,7 @@ class Scenario:
     number: int
     title: str  # as the notebook titles it
     answer: dict[str, Any]  # the answer the scenario's text supports, field by field
-    why: dict[str, str]  # for each field: the fact of the scenario that decides it
+    why: dict[str, str]  # for each field but the pick: the fact of the scenario that decides it
     not_mode: dict[str, str]  # for each wrong pick: why not, in this scenario
     also: dict[str, tuple[Any, ...]] | None = None  # other values a field may take here
 
@@ -83,9 +83,7 @@ SCENARIOS: tuple[Scenario, ...] = (
          "listed": "the emails go to your own customers, and you know all of them.",
          "stale": "the team is happy with yesterday's data, so an answer may be a day old.",
          "waits": "the email goes out at 7:00 from a list made ahead; no person waits for any "
-                  "one answer.",
-         "mode": "everything is known ahead, every customer can be listed and a day-old answer "
-                 "is fine: score them all in the night and store the list."},
+                  "one answer.",},
         {"real time": "No request comes for one customer at a time: the 7:00 job reads the "
                       "whole list, and everything the model needs exists at midnight. A "
                       "real-time service would sit waiting for requests that never come.",
@@ -102,9 +100,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                    "can't know ahead is why they will call.",
          "stale": "the answer must use the reason typed in a moment ago, so no stored answer is "
                   "fresh enough.",
-         "waits": "the agent (and the customer on the line) waits, for two seconds at most.",
-         "mode": "the answer depends on something that exists only once the call starts, so it "
-                 "must be computed then."},
+         "waits": "the agent (and the customer on the line) waits, for two seconds at most.",},
         {"batch": "A nightly table can't hold an answer that depends on the reason for the "
                   "call: nobody knew it before the customer phoned.",
          "hybrid": "A hybrid needs a part to compute ahead, and here the model's only input, the "
@@ -120,9 +116,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                    "used: you can list the cards, not the payments they will make.",
          "stale": "the score must include this very payment, so no stored answer is fresh "
                   "enough.",
-         "waits": "the card terminal waits, and the network allows 100 ms: well under a second.",
-         "mode": "the payment to score exists only when it is made, so its score must be "
-                 "computed then."},
+         "waits": "the card terminal waits, and the network allows 100 ms: well under a second.",},
         {"batch": "No job, however often it runs, can score a payment before it is made.",
          "hybrid": "There is no stored answer to start from: the payment didn't exist when any "
                    "job ran. (Keeping the ten-minute count up to date ahead helps the real-time "
@@ -138,10 +132,7 @@ SCENARIOS: tuple[Scenario, ...] = (
          "listed": "the feed is for your own users, and you know all of them.",
          "stale": "the ranking may be a day old, but the breaking news on top must be minutes "
                   "old at most: give the tightest need.",
-         "waits": "the user waits for the feed, and it has half a second to appear.",
-         "mode": "most of the work (ranking by yesterday's reading) can be done ahead for users "
-                 "who nearly all open the app, and only the newest stories must be added when "
-                 "they do."},
+         "waits": "the user waits for the feed, and it has half a second to appear.",},
         {"batch": "A nightly table can't hold the breaking news of the last few minutes.",
          "real time": "It works, but it ranks every feed again at each open, while the user "
                       "waits, though last night's job could have done that ranking: nearly "
@@ -157,9 +148,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                    "(like customer 105 in step 4).",
          "stale": "the answer must use the topics picked seconds ago, so no stored answer is "
                   "fresh enough.",
-         "waits": "the new user waits for their first screen, which has half a second.",
-         "mode": "nothing about this user existed when any job ran, so their answer must be "
-                 "computed when they ask."},
+         "waits": "the new user waits for their first screen, which has half a second.",},
         {"batch": "No job ran since they signed up, so the stored table has no answer for "
                   "them, just as step 4's had none for customer 105.",
          "hybrid": "A hybrid starts from a stored answer for the user, and this user has none: "
@@ -175,9 +164,7 @@ SCENARIOS: tuple[Scenario, ...] = (
          "listed": "the report covers your own customers, and you know all of them.",
          "stale": "the report is made once, on the first of the month, and read all month.",
          "waits": "finance reads the report when it suits them; no one waits while it is "
-                  "computed.",
-         "mode": "everything is known ahead, every customer can be listed and a month-old "
-                 "answer is what the report is: one scheduled run."},
+                  "computed.",},
         {"real time": "Nobody asks one customer at a time: the report is read whole, and "
                       "everything it needs exists on the first of the month.",
          "hybrid": "There is nothing to add at request time: the report uses last month's data "
