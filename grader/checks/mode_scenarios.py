@@ -83,7 +83,7 @@ SCENARIOS: tuple[Scenario, ...] = (
          "listed": "the emails go to your own customers, and you know all of them.",
          "stale": "the team is happy with yesterday's data, so an answer may be a day old.",
          "waits": "the email goes out at 7:00 from a list made ahead; no person waits for any "
-                  "one answer.",},
+                  "one answer."},
         {"real time": "No request comes for one customer at a time: the 7:00 job reads the "
                       "whole list, and everything the model needs exists at midnight. A "
                       "real-time service would sit waiting for requests that never come.",
@@ -100,7 +100,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                    "can't know ahead is why they will call.",
          "stale": "the answer must use the reason typed in a moment ago, so no stored answer is "
                   "fresh enough.",
-         "waits": "the agent (and the customer on the line) waits, for two seconds at most.",},
+         "waits": "the agent (and the customer on the line) waits, for two seconds at most."},
         {"batch": "A nightly table can't hold an answer that depends on the reason for the "
                   "call: nobody knew it before the customer phoned.",
          "hybrid": "A hybrid needs a part to compute ahead, and here the model's only input, the "
@@ -116,7 +116,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                    "used: you can list the cards, not the payments they will make.",
          "stale": "the score must include this very payment, so no stored answer is fresh "
                   "enough.",
-         "waits": "the card terminal waits, and the network allows 100 ms: well under a second.",},
+         "waits": "the card terminal waits, and the network allows 100 ms: well under a second."},
         {"batch": "No job, however often it runs, can score a payment before it is made.",
          "hybrid": "There is no stored answer to start from: the payment didn't exist when any "
                    "job ran. (Keeping the ten-minute count up to date ahead helps the real-time "
@@ -132,7 +132,7 @@ SCENARIOS: tuple[Scenario, ...] = (
          "listed": "the feed is for your own users, and you know all of them.",
          "stale": "the ranking may be a day old, but the breaking news on top must be minutes "
                   "old at most: give the tightest need.",
-         "waits": "the user waits for the feed, and it has half a second to appear.",},
+         "waits": "the user waits for the feed, and it has half a second to appear."},
         {"batch": "A nightly table can't hold the breaking news of the last few minutes.",
          "real time": "It works, but it ranks every feed again at each open, while the user "
                       "waits, though last night's job could have done that ranking: nearly "
@@ -148,7 +148,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                    "(like customer 105 in step 4).",
          "stale": "the answer must use the topics picked seconds ago, so no stored answer is "
                   "fresh enough.",
-         "waits": "the new user waits for their first screen, which has half a second.",},
+         "waits": "the new user waits for their first screen, which has half a second."},
         {"batch": "No job ran since they signed up, so the stored table has no answer for "
                   "them, just as step 4's had none for customer 105.",
          "hybrid": "A hybrid starts from a stored answer for the user, and this user has none: "
@@ -164,7 +164,7 @@ SCENARIOS: tuple[Scenario, ...] = (
          "listed": "the report covers your own customers, and you know all of them.",
          "stale": "the report is made once, on the first of the month, and read all month.",
          "waits": "finance reads the report when it suits them; no one waits while it is "
-                  "computed.",},
+                  "computed."},
         {"real time": "Nobody asks one customer at a time: the report is read whole, and "
                       "everything it needs exists on the first of the month.",
          "hybrid": "There is nothing to add at request time: the report uses last month's data "
