@@ -28,9 +28,9 @@ QUIZ = Step(5, "quiz", "Practice quiz", "05_practice_quiz.ipynb")
 PART2_NOTEBOOK = "06_measure_it.ipynb"
 PART2: tuple[Step, ...] = (
     Step(5, "5", "A batch job that writes a predictions table", PART2_NOTEBOOK),
-    Step(6, "6", "A real-time endpoint", PART2_NOTEBOOK),
-    Step(7, "7", "Measure: percentiles and a stored-table lookup", PART2_NOTEBOOK),
-    Step(8, "8", "Freshness and a fallback", PART2_NOTEBOOK),
+    Step(6, "6", "A real-time endpoint that looks features up", PART2_NOTEBOOK),
+    Step(7, "7", "Latency under load: percentiles and capacity", PART2_NOTEBOOK),
+    Step(8, "8", "Freshness, a fallback and the cost per used prediction", PART2_NOTEBOOK),
 )
 OPTIONAL_NOTEBOOKS = (PART2_NOTEBOOK,)  # graded once anyone in the class hands it in
 STEPS: tuple[Step, ...] = (*PART1, *PART2)  # what "Progress: N / 8 steps" counts

@@ -58,3 +58,12 @@ def call_problem(record: Any, call: str, hint: str) -> Finding | None:
         return fail(f"`{call}` did not finish in time: look for a loop that never ends or a "
                     "wait with no timeout.", hint)
     return None
+
+
+def model_replaced() -> Finding:
+    """The learner's route function is called `predict`: the model is gone from the notebook."""
+    return fail("`predict` is now your endpoint's function: `@app.get(...)` on `def predict(...)` "
+                "put the route in the model's place, so everything that calls `predict` calls "
+                "the endpoint instead.", "Give the endpoint function its own name, then run the "
+                "cell that defines the model again (or Run All).",
+                "@app.get(\"/predict\")\ndef predict_endpoint(customer_id: int):")

@@ -14,20 +14,20 @@ from grader.batch.notebook import plan_notebook
 from grader.sources import is_demo_source
 from grader.spec import PART1, PART2, PART2_NOTEBOOK, QUIZ, unit
 
-from .solution import RIGHT, failures, run_part2
+from .solution import ORDER, RIGHT, failures, run_part2
 
 ROOT = Path(__file__).resolve().parents[2]
-ANSWERS = [RIGHT["job"], RIGHT["vectorised"], RIGHT["rate"], RIGHT["app"], RIGHT["percentile"],
-           RIGHT["lookup"], RIGHT["share"], RIGHT["fallback"]]
+ANSWERS = [RIGHT[part] for part in ORDER]
 # One mistake per step: commits per row, "True" as a string, unsorted percentiles, no timeout.
 MISTAKEN = dict(enumerate(ANSWERS))
 MISTAKEN[0] = RIGHT["job"].replace("    conn.executemany(", "    for row in rows:\n"
                                    "        conn.execute(").replace(
     '"INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?, ?)", rows)\n    conn.commit()',
     '"INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?, ?)", row)\n        conn.commit()')
-MISTAKEN[3] = RIGHT["app"].replace('"churn": predict(feature)', '"churn": str(predict(feature))')
-MISTAKEN[4] = RIGHT["percentile"].replace("ordered = sorted(values)", "ordered = values")
-MISTAKEN[7] = RIGHT["fallback"].replace(", timeout=0.2", "")
+MISTAKEN[4] = RIGHT["app"].replace('"churn": predict(feature)', '"churn": str(predict(feature))')
+MISTAKEN[5] = RIGHT["percentile"].replace("ordered = sorted(values)", "ordered = values")
+MISTAKEN[8] = RIGHT["fallback"].replace(",\n                          timeout=0.2)", ")")
+STEP_OF = {"5": ("job", 0), "6": ("app", 4), "7": ("percentile", 5), "8": ("fallback", 8)}
 
 
 def _notebook(answers: list[str]) -> bytes:
@@ -42,7 +42,7 @@ def _notebook(answers: list[str]) -> bytes:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("part2-class")
-    for learner, answers in (("ada", ANSWERS), ("bo", [MISTAKEN[i] for i in range(8)])):
+    for learner, answers in (("ada", ANSWERS), ("bo", [MISTAKEN[i] for i in range(len(ORDER))])):
         (root / learner).mkdir()
         (root / learner / PART2_NOTEBOOK).write_bytes(_notebook(answers))
     (root / "cy").mkdir()  # hands in Part 1 only
@@ -58,9 +58,8 @@ def test_the_solution_gets_every_point_of_steps_5_to_8(graded) -> None:
 
 def test_grades_agree_with_the_inline_check(graded) -> None:
     """Bo's mistakes, judged in a grading worker and inline, give the same verdicts."""
-    inline = {"5": run_part2("5", job=MISTAKEN[0]), "6": run_part2("6", app=MISTAKEN[3]),
-              "7": run_part2("7", percentile=MISTAKEN[4]),
-              "8": run_part2("8", fallback=MISTAKEN[7])}
+    inline = {step: run_part2(step, **{part: MISTAKEN[index]})
+              for step, (part, index) in STEP_OF.items()}
     for step in PART2:
         worker = graded.learners["bo"].notebooks[unit(step)].result
         assert [(c.id, c.passed, c.message) for c in worker.checks] == \
@@ -99,7 +98,7 @@ def test_a_real_kernel_and_the_worker_agree(graded, step) -> None:
     from grader.batch.reference import run_in_kernel
     from grader.batch.verdicts import judge_reply
 
-    data = _notebook([MISTAKEN[i] for i in range(8)])
+    data = _notebook([MISTAKEN[i] for i in range(len(ORDER))])
     reply = run_in_kernel(plan_notebook(data, step.key), timeout=60)
     kernel = judge_reply(step, reply, 0.0).result
     worker = graded.learners["bo"].notebooks[unit(step)].result
