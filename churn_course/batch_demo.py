@@ -26,6 +26,7 @@ from typing import Any
 
 PREVIEW_ROWS = 1000
 PREVIEW_RUNS = 3
+SLOW_PREVIEW = 0.5  # seconds: a preview this slow is run once, not `PREVIEW_RUNS` times
 SLOWER = 3.0  # "far slower than the preview": this many times the estimate
 BAR_AFTER = (0.5, 2.0)  # the progress bar appears after 3x the estimate, within these seconds
 
@@ -78,6 +79,7 @@ class Preview:
     rows: int
     seconds: float
     commits: int
+    runs: int = PREVIEW_RUNS
 
     @property
     def per_row(self) -> float:
@@ -87,9 +89,13 @@ class Preview:
     def fixed(self) -> float:
         return max(0.0, self.seconds - self.per_row * self.rows)
 
-    def estimate(self, total: int) -> float:
-        """Seconds for `total` rows: the fixed part once, the per-row part `total` times."""
-        return self.fixed + self.per_row * total
+    def estimate(self, total: int) -> tuple[float, float]:
+        """(low, high) seconds for `total` rows. Low: the fixed part once and the per-row part
+        `total` times; high: all of the preview's time growing with the rows. Close together
+        when the rows dominate; far apart when the fixed part does (then a disk busy with
+        other work can hide the per-row cost in a 1,000-row preview)."""
+        linear = self.seconds * total / self.rows
+        return min(max(self.fixed + self.per_row * total, self.seconds), linear), linear
 
 
 def _median_run(job: Callable[..., Any], customers: list, scratch: Path, name: str,
@@ -106,16 +112,22 @@ def _median_run(job: Callable[..., Any], customers: list, scratch: Path, name: s
 
 
 def preview(job: Callable[..., Any], customers: list, folder: Path, version: str = "preview",
-            rows: int = PREVIEW_ROWS, runs: int = PREVIEW_RUNS) -> Preview:
+            rows: int | None = None, runs: int | None = None) -> Preview:
     """The job on the first `rows` customers and on a tenth of them, each run into a fresh
     scratch database in `folder` (removed afterwards), `runs` times."""
+    rows, runs = rows or PREVIEW_ROWS, runs or PREVIEW_RUNS
     small = max(1, rows // 10)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".preview-") as scratch:
+        first, last = _median_run(job, customers[:rows], Path(scratch), "first", version, 1)
+        if first > SLOW_PREVIEW:  # a slow job: one run says enough, and repeats cost a lot
+            runs = 1
         small_seconds, _ = _median_run(job, customers[:small], Path(scratch), "small", version,
                                        runs)
-        seconds, last = _median_run(job, customers[:rows], Path(scratch), "preview", version,
-                                    runs)
-    return Preview(small, small_seconds, last.rows, seconds, last.commits)
+        seconds = first
+        if runs > 1:
+            seconds, last = _median_run(job, customers[:rows], Path(scratch), "preview",
+                                        version, runs)
+    return Preview(small, small_seconds, last.rows, seconds, last.commits, runs)
 
 
 @contextmanager
@@ -187,18 +199,25 @@ def _per_row(seconds: float) -> str:
 
 
 def preview_words(found: Preview, total: int) -> tuple[float, str]:
-    """(estimated seconds for `total` rows, the sentences that say so)."""
-    estimate = found.estimate(total)
+    """(the most the full run should take, the sentences that say what to expect)."""
+    low, high = found.estimate(total)
     words = (f"Preview: {found.rows:,} rows in {_duration(found.seconds)}, {found.small:,} rows "
-             f"in {_duration(found.small_seconds)} (medians of {PREVIEW_RUNS} runs): about "
+             f"in {_duration(found.small_seconds)} ("
+             f"{f'medians of {found.runs} runs' if found.runs > 1 else 'one run each'}): about "
              f"{_duration(found.fixed)} per run whatever its size, plus {_per_row(found.per_row)}"
-             f" per row. So the full {total:,} rows should take about {_duration(estimate)}.")
+             f" per row. ")
+    if high < 2 * low:
+        words += f"So the full {total:,} rows should take about {_duration(low)}."
+    else:
+        words += (f"So the full {total:,} rows should take between {_duration(low)} and "
+                  f"{_duration(high)}: most of the preview's time is what any run costs, which "
+                  "hides the cost of each row.")
     if found.commits > 1:
         words += (f" The preview committed {found.commits:,} times for {found.rows:,} rows: each "
                   "commit waits for the disk, and that is most of the time.")
-    if estimate > 20:
+    if low > 20:
         words += " The full run shows its progress; stop it with ■ (Interrupt) if you like."
-    return estimate, words
+    return high, words
 
 
 def run_words(run: Run, total: int, estimate: float) -> str:

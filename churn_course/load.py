@@ -84,8 +84,8 @@ async def _level(url: str, ids: list[int], clients: int, requests: int) -> dict:
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
         warm: list[float] = []
         await asyncio.gather(*(_client(client, ids[:WARM_UP], warm) for _ in range(clients)))
-        share = [ids[(i * requests // clients) % len(ids):][: requests // clients] or ids[:1]
-                 for i in range(clients)]
+        per = max(1, requests // clients)
+        share = [[ids[(i * per + k) % len(ids)] for k in range(per)] for i in range(clients)]
         latencies: list[list[float]] = [[] for _ in range(clients)]
         started = time.perf_counter()
         await asyncio.gather(*(_client(client, share[i], latencies[i]) for i in range(clients)))
