@@ -198,30 +198,33 @@ def _per_row(seconds: float) -> str:
     return f"{seconds * 1e6:.1f} µs" if seconds < 1e-3 else _duration(seconds)
 
 
-def preview_words(found: Preview, total: int) -> tuple[float, str]:
-    """(the most the full run should take, the sentences that say what to expect)."""
+def preview_words(found: Preview, total: int) -> tuple[tuple[float, float], str]:
+    """((least, most) the full run should take, the sentences that say what to expect)."""
     low, high = found.estimate(total)
     words = (f"Preview: {found.rows:,} rows in {_duration(found.seconds)}, {found.small:,} rows "
              f"in {_duration(found.small_seconds)} ("
              f"{f'medians of {found.runs} runs' if found.runs > 1 else 'one run each'}): about "
              f"{_duration(found.fixed)} per run whatever its size, plus {_per_row(found.per_row)}"
              f" per row. ")
-    if high < 2 * low:
-        words += f"So the full {total:,} rows should take about {_duration(low)}."
-    else:
-        words += (f"So the full {total:,} rows should take between {_duration(low)} and "
-                  f"{_duration(high)}: most of the preview's time is what any run costs, which "
-                  "hides the cost of each row.")
+    words += f"So the full {total:,} rows should take {_expected(low, high)}"
+    words += "." if high < 2 * low else (": most of the preview's time is what any run costs, "
+                                         "which hides the cost of each row.")
     if found.commits > 1:
         words += (f" The preview committed {found.commits:,} times for {found.rows:,} rows: each "
                   "commit waits for the disk, and that is most of the time.")
     if low > 20:
         words += " The full run shows its progress; stop it with ■ (Interrupt) if you like."
-    return high, words
+    return (low, high), words
 
 
-def run_words(run: Run, total: int, estimate: float) -> str:
-    """What happened in the full run, from its own figures."""
+def _expected(low: float, high: float) -> str:
+    if high < 2 * low:
+        return f"about {_duration(low)}"
+    return f"between {_duration(low)} and {_duration(high)}"
+
+
+def run_words(run: Run, total: int, expected: tuple[float, float]) -> str:
+    """What happened in the full run, from its own figures, against what the preview said."""
     if run.stopped:
         return (f"Stopped after {_duration(run.seconds)}: {run.rows:,} of {total:,} rows "
                 f"written, {run.commits:,} commits. "
@@ -231,13 +234,14 @@ def run_words(run: Run, total: int, estimate: float) -> str:
                    "Nothing was committed, so the table is as it was before the run."))
     words = f"Full run: {run.rows:,} rows in {_duration(run.seconds)}, {run.commits:,} commit" \
             f"{'s' if run.commits != 1 else ''}"
-    ratio = run.seconds / estimate if estimate > 0 else 1.0
+    most = expected[1]
+    ratio = run.seconds / most if most > 0 else 1.0
     if ratio > SLOWER and run.seconds > BAR_AFTER[0]:
         why = (f"{run.commits:,} commits, each waiting for the disk" if run.commits > 1 else
                "the job's cost grows faster than its rows (a query per row on a growing "
                "table?), or the machine was busy")
         return words + f": {ratio:.0f}× slower than the preview said ({why})."
-    return words + f" (the preview said about {_duration(estimate)})."
+    return words + f" (the preview said {_expected(*expected)})."
 
 
 def tonight(job: Callable[..., Any], customers: list, path: str | Path,
@@ -245,12 +249,12 @@ def tonight(job: Callable[..., Any], customers: list, path: str | Path,
     """The demonstration: preview, estimate, full run into `path`. Returns the open
     connection (the notebook keeps reading the table through it) and the full run."""
     path = Path(path)
-    estimate, words = preview_words(preview(job, customers, path.resolve().parent),
+    expected, words = preview_words(preview(job, customers, path.resolve().parent),
                                     len(customers))
     print(words, flush=True)
     conn = sqlite3.connect(path)
-    run = full_run(job, conn, customers, version, estimate)
-    print(run_words(run, len(customers), estimate))
+    run = full_run(job, conn, customers, version, expected[1])
+    print(run_words(run, len(customers), expected))
     return conn, run
 
 

@@ -122,7 +122,7 @@ def capacity_figure(levels: list[Level], percentile: Callable[[list[float], floa
         axis.plot(clients, values, marker="o", label=name, color=colour)
     axis.axhline(budget_ms, color="#333333", linestyle="--", label=f"budget {budget_ms:g} ms")
     axis.set(title="Latency as more clients ask at once", xlabel="concurrent clients",
-             ylabel="milliseconds", xscale="log")
+             ylabel="milliseconds (log scale)", xscale="log", yscale="log")
     axis.set_xticks(clients, [str(c) for c in clients])
     axis.legend(loc="upper left")
     fig.tight_layout()

@@ -73,7 +73,8 @@ def test_a_job_stopped_with_interrupt_says_where_and_why(tmp_path: Path, capsys,
 def test_the_estimate_separates_what_each_run_costs_from_what_each_row_costs() -> None:
     found = Preview(small=100, small_seconds=0.012, rows=1000, seconds=0.030, commits=1)
     assert found.per_row == pytest.approx(0.00002) and found.fixed == pytest.approx(0.010)
-    most, words = preview_words(found, 100_000)
+    (least, most), words = preview_words(found, 100_000)
+    assert least == pytest.approx(2.01)
     assert most == pytest.approx(3.0)  # all of the preview's 30 ms growing with the rows
     assert "about 10 ms per run whatever its size, plus 20.0 µs per row" in words
     assert "should take about 2.0 s" in words
@@ -85,9 +86,12 @@ def test_the_estimate_separates_what_each_run_costs_from_what_each_row_costs() -
 
 def test_a_run_far_slower_than_its_preview_says_so_with_its_own_figures() -> None:
     run = batch_demo.Run(rows=100_000, commits=100_000, seconds=12.0)
-    assert "30× slower than the preview said (100,000 commits" in run_words(run, 100_000, 0.4)
+    assert "30× slower than the preview said (100,000 commits" in run_words(run, 100_000,
+                                                                            (0.3, 0.4))
     quick = batch_demo.Run(rows=100_000, commits=1, seconds=0.5)
-    assert run_words(quick, 100_000, 0.4).endswith("(the preview said about 400 ms).")
+    assert run_words(quick, 100_000, (0.3, 0.4)).endswith("(the preview said about 300 ms).")
+    assert run_words(quick, 100_000, (0.1, 0.4)).endswith(
+        "(the preview said between 100 ms and 400 ms).")
 
 
 def test_the_scoring_sentence_follows_the_figures() -> None:
