@@ -135,8 +135,8 @@ MISTAKES = [
      "None):\n    if customer_id is None or not customer_id.isdigit():\n        raise "
      "HTTPException(status_code=400, detail='customer_id?')\n    try:\n        feature = "
      "serving_feature(int(customer_id))\n    except KeyError:\n        raise HTTPException("
-     "status_code=404, detail='unknown customer')\n    return {'customer_id': int(customer_id), 'churn': predict(feature), "
-     "'model_version': MODEL_VERSION}",
+     "status_code=404, detail='unknown customer')\n    return {'customer_id': "
+     "int(customer_id), 'churn': predict(feature), 'model_version': MODEL_VERSION}",
      "got status 400; FastAPI's own answer for input it can't read is 422", RIGHT["app"]),
     ("7", 7, "def capacity(latencies, budget_ms):\n    ok = [c for c, m in latencies.items() "
      "if sum(m) / len(m) <= budget_ms]\n    return max(ok, default=0)",
