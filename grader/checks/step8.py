@@ -202,7 +202,7 @@ def short_timeout(snap: Snapshot) -> Finding:
     nudge = f"Give the request a short timeout (well under {cap:g} s)."
     if record.get("outcome") == "timeout":
         return fail(f"With an endpoint that never answers, `predict_with_fallback` was still "
-                    f"waiting after {record.get('seconds', 2):g} s. The timeout your client "
+                    f"waiting after {record.get('limit', 2):g} s. The timeout your client "
                     f"used: {_timeout_words(limit)}. The customer waits all that time before "
                     "the fallback even starts.", nudge)
     if record.get("outcome") == "raised":
@@ -214,17 +214,17 @@ def short_timeout(snap: Snapshot) -> Finding:
                     f"Keep it at {cap:g} s or less.", nudge)
     seconds = record.get("seconds")
     if (not known or limit is None) and isinstance(seconds, (int, float)) and seconds > cap:
-        return fail(f"With an endpoint that never answers, it took {seconds:g} s to fall back; "
-                    f"keep the wait at {cap:g} s or less.", nudge)
+        return fail(f"With an endpoint that never answers, it took more than {cap:g} s to fall "
+                    f"back; keep the wait at {cap:g} s or less.", nudge)
     value, problem = _answer(record, "with an endpoint that never answers")
     if problem:
         return problem
     if value["source"] != "batch":
         return fail(f"With an endpoint that never answers it returned {show(value)}; after the "
                     "timeout, answer from the table with `\"source\": \"batch\"`.", HINT)
-    waited = f"{limit:g} s" if limit is not None else f"{seconds:g} s"
-    return ok(f"An endpoint that never answers is given up on after {waited}, then the batch "
-              "answer is used.")
+    waited = f"after {limit:g} s" if limit is not None else f"within {cap:g} s"
+    return ok(f"An endpoint that never answers is given up on {waited}, then the batch answer "
+              "is used.")
 
 
 @check("8", "batch_on_error", "an error reply (500) falls back too, and a customer the table "

@@ -55,7 +55,8 @@ def _fallback_call(func: Any, questions: FallbackQuestions, scenario: str,
     finally:
         conn.close()
     return returned({**record, "scenario": scenario, "customer_id": customer_id,
-                     "seconds": round(elapsed, 3), "requests": heard.requests,
+                     "seconds": round(elapsed, 3), "limit": SLOW_SECONDS,
+                     "requests": heard.requests,
                      "attempts": heard.attempts, "timeouts": heard.timeouts,
                      "default_timeout": socket.getdefaulttimeout()}, value)
 

@@ -411,3 +411,42 @@ def test_the_probe_hears_what_fastapis_testclient_hears() -> None:
                 continue  # asked with names changed: TestClient would see other values
             reply = client.get(heard["path"])
             assert (heard["status"], heard["body"]) == (reply.status_code, reply.text), name
+
+
+@pytest.mark.parametrize("step", ["5", "6", "7", "8"])
+def test_every_part2_check_offers_its_lines_behind_a_nudge(step: str) -> None:
+    """Hints are nudges: no hint spells out a line of the answer; the answer lines (whole
+    functions, several lines) wait behind "Show me the line"."""
+    from grader.checks import checks_for
+
+    for item in checks_for(step):
+        assert item.line, item.id
+    for s, replaced, check_id, _ in MISTAKES:
+        if s != step or check_id is None:
+            continue
+        failed = failures(run_part2(step, **replaced))[0]
+        answer_lines = [ln.strip() for ln in failed.line.splitlines() if len(ln.strip()) > 15]
+        assert failed.line and not any(ln in failed.hint for ln in answer_lines), \
+            (failed.id, failed.hint)
+
+
+def test_the_lines_open_by_themselves_after_three_failures() -> None:
+    """In the learner's kernel the same check failing three times opens its lines unasked."""
+    import textwrap
+
+    from grader.inline import _FAILURES, check
+
+    from .solution import GIVEN
+
+    namespace: dict = {}
+    exec(GIVEN, namespace)
+    for part in ("lookup", "cost"):
+        exec(textwrap.dedent(RIGHT[part]), namespace)
+    exec(textwrap.dedent(fallback(HTTPX % ", timeout=0.2", check="pass")), namespace)
+    _FAILURES.clear()
+    reports = [check(8, namespace=namespace, source=[], record=False) for _ in range(3)]
+    assert [("8.batch_on_error" in r.reveal) for r in reports] == [False, False, True]
+    html = reports[-1]._repr_html_()
+    assert "<details class='course-line' open" in html
+    assert "shown because this check failed a few times" in html
+    assert "reply.raise_for_status()" in html

@@ -28,6 +28,20 @@ MISTAKEN[4] = RIGHT["app"].replace('"churn": predict(feature)', '"churn": str(pr
 MISTAKEN[5] = RIGHT["percentile"].replace("ordered = sorted(values)", "ordered = values")
 MISTAKEN[8] = RIGHT["fallback"].replace(",\n                          timeout=0.2)", ")")
 STEP_OF = {"5": ("job", 0), "6": ("app", 4), "7": ("percentile", 5), "8": ("fallback", 8)}
+# Another learner's mistakes, one per step, in other parts: a fixed 0.6 in numpy, a measure
+# that counts instead of sharing, capacity by the mean, a fallback over urllib with no timeout.
+OTHERS = {
+    "5": ("vectorised", "def predict_vectorised(features):\n    return features > 0.6\n"),
+    "6": ("skew", RIGHT["skew"].replace("return differ / len(customers)", "return differ")),
+    "7": ("capacity", RIGHT["capacity"].replace("percentile(measured, 99)",
+                                                "sum(measured) / len(measured)")),
+    "8": ("fallback", "import json, urllib.request\n\ndef predict_with_fallback(customer_id):\n"
+                      "    try:\n        reply = urllib.request.urlopen(f'{ENDPOINT_URL}/predict"
+                      "?customer_id={customer_id}')\n        return {'churn': json.load(reply)"
+                      "['churn'], 'source': 'live'}\n    except OSError:\n        return "
+                      "{'churn': lookup(conn, customer_id), 'source': 'batch'}\n"),
+}
+DI = [dict(OTHERS.values()).get(part, RIGHT[part]) for part in ORDER]
 
 
 def _notebook(answers: list[str]) -> bytes:
@@ -42,7 +56,8 @@ def _notebook(answers: list[str]) -> bytes:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("part2-class")
-    for learner, answers in (("ada", ANSWERS), ("bo", [MISTAKEN[i] for i in range(len(ORDER))])):
+    for learner, answers in (("ada", ANSWERS), ("bo", [MISTAKEN[i] for i in range(len(ORDER))]),
+                             ("di", DI)):
         (root / learner).mkdir()
         (root / learner / PART2_NOTEBOOK).write_bytes(_notebook(answers))
     (root / "cy").mkdir()  # hands in Part 1 only
@@ -67,6 +82,20 @@ def test_grades_agree_with_the_inline_check(graded) -> None:
         assert failures(worker), step.key
     assert "committed 40 times" in failures(graded.learners["bo"].notebooks[unit(PART2[0])]
                                             .result)[0].message
+
+
+def test_other_mistakes_are_judged_alike_in_the_worker_and_inline(graded) -> None:
+    """Di's mistakes (one per step, in other answers than Bo's), worker against inline: the
+    same verdicts word for word, each step failing where its mistake is."""
+    expected = {"5": "5.vectorised", "6": "6.skew_share", "7": "7.capacity",
+                "8": "8.short_timeout"}
+    for step in PART2:
+        part, code = OTHERS[step.key]
+        inline = run_part2(step.key, **{part: code})
+        worker = graded.learners["di"].notebooks[unit(step)].result
+        assert [(c.id, c.passed, c.message) for c in worker.checks] == \
+            [(c.id, c.passed, c.message) for c in inline.checks]
+        assert failures(worker)[0].id == expected[step.key]
 
 
 def test_a_learner_without_part_2_has_it_missing_once_in_the_status(graded) -> None:
