@@ -29,25 +29,21 @@ SKEW_HINT = ("For each customer, compare the batch answer (`predict` on the stor
              "with the served one (`predict` on what `serving_feature` gives); count the "
              "differences.")
 SKEW_LINE = '''def skew_share(customers, serving_feature):
-    if not customers:
-        return 0.0
     differ = sum(predict(feature) != predict(serving_feature(customer_id))
                  for customer_id, feature in customers)
-    return differ / len(customers)'''
+    return differ / len(customers) if customers else 0.0'''
 SERVING_LINE = '''def serving_feature(customer_id):
     return online_features[customer_id]'''
-APP_HINT = ("Look the customer's feature up with `serving_feature`, answer 404 for a customer "
-            "the table doesn't hold, and return a dict.")
+APP_HINT = ("Score the feature `serving_feature` gives, answer 404 for a customer the online "
+            "table doesn't hold, and return a dict.")
 APP_LINE = '''app = FastAPI()
 
 
 @app.get("/predict")
 def predict_endpoint(customer_id: int):
-    try:
-        feature = serving_feature(customer_id)
-    except KeyError:
+    if customer_id not in online_features:
         raise HTTPException(status_code=404, detail=f"unknown customer {customer_id}")
-    return {"customer_id": customer_id, "churn": predict(feature),
+    return {"customer_id": customer_id, "churn": predict(serving_feature(customer_id)),
             "model_version": MODEL_VERSION}'''
 
 
@@ -348,7 +344,8 @@ def model_version(snap: Snapshot) -> Finding:
 def unknown_customer(snap: Snapshot) -> Finding:
     reply = _reply(snap, "unknown")
     cid, status = _customer_of(reply), reply.get("status")
-    hint = "Catch the `KeyError` and raise `HTTPException(status_code=404, detail=...)`."
+    hint = "Before looking the feature up, raise `HTTPException(status_code=404, detail=...)` " \
+        "for a customer the online table doesn't hold."
     if reply.get("outcome") != "returned":
         return fail(f"A request for customer {cid}, whom the table doesn't hold, got no answer.",
                     hint)

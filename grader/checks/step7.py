@@ -17,8 +17,7 @@ DEFINITION = ("nearest rank: sort the values; the p-th percentile is the value a
 HINT = "Sort a copy, find the rank as the step defines it, and remember ranks count from 1."
 LINE = '''def percentile(values, p):
     ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]'''
+    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]'''
 
 
 def nearest_rank(values: list[float], p: float) -> float:
@@ -103,9 +102,8 @@ CAPACITY_CALL = "capacity(latencies, budget_ms)"
 CAPACITY_HINT = ("Go through the client counts; keep the largest whose p99 latency is within "
                  "the budget.")
 CAPACITY_LINE = '''def capacity(latencies, budget_ms):
-    within = [clients for clients, measured in latencies.items()
-              if percentile(measured, 99) <= budget_ms]
-    return max(within, default=0)'''
+    return max((clients for clients, measured in latencies.items()
+                if percentile(measured, 99) <= budget_ms), default=0)'''
 
 Levels = list[tuple[int, list[float]]]
 

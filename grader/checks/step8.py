@@ -1,7 +1,7 @@
-"""Step 8: the batch system's answer (`lookup`), a fallback to it when live fails, and the cost
-of each way per *used* prediction.
+"""Step 8: a fallback to the batch system's answer (the given `lookup`) when live fails, and the
+cost of each way per *used* prediction.
 
-The probe calls `lookup` on a small stored table; calls `predict_with_fallback` against a real
+The probe calls `predict_with_fallback` against a real
 endpoint on 127.0.0.1 that is up, down, slow (never answers) or failing (500), with `conn` and
 `ENDPOINT_URL` set for the call (see `grader/part2/fallback.py`); and calls `cost_per_used` on
 fixed figures. The fallback is judged by what it did, whichever HTTP client it used.
@@ -15,13 +15,6 @@ from ..snapshot import Snapshot
 from . import Finding, check, fail, ok
 from .recorded import NOT_RETURNED, call_problem, definition_problem, kind, returned, show
 
-LOOKUP_HINT = "Select the `churn` of that customer's row; no row means no stored answer."
-LOOKUP_LINE = '''def lookup(conn, customer_id):
-    row = conn.execute("SELECT churn FROM predictions WHERE customer_id = ?",
-                       (customer_id,)).fetchone()
-    return None if row is None else bool(row[0])'''
-
-
 def _stored(snap: Snapshot) -> dict[Any, bool]:
     rows = snap.facts.get("stored")
     return {r[0]: bool(r[2]) for r in rows if isinstance(r, list) and len(r) == 3} \
@@ -31,44 +24,6 @@ def _stored(snap: Snapshot) -> dict[Any, bool]:
 def _calls(snap: Snapshot, key: str) -> list[dict]:
     calls = snap.facts.get(key)
     return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
-
-
-@check("8", "lookup", "`lookup(conn, customer_id)` reads the stored answer: a bool, or None "
-       "for a customer the table doesn't hold", reads=("lookup",), line=LOOKUP_LINE)
-def lookup(snap: Snapshot) -> Finding:
-    problem = definition_problem(snap.facts.get("lookup"), "lookup", "lookup(conn, customer_id)",
-                                 LOOKUP_HINT)
-    if problem:
-        return problem
-    stored = _stored(snap)
-    for record in _calls(snap, "lookup_calls"):
-        customer_id = record.get("customer_id")
-        call = f"lookup(conn, {customer_id})"
-        want = stored.get(customer_id)
-        if want is None and record.get("outcome") == "raised":
-            return fail(f"`{call}` for a customer the table doesn't hold stopped with "
-                        f"`{record.get('error')}`. The batch table never has everyone (new "
-                        "customers!): answer `None`.", LOOKUP_HINT)
-        problem = call_problem(record, call, LOOKUP_HINT)
-        if problem:
-            return problem
-        value = returned(record)
-        if want is None:
-            if value is not None:
-                return fail(f"`{call}` (not in the table) is {show(value)}; answer `None`, so "
-                            "\"no stored answer\" is not mistaken for \"no churn\".", LOOKUP_HINT)
-            continue
-        if isinstance(value, (tuple, list)):
-            return fail(f"`{call}` returned the whole row {show(value)}; return just the churn "
-                        "value, as a bool.", "Which item of the row is the answer?")
-        if type(value) is int and value in (0, 1):
-            return fail(f"`{call}` returned {value}: SQLite stores bools as 1/0. Turn it back "
-                        "into `True`/`False`.", "Python has a function that makes a bool.")
-        if value is not want:
-            return fail(f"`{call}` is {show(value)}, but the table stores {want} for customer "
-                        f"{customer_id}. Read the `churn` column of that customer's row; don't "
-                        "score again.", LOOKUP_HINT)
-    return ok("`lookup` answers from the stored table, and `None` for an unknown customer.")
 
 
 FALLBACK_CALL = "predict_with_fallback(customer_id)"
@@ -172,7 +127,7 @@ def batch_when_down(snap: Snapshot) -> Finding:
         return fail(f"With the endpoint down it answered churn {show(value['churn'])}, but the "
                     f"stored table says {stored} for customer {cid} (scored last night, stale). "
                     "The fallback answers what is stored; it doesn't score again.",
-                    "The batch system's answer is the one your `lookup` reads.")
+                    "The batch system's answer is the one `lookup` reads.")
     return ok("With the endpoint down, the stored answer comes back, labelled `batch`.")
 
 
@@ -264,8 +219,7 @@ COST_CALL = "cost_per_used(scored, per_second, used, price_per_hour)"
 COST_HINT = ("Machine time is predictions made divided by the rate; price it by the hour; "
              "share it over the predictions *used*.")
 COST_LINE = '''def cost_per_used(scored, per_second, used, price_per_hour):
-    hours = scored / per_second / 3600
-    return hours * price_per_hour / used'''
+    return scored / per_second / 3600 * price_per_hour / used'''
 COST_RULES = {
     "right": lambda s, r, u, p: s / r / 3600 * p / u,
     "shares the cost over every prediction made, not over those used: the unused ones are the "

@@ -1,6 +1,6 @@
-"""Step 8's probe: the learner's `lookup` in a small stored table, their fallback against an
-endpoint that is up, down, slow or failing (see `scenario_endpoint`), and their cost per used
-prediction on fixed figures.
+"""Step 8's probe: the learner's fallback against an endpoint that is up, down, slow or failing
+(see `scenario_endpoint`), answering from a small stored table through the given `lookup`, and
+their cost per used prediction on fixed figures.
 
 For each fallback call the names the step tells the learner to use, `conn` (the stored table)
 and `ENDPOINT_URL`, are set in the function's globals for that call and restored right after.
@@ -28,18 +28,6 @@ def stored_table(rows: tuple[tuple[int, float, int], ...]) -> sqlite3.Connection
                      rows)
     conn.commit()
     return conn
-
-
-def _lookup_calls(func: Any, questions: FallbackQuestions) -> list[dict]:
-    conn = stored_table(questions.stored)
-    try:
-        calls = []
-        for customer_id in questions.lookup_ids:
-            record, value = call(func, conn, customer_id)
-            calls.append(returned({**record, "customer_id": customer_id}, value))
-    finally:
-        conn.close()
-    return calls
 
 
 def _fallback_call(func: Any, questions: FallbackQuestions, scenario: str,
@@ -77,9 +65,6 @@ def fallback_facts(namespace: dict, questions: FallbackQuestions) -> dict:
                              "stored": [list(r) for r in questions.stored],
                              "live": [list(r) for r in questions.live],
                              "timeout_cap": questions.timeout_cap}
-    lookup = function(namespace, "lookup")
-    if lookup is not None:
-        facts["lookup_calls"] = _lookup_calls(lookup, questions)
     fallback = function(namespace, "predict_with_fallback")
     if fallback is not None:
         if globals_of(fallback) is None:

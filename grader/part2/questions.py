@@ -122,13 +122,12 @@ class MeasureQuestions:
 
 @dataclass(frozen=True)
 class FallbackQuestions:
-    """Step 8: `lookup` in a table of `stored` rows (customer_id, feature, churn); the
-    fallback against a real endpoint on 127.0.0.1 that is up (answering `live`), down, slow
+    """Step 8: the fallback, with `conn` a table of `stored` rows (customer_id, feature,
+    churn), against a real endpoint on 127.0.0.1 that is up (answering `live`), down, slow
     (never answers) or failing (500), for each of `scenarios`; `cost_per_used` on
     `cost_calls` (scored, per_second, used, price_per_hour)."""
 
     stored: tuple[tuple[int, float, int], ...] = ((101, 0.2, 0), (102, 0.8, 1), (105, 0.55, 0))
-    lookup_ids: tuple[int, ...] = (105, 102, 101, 999)
     live: tuple[tuple[int, bool], ...] = ((105, True), (101, False), (102, True))
     scenarios: tuple[tuple[str, int], ...] = (("up", 105), ("down", 105), ("slow", 105),
                                               ("error", 105), ("down", 107), ("up", 107))

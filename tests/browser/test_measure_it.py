@@ -141,7 +141,7 @@ MISTAKES = [
     ("7", 7, "def capacity(latencies, budget_ms):\n    ok = [c for c, m in latencies.items() "
      "if sum(m) / len(m) <= budget_ms]\n    return max(ok, default=0)",
      "capacity answers as if judged by the mean latency", RIGHT["capacity"]),
-    ("8", 9, "CLIENT = httpx.Client(base_url=ENDPOINT_URL)\n\ndef predict_with_fallback("
+    ("8", 8, "CLIENT = httpx.Client(base_url=ENDPOINT_URL)\n\ndef predict_with_fallback("
      "customer_id):\n    try:\n        reply = CLIENT.get('/predict', params={'customer_id': "
      "customer_id})\n        reply.raise_for_status()\n        return {'churn': reply.json()"
      "['churn'], 'source': 'live'}\n    except httpx.HTTPError:\n        return {'churn': "

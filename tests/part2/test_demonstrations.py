@@ -180,7 +180,7 @@ def test_the_fallback_demo_shows_what_a_timeout_buys(monkeypatch, capsys) -> Non
 
     monkeypatch.setattr(fallback_demo, "SLOW_SECONDS", 1.5)
     namespace: dict = {}
-    exec(GIVEN + RIGHT["serving"] + RIGHT["app"] + RIGHT["lookup"]
+    exec(GIVEN + RIGHT["serving"] + RIGHT["app"]
          + textwrap.dedent(RIGHT["fallback"]), namespace)
     conn = sqlite3.connect(":memory:")
     conn.execute(SCHEMA)

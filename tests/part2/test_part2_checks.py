@@ -232,17 +232,6 @@ MISTAKES = [
     ("7", {"capacity": capacity("ok = [c for c, m in latencies.items() if percentile(m, 99) <= "
                                 "budget_ms]\nreturn max(ok) if ok else None")},
      None, ""),
-    # step 8: the stored answer
-    ("8", {"lookup": "def lookup(conn, customer_id):\n    return bool(conn.execute('SELECT churn "
-                     "FROM predictions WHERE customer_id = ?', (customer_id,)).fetchone()[0])\n"},
-     "8.lookup", "answer `None`"),
-    ("8", {"lookup": "def lookup(conn, customer_id):\n    row = conn.execute('SELECT churn FROM "
-                     "predictions WHERE customer_id = ?', (customer_id,)).fetchone()\n"
-                     "    return row and row[0]\n"},
-     "8.lookup", "SQLite stores bools as 1/0"),
-    ("8", {"lookup": "def lookup(conn, customer_id):\n    return conn.execute('SELECT churn FROM "
-                     "predictions WHERE customer_id = ?', (customer_id,)).fetchone()\n"},
-     "8.lookup", "the whole row"),
     # step 8: the fallback, with any client
     ("8", {"fallback": "def predict_with_fallback(customer_id):\n"
                        f"    reply = {HTTPX % ', timeout=0.2'}\n"
@@ -440,7 +429,7 @@ def test_the_lines_open_by_themselves_after_three_failures() -> None:
 
     namespace: dict = {}
     exec(GIVEN, namespace)
-    for part in ("lookup", "cost"):
+    for part in ("cost",):
         exec(textwrap.dedent(RIGHT[part]), namespace)
     exec(textwrap.dedent(fallback(HTTPX % ", timeout=0.2", check="pass")), namespace)
     _FAILURES.clear()

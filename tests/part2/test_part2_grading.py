@@ -24,10 +24,11 @@ MISTAKEN[0] = RIGHT["job"].replace("    conn.executemany(", "    for row in rows
                                    "        conn.execute(").replace(
     '"INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?, ?)", rows)\n    conn.commit()',
     '"INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?, ?)", row)\n        conn.commit()')
-MISTAKEN[4] = RIGHT["app"].replace('"churn": predict(feature)', '"churn": str(predict(feature))')
+MISTAKEN[4] = RIGHT["app"].replace('"churn": predict(serving_feature(customer_id))',
+                                  '"churn": str(predict(serving_feature(customer_id)))')
 MISTAKEN[5] = RIGHT["percentile"].replace("ordered = sorted(values)", "ordered = values")
-MISTAKEN[8] = RIGHT["fallback"].replace(",\n                          timeout=0.2)", ")")
-STEP_OF = {"5": ("job", 0), "6": ("app", 4), "7": ("percentile", 5), "8": ("fallback", 8)}
+MISTAKEN[7] = RIGHT["fallback"].replace(",\n                          timeout=0.2)", ")")
+STEP_OF = {"5": ("job", 0), "6": ("app", 4), "7": ("percentile", 5), "8": ("fallback", 7)}
 # Another learner's mistakes, one per step, in other parts: a fixed 0.6 in numpy, a measure
 # that counts instead of sharing, capacity by the mean, a fallback over urllib with no timeout.
 OTHERS = {

@@ -38,9 +38,9 @@ CASES = {
         "8", "fallback", RIGHT["fallback"] + "print(predict_with_fallback.timeout)\n",
         "8.live_when_up", "The cell that defines `predict_with_fallback` raised "
         "`AttributeError`"),
-    "8: lookup defined, then a later line raises": (
-        "8", "lookup", RIGHT["lookup"] + "print(lookup(conn, 105))\n", "8.lookup",
-        "The cell that defines `lookup` raised `NameError` (`conn` is not defined)"),
+    "8: cost_per_used defined, then a later line raises": (
+        "8", "cost", RIGHT["cost"] + "print(cost_per_used(1, 1, 0, 1))\n", "8.cost_per_used",
+        "The cell that defines `cost_per_used` raised `ZeroDivisionError`"),
     "6: serving_feature defined, then a later line raises": (
         "6", "serving", RIGHT["serving"] + "print(serving_feature(1))\n", "6.serving_fixed",
         "The cell that defines `serving_feature` raised `KeyError`"),
@@ -139,3 +139,17 @@ def test_demonstrations_run_again_and_again_do_not_hide_the_failed_answer_cell()
     outcomes = {cell: run_cell(cell, namespace) for cell in history}
     result = judge("5", namespace, choose_sources("5", history, []), outcomes)
     assert result.checks[0].message.startswith("The cell that defines `run_batch_job` raised")
+
+
+def test_a_broken_run_of_the_given_lookup_is_named_by_the_fallback_check() -> None:
+    """`lookup` is given code; if the learner edits its cell and that run fails, the fallback's
+    check says so instead of judging the fallback with an older `lookup`."""
+    namespace: dict = {}
+    lookup = GIVEN[GIVEN.index("def lookup("):]
+    broken = lookup + "print(lookup(conn, 105))\n"
+    cells = [GIVEN, *(_code(p) for p in PARTS["8"]), broken]
+    outcomes = {cell: run_cell(cell, namespace) for cell in cells}
+    result = judge("8", namespace, cells, outcomes)
+    failed = next(c for c in result.checks if c.id == "8.batch_when_down")
+    assert failed.message.startswith("The cell that defines `lookup` raised `NameError` "
+                                     "(`conn` is not defined)"), failed.message
