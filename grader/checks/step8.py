@@ -15,6 +15,7 @@ from ..snapshot import Snapshot
 from . import Finding, check, fail, ok
 from .recorded import NOT_RETURNED, call_problem, definition_problem, kind, returned, show
 
+
 def _stored(snap: Snapshot) -> dict[Any, bool]:
     rows = snap.facts.get("stored")
     return {r[0]: bool(r[2]) for r in rows if isinstance(r, list) and len(r) == 3} \
