@@ -15,7 +15,7 @@ from typing import Any
 
 from .endpoint import slowed, start_endpoint, stop_endpoint
 
-SLOW_SECONDS = 2.0
+SLOW_SECONDS = 1.5
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 LEVELS = (1, 8, 32)
-REQUESTS = {1: 150, 8: 320, 32: 640}  # about a second of work each, at a few ms per request
+REQUESTS = {1: 100, 8: 160, 32: 320}  # under a second of work each, at a few ms per request
 WARM_UP = 2  # requests per client before the clock starts (connections, first-use costs)
 
 

@@ -176,3 +176,33 @@ def test_a_typed_mistake_gets_its_verdict_then_the_lines(measured: Any, lab_serv
     run_cell(page, answer)
     run_cell(page, check)
     expect(verdict).to_contain_text(f"Step {step} passed", timeout=KERNEL_TIMEOUT_MS)
+
+
+LEARNER_COPY = "06_measure_it_learner.ipynb"
+
+
+def test_the_learner_notebook_runs_and_each_step_says_not_started(
+        browser: Any, lab_server: LabServer, screenshots: Any) -> None:
+    """The notebook as a learner gets it: Run All raises nothing; the demonstrations say what
+    to write first; the given (skewed) serving path is not a mistake of theirs yet."""
+    from .lab import ROOT
+
+    (lab_server.root_dir / LEARNER_COPY).write_bytes(
+        (ROOT / "notebooks" / PART2_NOTEBOOK).read_bytes())
+    page = new_page(browser)
+    try:
+        open_notebook(page, lab_server, LEARNER_COPY)
+        run_all_cells(page)
+        outputs = page.locator(".jp-Notebook .jp-OutputArea-output")
+        for step in "5678":
+            expect(outputs.filter(has_text=f"Step {step} is not started yet")).to_have_count(1)
+        expect(outputs.filter(has_text="Demonstration skipped: `run_batch_job` not defined yet")
+               ).to_have_count(1)
+        expect(page.locator(".jp-OutputArea-output[data-mime-type="
+                            "'application/vnd.jupyter.stderr']")).to_have_count(0)
+        verdict = page.locator(".jp-Notebook .jp-Cell").filter(
+            has=page.locator(".course-verdict", has_text="Step 6 is not started yet"))
+        verdict.scroll_into_view_if_needed()
+        verdict.screenshot(path=str(screenshots / "verdict-step6-not-started.png"))
+    finally:
+        close_page(page)
