@@ -15,7 +15,7 @@ from typing import Any
 from ..snapshot import Snapshot
 from ..spec import PREDICTIONS_COLUMNS
 from . import Finding, check, fail, ok
-from .code import parse
+from .code import defines, parse
 from .recorded import (
     NOT_RETURNED,
     call_problem,
@@ -251,7 +251,10 @@ VECTOR_HINT = "Compare the whole array with `threshold` in one expression: numpy
 VECTOR_LINE = "def predict_vectorised(features):\n    return features > threshold"
 
 
-def _uses_vectorize(source: str) -> bool:
+def _uses_vectorize(snap: Snapshot) -> bool:
+    """The newest cell that defines `predict_vectorised` calls `np.vectorize` (or
+    `np.frompyfunc`): read from the cell's code, never from the learner's process."""
+    source = next((s for s in reversed(snap.sources) if defines(s, "predict_vectorised")), "")
     tree = parse(source)
     if tree is None:
         return "vectorize" in source
@@ -264,10 +267,10 @@ def _vector_calls(snap: Snapshot) -> list[dict]:
     return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
 
 
-def _vector_shape(fact: dict, record: dict) -> Finding | None:
+def _vector_shape(snap: Snapshot, record: dict) -> Finding | None:
     size = len(record.get("features") or [])
     per_row = record.get("predict_calls", 0) >= size > 0
-    if _uses_vectorize(str(fact.get("source", ""))) or (not record.get("looped") and per_row):
+    if _uses_vectorize(snap) or (not record.get("looped") and per_row):
         return fail("`predict_vectorised` calls `predict` once per customer: `np.vectorize` is "
                     "a Python loop in disguise, no faster than the loop.", VECTOR_HINT)
     if not record.get("is_array"):
@@ -294,7 +297,7 @@ def vectorised(snap: Snapshot) -> Finding:
     results = []
     for record in _vector_calls(snap):
         problem = call_problem(record, "predict_vectorised(features)", VECTOR_HINT) or \
-            _vector_shape(fact, record)
+            _vector_shape(snap, record)
         if problem:
             return problem
         features, limit = record.get("features") or [], record.get("threshold")

@@ -14,7 +14,6 @@ from .calls import (
     model_is_route,
     names_set,
     returned,
-    source_of,
 )
 from .questions import BatchQuestions, as_data
 
@@ -142,7 +141,6 @@ def batch_facts(namespace: dict, questions: BatchQuestions) -> dict:
         facts["job_runs"] = runs
     vectorised = function(namespace, "predict_vectorised")
     if vectorised is not None:
-        facts["vectorised"]["source"] = source_of(vectorised)
         facts["vector_calls"] = [_vector_call(vectorised, namespace, questions.features, t)
                                  for t in questions.thresholds]
     return facts

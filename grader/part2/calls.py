@@ -4,7 +4,6 @@ for the call and always restored, answering plain records."""
 from __future__ import annotations
 
 import contextlib
-import inspect
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -12,7 +11,6 @@ from ..deadline import TimeUp, time_limit
 from ..values import describe
 
 CALL_SECONDS = 1.5
-MAX_SOURCE = 6000
 MISSING = object()
 
 
@@ -57,13 +55,6 @@ def returned(record: dict, value: Any) -> dict:
         except BaseException as err:  # a learner container whose iteration raises
             record["value"] = {"t": "object", "type": "unreadable", "text": error_text(err)}
     return record
-
-
-def source_of(func: Any) -> str:
-    try:
-        return inspect.getsource(func)[:MAX_SOURCE]
-    except BaseException:
-        return ""
 
 
 def function(namespace: Mapping, name: str) -> Any:

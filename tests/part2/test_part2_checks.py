@@ -439,3 +439,23 @@ def test_the_lines_open_by_themselves_after_three_failures() -> None:
     assert "<details class='course-line' open" in html
     assert "shown because this check failed a few times" in html
     assert "reply.raise_for_status()" in html
+
+
+def test_np_vectorize_made_outside_the_function_is_read_from_the_cell() -> None:
+    """`np.vectorize(predict)` built once at the top of the cell calls the original `predict`
+    (the probe can't count it): the cell's own code says what it is."""
+    import textwrap
+
+    from grader.inline import judge
+
+    from .solution import GIVEN
+
+    cell = textwrap.dedent("""
+        scorer = np.vectorize(predict)
+        def predict_vectorised(features):
+            return scorer(features)
+    """)
+    namespace: dict = {}
+    exec(GIVEN + RIGHT["job"] + cell, namespace)
+    failed = failures(judge("5", namespace, [GIVEN, RIGHT["job"], cell]))
+    assert failed[0].id == "5.vectorised" and "a Python loop in disguise" in failed[0].message
