@@ -163,8 +163,13 @@ def show_load(levels: list[Level], percentile: Callable[[list[float], float], fl
     most = capacity({lv.clients: lv.latencies_ms for lv in levels}, budget_ms)
     by_mean = max((lv.clients for lv in levels if lv.mean_ms <= budget_ms), default=0)
     busiest = max(levels, key=lambda lv: lv.clients)
-    words = (f"Within the {budget_ms:g} ms budget for p99 (your `capacity`): {most} concurrent "
-             f"client{'s' if most != 1 else ''}. ")
+    if most:
+        words = (f"Within the {budget_ms:g} ms budget for p99 (your `capacity`): {most} "
+                 f"concurrent client{'s' if most != 1 else ''}. ")
+    else:
+        words = (f"No number of clients kept p99 within the {budget_ms:g} ms budget here (your "
+                 "`capacity` says 0): even one client's slowest requests wait too long (is the "
+                 "machine busy with other work?). ")
     if by_mean > most:
         words += (f"Judged by the mean, {by_mean} would look fine, yet one request in a hundred "
                   f"would wait longer than promised: the tail, not the mean, decides how many "

@@ -89,7 +89,7 @@ DEMOS = {  # the text each demonstration prints, computed from its own figures
     "part2-skew-after": "Skew: 0.0%. The endpoint and tonight's table give every one",
     "part2-endpoint": "1,000 requests to http://127.0.0.1:",
     "part2-percentiles": "requests took longer than p99",
-    "part2-load": "Within the 50 ms budget for p99 (your `capacity`): ",
+    "part2-load": "That throughput is the server's, measured with many clients at once",
     "part2-freshness": "A table scored once a night disagrees with live scoring on 12.2% of "
                        "today's 50,000 decisions",
     "part2-fallback": "With your timeout, a slow endpoint costs the customer ",

@@ -198,3 +198,12 @@ def test_the_fallback_demo_shows_what_a_timeout_buys(monkeypatch, capsys) -> Non
     none = said.split("with no timeout, ")[1].split(" for the live one")[0]
     assert yours.endswith(" ms")  # about 0.2 s, the learner's timeout: less than the wait
     assert none.endswith(" s") and float(none[:-2]) >= 1.5  # the whole wait, and then some
+
+
+def test_the_load_text_when_nothing_is_within_the_budget(capsys) -> None:
+    namespace: dict = {}
+    exec(GIVEN + RIGHT["percentile"] + RIGHT["capacity"], namespace)
+    levels = [_level(1, [60.0] * 100, 0.4), _level(8, [90.0] * 100, 0.35)]
+    assert show_load(levels, namespace["percentile"], namespace["capacity"], 50) == 0
+    assert "No number of clients kept p99 within the 50 ms budget here (your `capacity` says " \
+        "0)" in capsys.readouterr().out
