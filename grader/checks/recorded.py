@@ -5,11 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..snapshot import a_kind
+from ..snapshot import Snapshot, a_kind
 from ..values import SnapshotError, rebuild
 from . import Finding, fail, not_started
 
 NOT_RETURNED = object()
+
+
+def fact_record(snap: Snapshot, key: str) -> dict:
+    """One of the step's facts that should be a record; {} when it isn't one."""
+    value = snap.facts.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def records(snap: Snapshot, key: str) -> list[dict]:
+    """One of the step's facts that should be a list of records; only its records."""
+    value = snap.facts.get(key)
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
 
 
 def returned(record: Any) -> Any:

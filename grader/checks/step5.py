@@ -21,6 +21,7 @@ from .recorded import (
     call_problem,
     definition_problem,
     model_replaced,
+    records,
     returned,
     show,
 )
@@ -55,13 +56,8 @@ def _threshold(snap: Snapshot) -> float:
     return float(value) if type(value) in (int, float) else 0.6
 
 
-def _runs(snap: Snapshot) -> list[dict]:
-    runs = snap.facts.get("job_runs")
-    return [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
-
-
 def _first(snap: Snapshot) -> dict:
-    runs = _runs(snap)
+    runs = records(snap, "job_runs")
     return runs[0] if runs else {}
 
 
@@ -213,7 +209,7 @@ def scores(snap: Snapshot) -> Finding:
 @check("5", "rerun_replaces", "running the job again replaces the rows instead of adding to "
        "them", needs=("table_shape",), line=JOB_LINE)
 def rerun_replaces(snap: Snapshot) -> Finding:
-    runs, count = _runs(snap), len(_customers(snap))
+    runs, count = records(snap, "job_runs"), len(_customers(snap))
     second = runs[1] if len(runs) > 1 else None
     if not isinstance(second, dict):
         return fail("The job could not be run a second time.", JOB_HINT)
@@ -262,11 +258,6 @@ def _uses_vectorize(snap: Snapshot) -> bool:
                for n in ast.walk(tree))
 
 
-def _vector_calls(snap: Snapshot) -> list[dict]:
-    calls = snap.facts.get("vector_calls")
-    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
-
-
 def _vector_shape(snap: Snapshot, record: dict) -> Finding | None:
     size = len(record.get("features") or [])
     per_row = record.get("predict_calls", 0) >= size > 0
@@ -295,7 +286,7 @@ def vectorised(snap: Snapshot) -> Finding:
     if problem:
         return problem
     results = []
-    for record in _vector_calls(snap):
+    for record in records(snap, "vector_calls"):
         problem = call_problem(record, "predict_vectorised(features)", VECTOR_HINT) or \
             _vector_shape(snap, record)
         if problem:
@@ -314,7 +305,7 @@ def vectorised(snap: Snapshot) -> Finding:
                     "instead of reading `threshold`.", "Use the name `threshold`, not its value.")
     if wrong:
         limit, got, want = wrong[0]
-        features = _vector_calls(snap)[0].get("features")
+        features = records(snap, "vector_calls")[0].get("features")
         return fail(f"For features {features} at `threshold = {limit}`, `predict_vectorised` "
                     f"gave {got}; `predict` gives {want}.", VECTOR_HINT)
     return ok("`predict_vectorised` scores the whole array at once, as `predict` would, and "

@@ -18,8 +18,10 @@ from .recorded import (
     NOT_RETURNED,
     call_problem,
     definition_problem,
+    fact_record,
     kind,
     model_replaced,
+    records,
     returned,
     show,
 )
@@ -77,11 +79,6 @@ SKEW_WORDS = {
 }
 
 
-def _skew_calls(snap: Snapshot) -> list[dict]:
-    calls = snap.facts.get("skew_calls")
-    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
-
-
 def _skew_call_text(record: dict) -> str:
     n = len(record.get("customers") or [])
     path = SERVING_PATHS.get(str(record.get("path")), "a serving path")
@@ -94,7 +91,7 @@ def skew_share(snap: Snapshot) -> Finding:
     problem = definition_problem(snap.facts.get("skew"), "skew_share", SKEW_CALL, SKEW_HINT)
     if problem:
         return problem
-    calls = _skew_calls(snap)
+    calls = records(snap, "skew_calls")
     for record in calls:
         if not record.get("customers") and "ZeroDivision" in str(record.get("error")):
             return fail("`skew_share([], serving_feature)` divides by zero. No customers, no "
@@ -124,11 +121,6 @@ def skew_share(snap: Snapshot) -> Finding:
     return ok("`skew_share` measures the share of customers whose served answer differs.")
 
 
-def _serving(snap: Snapshot) -> dict:
-    fact = snap.facts.get("serving_calls")
-    return fact if isinstance(fact, dict) else {}
-
-
 @check("6", "serving_fixed", "`serving_feature(customer_id)` serves the feature as stored in "
        "the online table: no skew left", reads=("serving_feature",), line=SERVING_LINE)
 def serving_fixed(snap: Snapshot) -> Finding:
@@ -137,12 +129,12 @@ def serving_fixed(snap: Snapshot) -> Finding:
                                  "serving_feature(customer_id)", hint)
     if problem:
         return problem
-    if _serving(snap).get("table_is_dict") is False:
+    if fact_record(snap, "serving_calls").get("table_is_dict") is False:
         return fail("`online_features` is no longer the dict of features the given cell made, "
                     "so the endpoint has nothing to look customers up in.",
                     "Run the cell that builds `online_features` again.")
-    for record in _serving(snap).get("calls", []) if isinstance(_serving(snap).get("calls"),
-                                                                  list) else []:
+    calls = fact_record(snap, "serving_calls").get("calls")
+    for record in [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []:
         cid, stored = record.get("customer_id"), record.get("stored")
         call = f"serving_feature({cid})"
         problem = call_problem(record, call, hint)
@@ -165,13 +157,8 @@ def serving_fixed(snap: Snapshot) -> Finding:
     return ok("`serving_feature` serves each feature exactly as stored.")
 
 
-def _app_fact(snap: Snapshot) -> dict:
-    fact = snap.facts.get("app")
-    return fact if isinstance(fact, dict) else {}
-
-
 def _reply(snap: Snapshot, name: str) -> dict:
-    replies = _app_fact(snap).get("replies")
+    replies = fact_record(snap, "app").get("replies")
     reply = replies.get(name) if isinstance(replies, dict) else None
     return reply if isinstance(reply, dict) else {}
 
@@ -191,7 +178,7 @@ def _online(snap: Snapshot) -> dict:
 
 @check("6", "app", "`app` is a FastAPI app", reads=("app",), line=APP_LINE)
 def app(snap: Snapshot) -> Finding:
-    fact = _app_fact(snap)
+    fact = fact_record(snap, "app")
     if not fact.get("defined"):
         return not_started("`app` is not defined yet: create it with `app = FastAPI()`.",
                            APP_HINT)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ..snapshot import Snapshot
 from . import Finding, check, fail, ok
-from .recorded import NOT_RETURNED, call_problem, definition_problem, kind, returned, show
+from .recorded import NOT_RETURNED, call_problem, definition_problem, kind, records, returned, show
 
 DEFINITION = ("nearest rank: sort the values; the p-th percentile is the value at rank "
               "`ceil(p / 100 * n)`, counting from 1")
@@ -25,11 +25,6 @@ def nearest_rank(values: list[float], p: float) -> float:
     return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
-def _calls(snap: Snapshot, key: str) -> list[dict]:
-    calls = snap.facts.get(key)
-    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
-
-
 def _inputs(record: dict) -> tuple[list, float]:
     values = record.get("values")
     return (values if isinstance(values, list) else []), record.get("p", 0)
@@ -42,7 +37,7 @@ def percentile_runs(snap: Snapshot) -> Finding:
                                  "percentile(values, p)", HINT)
     if problem:
         return problem
-    for record in _calls(snap, "percentile_calls"):
+    for record in records(snap, "percentile_calls"):
         values, p = _inputs(record)
         call = f"percentile({values}, {p})"
         if record.get("outcome") == "raised" and "IndexError" in str(record.get("error")):
@@ -65,7 +60,7 @@ def percentile_runs(snap: Snapshot) -> Finding:
 @check("7", "nearest_rank", f"it follows the stated definition ({DEFINITION})",
        needs=("percentile_runs",), line=LINE)
 def nearest_rank_check(snap: Snapshot) -> Finding:
-    for record in _calls(snap, "percentile_calls"):
+    for record in records(snap, "percentile_calls"):
         values, p = _inputs(record)
         value, want = returned(record), nearest_rank(values, p)
         if values == sorted(values) and value != want:
@@ -77,7 +72,7 @@ def nearest_rank_check(snap: Snapshot) -> Finding:
 @check("7", "percentile_sorted", "it sorts first: percentiles of unsorted latencies are right",
        needs=("nearest_rank",), line=LINE)
 def percentile_sorted(snap: Snapshot) -> Finding:
-    for record in _calls(snap, "percentile_calls"):
+    for record in records(snap, "percentile_calls"):
         values, p = _inputs(record)
         value = returned(record)
         if value != nearest_rank(values, p):
@@ -91,7 +86,7 @@ def percentile_sorted(snap: Snapshot) -> Finding:
 @check("7", "leaves_input", "it leaves the caller's list as it was", needs=("percentile_runs",),
        line=LINE)
 def leaves_input(snap: Snapshot) -> Finding:
-    if any(r.get("mutated") for r in _calls(snap, "percentile_calls")):
+    if any(r.get("mutated") for r in records(snap, "percentile_calls")):
         return fail("`percentile` reordered the list it was given (`values.sort()` sorts in "
                     "place): the latencies are no longer in request order for the next figure.",
                     "One of Python's two ways to sort makes a sorted copy.")
@@ -169,7 +164,7 @@ def capacity(snap: Snapshot) -> Finding:
                                  CAPACITY_HINT)
     if problem:
         return problem
-    calls = _calls(snap, "capacity_calls")
+    calls = records(snap, "capacity_calls")
     answers = []
     for record in calls:
         problem = call_problem(record, _capacity_text(record).strip("`"), CAPACITY_HINT)

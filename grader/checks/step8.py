@@ -13,18 +13,13 @@ from typing import Any
 
 from ..snapshot import Snapshot
 from . import Finding, check, fail, ok
-from .recorded import NOT_RETURNED, call_problem, definition_problem, kind, returned, show
+from .recorded import NOT_RETURNED, call_problem, definition_problem, kind, records, returned, show
 
 
 def _stored(snap: Snapshot) -> dict[Any, bool]:
     rows = snap.facts.get("stored")
     return {r[0]: bool(r[2]) for r in rows if isinstance(r, list) and len(r) == 3} \
         if isinstance(rows, list) else {}
-
-
-def _calls(snap: Snapshot, key: str) -> list[dict]:
-    calls = snap.facts.get(key)
-    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
 
 
 FALLBACK_CALL = "predict_with_fallback(customer_id)"
@@ -43,7 +38,7 @@ LINE = '''def predict_with_fallback(customer_id):
 def _scenario(snap: Snapshot, name: str, stored: bool = True) -> dict:
     """The fallback's call in scenario `name` for a customer the table holds (or doesn't)."""
     table = _stored(snap)
-    return next((c for c in _calls(snap, "fallback_calls") if c.get("scenario") == name
+    return next((c for c in records(snap, "fallback_calls") if c.get("scenario") == name
                  and (c.get("customer_id") in table) == stored), {})
 
 
@@ -245,7 +240,7 @@ def cost_per_used(snap: Snapshot) -> Finding:
     problem = definition_problem(snap.facts.get("cost"), "cost_per_used", COST_CALL, COST_HINT)
     if problem:
         return problem
-    for record in _calls(snap, "cost_calls"):
+    for record in records(snap, "cost_calls"):
         args = (record.get("scored"), record.get("per_second"), record.get("used"),
                 record.get("price_per_hour"))
         call = f"cost_per_used({', '.join(f'{a:g}' for a in args)})"

@@ -74,19 +74,8 @@ def defined(namespace: Mapping, name: str) -> dict:
 def names_set(home: Any, values: Mapping[str, Any]) -> Iterator[None]:
     """Set `values` in the globals `home` for the block; afterwards each name holds what it
     held before, or is gone again if it wasn't there."""
-    if not isinstance(home, dict) or not values:
+    with entries_added(home, values):
         yield
-        return
-    saved = {name: home.get(name, MISSING) for name in values}
-    home.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is MISSING:
-                home.pop(name, None)
-            else:
-                home[name] = value
 
 
 @contextlib.contextmanager
