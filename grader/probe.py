@@ -160,7 +160,7 @@ def answer_all(questions: tuple[Question, ...], namespace: dict) -> list[dict]:
         elif isinstance(question, GatherFacts):
             from .part2.probe import gather_facts
 
-            answer = {"facts": gather_facts(question.gatherer, namespace)}
+            answer = {"facts": gather_facts(question.gatherer, namespace, question.asked)}
         elif isinstance(question, RecordedQuiz):
             from churn_course.quiz_record import current_answers
 

@@ -20,6 +20,10 @@ import random
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .part2.questions import DEFAULT as PART2_DEFAULT
+from .part2.questions import Questions as Part2Questions
+from .part2.questions import as_data, from_data
+from .part2.questions import draw as draw_part2
 from .spec import EXPECTED_THRESHOLD, PredictCall, Step, step_for
 from .values import SnapshotError
 
@@ -44,9 +48,15 @@ class RerunCell:
 
 @dataclass(frozen=True)
 class GatherFacts:
-    """Gather the Part 2 facts of this gatherer (`grader.part2.probe.FACTS`)."""
+    """Gather the Part 2 facts of this gatherer (`grader.part2.probe.FACTS`), asking with
+    `inputs` (Part 2's questions as data: the course's own when None)."""
 
     gatherer: str
+    inputs: Part2Questions | None = None
+
+    @property
+    def asked(self) -> Part2Questions:
+        return PART2_DEFAULT if self.inputs is None else self.inputs
 
 
 @dataclass(frozen=True)
@@ -182,10 +192,15 @@ def calls_in(questions: tuple[Question, ...]) -> tuple[PredictCall, ...]:
 def draw(step: str | Step, sources: list[str] | tuple[str, ...],
          rng: random.Random) -> tuple[Question, ...]:
     """What a grading harness asks: the course's questions, then calls of `predict` on inputs
-    drawn from `rng` for this run. The course's own calls come first, so a check that names
-    the first wrong call names the same one the learner's `check(N)` named; the drawn ones
-    only make sure that answers were computed, not copied."""
-    asked = course_questions(step, sources)
+    drawn from `rng` for this run; Part 2's facts on the course's inputs, then on inputs drawn
+    afresh (`part2.questions.draw`). The course's own inputs come first, so a verdict names
+    what the learner's `check(N)` named; the drawn ones make sure that answers were computed,
+    not copied (see `batch.harness.judge`)."""
+    asked: tuple[Question, ...] = ()
+    for question in course_questions(step, sources):
+        asked += (question,)
+        if isinstance(question, GatherFacts):  # then again, on inputs drawn for this run
+            asked += (GatherFacts(question.gatherer, draw_part2(rng.getrandbits(32))),)
     places = [i for i, q in enumerate(asked) if isinstance(q, PredictCall)]
     if not places:
         return asked
@@ -231,7 +246,8 @@ def question_data(question: Question) -> dict[str, Any]:
     if isinstance(question, RerunCell):
         return {"ask": kind, "source": question.source}
     if isinstance(question, GatherFacts):
-        return {"ask": kind, "gatherer": question.gatherer}
+        return {"ask": kind, "gatherer": question.gatherer,
+                "inputs": None if question.inputs is None else as_data(question.inputs)}
     return {"ask": kind}
 
 
@@ -247,5 +263,7 @@ def question_from_data(data: dict[str, Any]) -> Question:
     if kind == "rerun":
         return RerunCell(data["source"])
     if kind == "facts":
-        return GatherFacts(data["gatherer"])
+        inputs = data.get("inputs")
+        return GatherFacts(data["gatherer"],
+                           None if inputs is None else from_data(Part2Questions, inputs))
     return RecordedQuiz()

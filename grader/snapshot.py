@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .part2.echoes import restore as restore_echoes
 from .part2.facts import load_facts
 from .questions import (
     MAX_ERROR,
@@ -170,10 +171,12 @@ MAX_SOURCE = 20_000  # characters of each
 
 
 def assemble(step: str, questions: Sequence[Question], answers: Sequence[Answer],
-             sources: Sequence[str], outcomes: Mapping[str, str] | None = None) -> dict:
+             sources: Sequence[str], outcomes: Mapping[str, str] | None = None,
+             facts: int = 0) -> dict:
     """The snapshot of `step` as plain data, from each question and its answer; `sources` are
     the learner's cells the asker chose (never an answer), `outcomes` each source's latest
-    run's error ("" when it ran cleanly)."""
+    run's error ("" when it ran cleanly). Part 2's facts are those of the `facts`-th question
+    that gathers them (a harness asks on the course's inputs, then on drawn ones)."""
     if len(answers) != len(questions):
         raise SnapshotError(f"{len(answers)} answers to {len(questions)} questions")
     kept = [s[:MAX_SOURCE] for s in sources[-MAX_SOURCES:]]
@@ -183,6 +186,7 @@ def assemble(step: str, questions: Sequence[Question], answers: Sequence[Answer]
         "printing": None}
     _check_calls(questions, answers)
     calls_over = False  # the calls made are a prefix of those asked
+    gathered = 0
     for question, answer in zip(questions, answers, strict=True):
         if isinstance(answer, Described):
             if answer.value is not None:
@@ -198,7 +202,10 @@ def assemble(step: str, questions: Sequence[Question], answers: Sequence[Answer]
             data["printing"] = {"outcome": answer.outcome, "printed": answer.printed,
                                 "error": answer.error}
         elif isinstance(answer, Gathered):
-            data["facts"] = answer.facts
+            if gathered == facts:  # judged against the inputs asked, whatever it echoes
+                data["facts"] = restore_echoes(question.gatherer, answer.facts,  # type: ignore
+                                               question.asked)  # type: ignore[union-attr]
+            gathered += 1
         elif isinstance(answer, QuizRecord):
             data["quiz_answers"] = answer.answers
     return data
@@ -229,16 +236,27 @@ def _outcome(outcomes: Mapping[str, str] | None, source: str) -> str:
     return error[:MAX_ERROR] if isinstance(error, str) else ""
 
 
-def build_snapshot(step: str, questions: Sequence[Question], raw_answers: Sequence[object],
-                   sources: Sequence[str], outcomes: Mapping[str, str] | None = None
-                   ) -> Snapshot:
+def build_snapshots(step: str, questions: Sequence[Question], raw_answers: Sequence[object],
+                    sources: Sequence[str], outcomes: Mapping[str, str] | None = None
+                    ) -> tuple[Snapshot, ...]:
     """Read each answer against its question, assemble, validate: the one way a snapshot is
-    made, whoever asked (`check(N)` or a grading harness) and whoever answered."""
+    made, whoever asked (`check(N)` or a grading harness) and whoever answered. One snapshot
+    for each question that gathers Part 2's facts (at least one)."""
     if len(raw_answers) != len(questions):
         raise SnapshotError(f"{len(raw_answers)} answers to {len(questions)} questions")
     answers = [read_answer(q, raw) for q, raw in zip(questions, raw_answers, strict=True)]
-    return Snapshot.load(assemble(step, questions, answers, sources, outcomes),
-                         asked=calls_in(tuple(questions)))
+    gathered = max(1, sum(isinstance(a, Gathered) for a in answers))
+    asked = calls_in(tuple(questions))
+    return tuple(Snapshot.load(assemble(step, questions, answers, sources, outcomes, facts),
+                               asked=asked) for facts in range(gathered))
+
+
+def build_snapshot(step: str, questions: Sequence[Question], raw_answers: Sequence[object],
+                   sources: Sequence[str], outcomes: Mapping[str, str] | None = None
+                   ) -> Snapshot:
+    """The snapshot of the answers to `questions`, which gather Part 2's facts once at most
+    (as `check(N)` asks)."""
+    return build_snapshots(step, questions, raw_answers, sources, outcomes)[0]
 
 
 def type_name(value: Any) -> str:
