@@ -89,3 +89,40 @@ def test_code_right_only_on_the_courses_inputs_fails():
     plan = _asked("7", seed=13)
     result = _graded("7", plan, _answers(plan, _namespace("7", percentile=CANNED)))
     assert [c.id for c in failures(result)][:1] == ["7.nearest_rank"]
+
+
+def _p99(measured: tuple) -> float:
+    ordered = sorted(measured)
+    return ordered[max(1, -(-99 * len(ordered) // 100)) - 1]
+
+
+def _agreements(questions) -> list[bool]:
+    live = dict(questions.live)
+    return [bool(churn) == live.get(customer) for customer, _, churn in questions.stored]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_drawn_inputs_keep_what_tells_the_mistakes_apart(seed):
+    """Drawn measurements and fallback questions mean what the course's mean: each list keeps
+    its order of values, each measurement which client counts are within the budget, each
+    customer whether its stored answer agrees with its live one, and the unknown customer
+    stays unknown."""
+    from grader.part2.questions import DEFAULT
+    from grader.part2.questions import draw as draw_part2
+
+    drawn, base = draw_part2(seed), DEFAULT
+    for (values, p), (old, old_p) in zip(drawn.measure.percentile_calls,
+                                         base.measure.percentile_calls, strict=True):
+        assert p == old_p and sorted(range(len(values)), key=values.__getitem__) == \
+            sorted(range(len(old)), key=old.__getitem__) and len(set(values)) == len(set(old))
+    for (levels, budget), (old, old_budget) in zip(drawn.measure.capacity_calls,
+                                                   base.measure.capacity_calls, strict=True):
+        assert [_p99(m) <= budget for _, m in levels] == \
+            [_p99(m) <= old_budget for _, m in old]
+        assert [c for c, _ in levels] != [c for c, _ in old]  # renamed
+    assert _agreements(drawn.fallback) == _agreements(base.fallback)
+    known = {c for c, *_ in drawn.fallback.stored} | {c for c, _ in drawn.fallback.live}
+    assert [c in known for _, c in drawn.fallback.scenarios] == \
+        [c in {c for c, *_ in base.fallback.stored} for _, c in base.fallback.scenarios]
+    assert [call[3] for call in drawn.fallback.cost_calls] != \
+        [call[3] for call in base.fallback.cost_calls]
