@@ -33,7 +33,9 @@ def _with(cell: str, step: str, answers: list[str] | None = None) -> bytes:
 
 ATTACKERS: dict[str, dict[str, bytes | list[str]]] = {
     # Found 1, as found: the solution's snapshot, written as the reply.
-    "mallory": {k: _with(forgeries.SOLUTION_SNAPSHOT, k) for k in ("1", "2", "3", "4", "quiz")},
+    "mallory": {**{k: _with(forgeries.SOLUTION_SNAPSHOT, k) for k in ("1", "2", "3", "4",
+                                                                       "quiz")},
+                "5": notebook_bytes("5", [forgeries.SOLUTION_SNAPSHOT])},
     # ... brought up to date: this run's questions answered from the solution's namespace.
     "mona": {k: _with(forgeries.SOLUTION_ANSWERS, k, [forgeries.SOLUTION_ANSWERS, "pass"])
              for k in ("1", "2", "3")},
@@ -84,18 +86,25 @@ def _notebook(results: dict, learner: str, step: str) -> dict:
 def test_honest_learners_get_the_same_grades_with_attackers_in_the_class(graded_classes):
     alone, mixed, rows = graded_classes
     for learner in HONEST:
-        assert _verdicts(mixed, learner) == _verdicts(alone, learner), learner
+        theirs, with_attackers = _verdicts(alone, learner), _verdicts(mixed, learner)
+        assert {k: with_attackers[k] for k in theirs} == theirs, learner
+        # Part 2 is graded once anyone hands it in (an attacker did): not handed in here
+        assert {v[0] for k, v in with_attackers.items() if k not in theirs} == {"missing"}
     assert rows["ana"]["total"] == rows["ana"]["max_total"]
     assert float(rows["bo"]["total"]) < 5
 
 
 def test_the_solution_snapshot_written_as_the_reply_is_an_error(graded_classes):
-    """Found 1 as it was found: 21/21 on Part 1 and the quiz then; nothing now."""
+    """Found 1 as it was found: 21/21 on Part 1 and the quiz, and full marks on steps 5-8,
+    then; nothing now."""
     _, mixed, rows = graded_classes
     assert rows["mallory"]["total"] == "0"
-    for step in ("1", "2", "3", "4", "quiz"):
-        notebook = _notebook(mixed, "mallory", step)
-        assert notebook["status"] == "error", step
+    notebooks = mixed["learners"]["mallory"]["notebooks"]
+    assert len([n for n in notebooks if n.startswith("06")]) == 4  # each of Part 2's steps
+    for name, notebook in notebooks.items():
+        if notebook["status"] == "missing":
+            continue
+        assert notebook["status"] == "error", name
         assert notebook["message"].startswith("what it sent back could not be checked")
 
 
