@@ -90,7 +90,8 @@ def test_honest_learners_get_the_same_grades_with_attackers_in_the_class(graded_
         assert {k: with_attackers[k] for k in theirs} == theirs, learner
         # Part 2 is graded once anyone hands it in (an attacker did): not handed in here
         assert {v[0] for k, v in with_attackers.items() if k not in theirs} == {"missing"}
-    assert rows["ana"]["total"] == rows["ana"]["max_total"]
+    ana = alone["learners"]["ana"]
+    assert ana["total"] == ana["max_total"] == float(rows["ana"]["total"])
     assert float(rows["bo"]["total"]) < 5
 
 
