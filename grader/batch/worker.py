@@ -39,7 +39,7 @@ from .protocol import MAX_NAME, CellRun, Reply
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 # Modules whose attributes the probe relies on while it describes learner values.
 GUARDED = ("builtins", "grader.probe", "grader.spec", "grader.values", "grader.deadline",
-           "grader.questions", "grader.snapshot", "churn_course.quiz_bank",
+           "grader.questions", "churn_course.quiz_bank",
            "churn_course.quiz_record", "grader.batch.worker", "grader.batch.protocol",
            "grader.part2.probe", "grader.part2.asgi", "grader.part2.calls",
            "grader.part2.batch", "grader.part2.serving", "grader.part2.measure",
