@@ -47,7 +47,7 @@ class Probe:
 
     names: tuple[str, ...] = ()  # learner names whose values are described
     calls: tuple[PredictCall, ...] = ()  # calls of the learner's `predict`
-    printing: bool = False  # what the step's answer cell printed
+    printing: bool = False  # what the step's cells printed when they ran
     facts: str = ""  # a gatherer of Part 2 facts (`grader.part2.probe.FACTS`), "" for none
     quiz_answers: bool = False  # the quiz answers recorded in the kernel and beside it
 
@@ -55,9 +55,10 @@ class Probe:
 # Which of the learner's cells the checks read (see `grader.sources.choose_sources`):
 #   history     every cell that ran, newest last (the last 20)
 #   each_once   the same, each source once at its newest run (a long notebook re-run often)
-#   answer_cell the step's answer cell (by id or tag, else the latest cell that prints)
+#   printing_cells  the latest run of the answer cells and cells the learner added, in order
+#               (without cell ids: the answer cell, else the latest cell that prints)
 #   none        no code at all (the quiz reads recorded answers)
-SourceRule = Literal["history", "each_once", "answer_cell", "none"]
+SourceRule = Literal["history", "each_once", "printing_cells", "none"]
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ PART1: tuple[Step, ...] = (
     Step("3", "Write prediction function and batch prediction", "03_predict_and_batch.ipynb",
          "step3", Probe(names=("threshold", "predict", "batch_results"), calls=PREDICT_CALLS)),
     Step("4", "Print batch and real-time prediction results", "04_batch_and_realtime.ipynb",
-         "step4", Probe(printing=True), sources="answer_cell"),
+         "step4", Probe(printing=True), sources="printing_cells"),
 )
 QUIZ = Step("quiz", "Practice quiz", "05_practice_quiz.ipynb", "quiz_answers",
             Probe(quiz_answers=True), sources="none", name="The quiz", label="Quiz",
