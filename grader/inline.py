@@ -208,7 +208,8 @@ def check(step: int | str, namespace: dict | None = None, source: str | list[str
             "instructor.")))
     note = progress.record(result) if record else ""
     steps, _ = progress.load()
-    line = progress.summary(steps) + (f" {note}" if note else "")
+    line = progress.summary(steps, progress.default_path().parent)
+    line += f" {note}" if note else ""
     return CheckReport(result, line, count_failures(result))
 
 

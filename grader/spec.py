@@ -72,6 +72,7 @@ class Step:
     name: str = ""  # in a verdict's headline: "Step 3" (default) or "The quiz"
     label: str = ""  # in a list of steps: "Step 3" (default) or "Quiz"
     item: str = "check"  # what a learner calls one of its checks: "check", "question"
+    passed_as: str = "passed"  # what a passed one is: "3 of 10 questions right"
     start: str = "write your answer above, run it, then this check"  # after "not started yet: "
     counted: bool = True  # one of the "Progress: N / M steps" (else its points are shown)
     optional: bool = False  # its notebook is graded once anyone in the class hands it in
@@ -113,9 +114,9 @@ PART1: tuple[Step, ...] = (
 )
 QUIZ = Step("quiz", "Practice quiz", "05_practice_quiz.ipynb", "quiz_answers",
             Probe(quiz_answers=True), sources="none", name="The quiz", label="Quiz",
-            item="question", start='answer the questions above (in the quiz, or with '
-            '`answer(1, "C")`), then run this check', counted=False, answer_cells=False,
-            attachments=("quiz_answers.json",))
+            item="question", passed_as="right",
+            start='answer the questions above (in the quiz, or with `answer(1, "C")`), then run '
+            'this check', counted=False, answer_cells=False, attachments=("quiz_answers.json",))
 # Part 2, "Measure it": four steps in one notebook, each with its own check cell.
 PART2_NOTEBOOK = "06_measure_it.ipynb"
 PART2: tuple[Step, ...] = tuple(

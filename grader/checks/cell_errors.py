@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..part2.facts import defined
 from ..snapshot import Snapshot
+from ..values import with_article
 from .stale import newest_binding, superseded
 
 
@@ -56,7 +57,7 @@ _NOT_SUBSCRIPTABLE = re.compile(r"'(\w+)' object is not subscriptable")
 
 
 def _a(type_name: str) -> str:
-    return _A.get(type_name, f"a {type_name}")
+    return _A.get(type_name) or with_article(type_name)
 
 
 def _why(kind: str, detail: str) -> tuple[str, str, str]:

@@ -117,9 +117,9 @@ def test_a_right_and_a_wrong_answer_get_feedback_a_score_and_are_recorded(
     check_cell = tagged_cell(quiz_page, lab_server, QUIZ_NOTEBOOK, "check")
     run_cell(quiz_page, check_cell)
     verdict = check_cell.locator(".jp-OutputArea-output")
-    expect(verdict).to_contain_text("The quiz: 2 of 10 checks passed.")
+    expect(verdict).to_contain_text("The quiz: 2 of 10 questions right.")
     expect(verdict).to_contain_text("Question 3 is not answered yet.")
-    expect(verdict).to_contain_text("✔ 2 checks passed")
+    expect(verdict).to_contain_text("✔ 2 questions right")
     expect(verdict).to_contain_text("quiz 2 / 10")
     check_cell.screenshot(path=str(screenshots / "verdict-quiz-partly.png"))
 

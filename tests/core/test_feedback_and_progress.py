@@ -61,7 +61,8 @@ def test_progress_command_prints_each_step(capsys) -> None:
     assert main(["progress"]) == 0
     out = capsys.readouterr().out
     assert "Progress: 1 / 8 steps" in out
-    assert "✔ Step 2: Set prediction threshold (1 / 1 points)" in out
+    assert "✔ Step 2: Set prediction threshold (1 / 1 point)" in out
+    assert "✘ Step 1: Create customer data list (0 / 2 points)" in out
     assert "✘ Step 1: Create customer data list (0 / 2 points)" in out
     assert "· Step 3" in out
 
@@ -69,3 +70,19 @@ def test_progress_command_prints_each_step(capsys) -> None:
 def test_progress_command_with_missing_file(capsys, tmp_path) -> None:
     assert main(["progress", "--file", str(tmp_path / "nope.json")]) == 0
     assert "Progress: 0 / 8 steps" in capsys.readouterr().out
+
+
+def test_progress_counts_the_steps_the_place_offers(tmp_path) -> None:
+    """A course in the browser offers notebooks 01-05 only: progress is out of its 4 steps,
+    and a step checked anyway still counts."""
+    for name in ("01_customer_data.ipynb", "02_prediction_threshold.ipynb",
+                 "03_predict_and_batch.ipynb", "04_batch_and_realtime.ipynb",
+                 "05_practice_quiz.ipynb"):
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    steps = {"2": {"passed": True}, "quiz": {"points": 7, "max_points": 10}}
+    assert progress.summary(steps, tmp_path) == "Progress: 1 / 4 steps · quiz 7 / 10"
+    steps["6"] = {"passed": True}
+    assert progress.summary(steps, tmp_path) == "Progress: 2 / 5 steps · quiz 7 / 10"
+    (tmp_path / "06_measure_it.ipynb").write_text("{}", encoding="utf-8")
+    assert progress.summary(steps, tmp_path).startswith("Progress: 2 / 8 steps")
+    assert progress.summary({}, tmp_path / "elsewhere") == "Progress: 0 / 8 steps"
