@@ -88,8 +88,9 @@ def _remember_outcome(result: Any) -> None:
     printed = _stop_listening()
     if _OPEN[0] and _RUNS and _RUNS[-1].source == source:
         _RUNS[-1] = Run(source, _RUNS[-1].cell, error, printed)
-    else:  # the cell that installed the recorder ended without having been seen starting
+    else:  # a blank cell (IPython tells only its end), or the cell that installed the recorder
         cell_id = getattr(info, "cell_id", None)
+        printed = "" if not source.strip() else printed  # nothing ran, so nothing printed
         _RUNS.append(Run(source, str(cell_id) if cell_id else "", error, printed))
         del _RUNS[:-MAX_RUNS]
     _OPEN[0] = False

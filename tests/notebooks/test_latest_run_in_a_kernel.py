@@ -194,3 +194,17 @@ def test_step4_judges_the_answer_cells_latest_run(kernel) -> None:
     inline = lab.check()
     assert inline[-1] == "Step 4 passed. Well done!"
     assert inline == lab.graded()
+
+
+def test_step4_a_printing_cell_emptied_prints_nothing_any_more(kernel) -> None:
+    """IPython tells the end of a blank cell's run, not its start: it printed nothing."""
+    lab = Lab("4", kernel)
+    lab.given()
+    lab.run(lab.cell("answer"), "print(batch_results)")
+    lab.run("learner-realtime", "print(predict(0.7))", below=lab.cell("answer"))
+    assert lab.check()[-1] == "Step 4 passed. Well done!"
+    lab.run("learner-threshold", "threshold = 0.85", below="learner-realtime")
+    lab.run("learner-realtime", "")
+    inline = lab.check()
+    assert _message(inline) == "The real-time prediction wasn't printed after the batch results."
+    assert inline == lab.graded()
