@@ -208,3 +208,19 @@ def test_step4_a_printing_cell_emptied_prints_nothing_any_more(kernel) -> None:
     inline = lab.check()
     assert _message(inline) == "The real-time prediction wasn't printed after the batch results."
     assert inline == lab.graded()
+
+
+def test_part2_a_renamed_batch_job_after_a_pass(kernel) -> None:
+    from tests.part2.solution import RIGHT
+
+    lab = Lab("5", kernel)
+    lab.given()
+    for number, part in enumerate(("job", "vectorised", "rate"), start=1):
+        lab.run(lab.cell("answer", number), RIGHT[part].strip() + "\n")
+    assert lab.check()[-1] == "Step 5 passed. Well done!"
+    lab.run(lab.cell("answer", 1), RIGHT["job"].strip().replace("def run_batch_job(",
+                                                                "def run_job("))
+    inline = lab.check()
+    assert _message(inline) == ("Your cell defines `run_job` but not `run_batch_job`, the name "
+                                "the step asks for: the checks find your work by its name.")
+    assert inline == lab.graded()
