@@ -177,6 +177,6 @@ def plan_notebook(data: bytes, step: str) -> Plan:
     answers = [Run(source, cell_id) for cell, cell_id, source in code[:last]
                if "answer" in _tags(cell) or cell_id.startswith(prefix)]
     if step_for(step).sources == "printing_cells" and not answers:
-        notes.append("no answer cell tagged: the checks read the cells that print")
+        notes.append("no answer cell tagged: the checks read what its code cells printed")
     chosen = choose_sources(step, [Run(c.source, c.id) for c in run], answers)
     return Plan(step, tuple(run), tuple(Cell(r.cell, r.source) for r in chosen), tuple(notes))
