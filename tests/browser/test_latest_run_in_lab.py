@@ -29,9 +29,13 @@ pytestmark = [
 ]
 
 
-def _open(page: Any, server: LabServer, name: str) -> None:
-    (server.root_dir / name).write_bytes((ROOT / "notebooks" / name).read_bytes())
+def _open(page: Any, server: LabServer, course_name: str) -> str:
+    """The learner notebook, untouched, under a name of its own (the server's copy of the
+    course notebook is other tests'); the name it was opened under."""
+    name = f"latest-run-{course_name}"
+    (server.root_dir / name).write_bytes((ROOT / "notebooks" / course_name).read_bytes())
     open_notebook(page, server, name)
+    return name
 
 
 def _index(server: LabServer, name: str, cell_id: str) -> int:
@@ -60,10 +64,9 @@ def _verdict(page: Any, check: Any) -> Any:
 
 def test_an_answer_changed_after_a_pass_is_judged_as_it_is_now(
         browser: Any, lab_server: LabServer, screenshots: Any) -> None:
-    name = "02_prediction_threshold.ipynb"
     page = new_page(browser)
     try:
-        _open(page, lab_server, name)
+        name = _open(page, lab_server, "02_prediction_threshold.ipynb")
         run_cell(page, _cell(page, lab_server, name, "step2-given-02"))
         answer = _cell(page, lab_server, name, "step2-answer-1")
         check = _cell(page, lab_server, name, "step2-check-06")
@@ -86,10 +89,9 @@ def test_an_answer_changed_after_a_pass_is_judged_as_it_is_now(
 
 def test_step4_prints_over_two_cells_pass_and_a_later_threshold_changes_nothing(
         browser: Any, lab_server: LabServer, screenshots: Any) -> None:
-    name = "04_batch_and_realtime.ipynb"
     page = new_page(browser)
     try:
-        _open(page, lab_server, name)
+        name = _open(page, lab_server, "04_batch_and_realtime.ipynb")
         run_cell(page, _cell(page, lab_server, name, "step4-given-02"))
         answer = _cell(page, lab_server, name, "step4-answer-1")
         check_at = _index(lab_server, name, "step4-check-06") + 1  # below the new cell
