@@ -12,7 +12,6 @@ come, so inline and graded verdicts agree. Pure functions of the snapshot, like 
 from __future__ import annotations
 
 import ast
-import difflib
 from dataclasses import dataclass
 
 from ..part2.facts import defined
@@ -86,6 +85,8 @@ def near_miss(snap: Snapshot, name: str, known: frozenset[str], first: int | Non
 def _similar(made: str, wanted: str) -> bool:
     """`thresh`, `treshold`, `batch_result`, `run_batch` for the name asked; not `predict` for
     `predict_vectorised` nor `rows` for `rows_per_second` (names the course itself uses)."""
+    import difflib  # only when a name is missing: not on every check's import
+
     return difflib.SequenceMatcher(None, made.lower(), wanted.lower()).ratio() >= 0.8
 
 
