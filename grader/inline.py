@@ -39,13 +39,15 @@ def _listen(stream: Any) -> None:
     """Hear what a cell prints while it runs: the stream's own `write` is wrapped for the
     cell (on the object, so `sys.stdout` stays the kernel's) and unwrapped after it."""
     parts: list[str] = []
+    kept = [0]  # characters kept so far: a cell printing a million lines costs no more
     write = getattr(stream, "write", None)
     if write is None:
         return
 
     def heard(text: Any) -> Any:
-        if isinstance(text, str) and sum(map(len, parts)) < MAX_PRINTED:
-            parts.append(text)
+        if isinstance(text, str) and kept[0] < MAX_PRINTED:
+            parts.append(text[:MAX_PRINTED - kept[0]])
+            kept[0] += len(parts[-1])
         return write(text)
 
     try:

@@ -224,3 +224,13 @@ def test_part2_a_renamed_batch_job_after_a_pass(kernel) -> None:
     assert _message(inline) == ("Your cell defines `run_job` but not `run_batch_job`, the name "
                                 "the step asks for: the checks find your work by its name.")
     assert inline == lab.graded()
+
+
+def test_a_cell_printing_a_flood_is_heard_up_to_a_cap(kernel) -> None:
+    lab = Lab("4", kernel)
+    lab.given()
+    lab.run(lab.cell("answer"), "for i in range(200_000):\n    print(i)\n"
+            "print(batch_results)\nprint(predict(0.7))")
+    out = kernel.run("", "from grader.inline import recorded_runs\n"
+                     "print(len(recorded_runs()[-1].printed))", silent=True)
+    assert int(out["text"]) == 20_000
