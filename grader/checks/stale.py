@@ -67,13 +67,13 @@ def unbound(snap: Snapshot, name: str, known: frozenset[str]) -> Unbound | None:
 def near_miss(snap: Snapshot, name: str, known: frozenset[str], first: int | None = None
               ) -> Unbound | None:
     """What a cell does instead of making `name`: the run `first` (the cell that made it),
-    then the others, newest first; given code aside."""
+    then the others, newest first; each cell's latest run only, given code aside."""
     order = list(range(len(snap.sources) - 1, -1, -1))
     if first is not None:
         order = [first] + [i for i in order if i != first]
     for index in order:
         role = cell_role(snap.cells[index])
-        if role in ("given", "check"):
+        if role in ("given", "check") or superseded(snap, index) is not None:
             continue
         answer = role == "answer" and snap.cells[index].startswith(answer_cell_prefix(snap.step))
         found = _instead(snap.sources[index], name, known, answer)

@@ -128,3 +128,10 @@ def test_without_cell_ids_a_value_is_trusted_as_before() -> None:
     cells = [CUSTOMERS, "threshold = 0.6", "Threshold = 0.6"]
     outcomes = {cell: run_cell(cell, namespace) for cell in cells}
     assert judge("2", namespace, cells, outcomes).passed
+
+
+def test_only_a_cells_latest_run_speaks_for_it() -> None:
+    """`Threshold = 0.6` once, then the same cell emptied: the name is not defined, and no
+    word about the capital letter that is no longer there."""
+    verdict = _lab(("step2-answer-1", "Threshold = 0.6"), ("step2-answer-1", "# later"))
+    assert verdict("2").checks[0].message.startswith("`threshold` is not defined yet")
