@@ -103,7 +103,7 @@ def _points(entry: dict) -> str:
 
 
 def summary(steps: dict, folder: Path | None = None) -> str:
-    """"Progress: 3 / 8 steps" (the steps `folder` offers), then the points of what is
+    """"Progress: 3 / 9 steps" (the steps `folder` offers), then the points of what is
     scored rather than counted ("· quiz 7 / 10")."""
     counted = [s for s in offered(steps, folder) if s.counted]
     done = sum(1 for s in counted if steps.get(s.key, {}).get("passed"))

@@ -63,7 +63,7 @@ SourceRule = Literal["history", "each_once", "printing_cells", "none"]
 
 @dataclass(frozen=True)
 class Step:
-    key: str  # what `check(...)` calls it: "1".."8" or "quiz"
+    key: str  # what `check(...)` calls it: "1".."8", "mode" or "quiz"
     title: str
     notebook: str  # file name in solutions/ and notebooks/
     checks: str  # its module in grader/checks/
@@ -112,6 +112,14 @@ PART1: tuple[Step, ...] = (
     Step("4", "Print batch and real-time prediction results", "04_batch_and_realtime.ipynb",
          "step4", Probe(printing=True), sources="printing_cells"),
 )
+# Between step 4 and the quiz: six cases, and for each when its inputs are known, whether it
+# can be listed ahead, how stale an answer may be, who waits, and batch, real time or hybrid.
+# Counted in progress; graded (with its grades.csv column) once anyone in the class hands it
+# in, so a class that graded the page's four steps before it existed keeps its totals.
+MODE = Step("mode", "Choose the mode: batch, real time or both", "04b_choose_the_mode.ipynb",
+            "mode_choice", Probe(names=("mode_choices",)), name="Choose the mode",
+            start="replace each `...` in `mode_choices` above with one of the words from the "
+            "table, run that cell, then this check", optional=True)
 QUIZ = Step("quiz", "Practice quiz", "05_practice_quiz.ipynb", "quiz_answers",
             Probe(quiz_answers=True), sources="none", name="The quiz", label="Quiz",
             item="question", passed_as="right",
@@ -124,12 +132,12 @@ PART2: tuple[Step, ...] = tuple(
          optional=True)
     for key, title, facts in (
         ("5", "A batch job that writes a predictions table", "batch_job"),
-        ("6", "A real-time endpoint", "endpoint"),
-        ("7", "Measure: percentiles and a stored-table lookup", "measure"),
-        ("8", "Freshness and a fallback", "fallback"),
+        ("6", "A real-time endpoint that looks features up", "serving"),
+        ("7", "Latency under load: percentiles and capacity", "measure"),
+        ("8", "Freshness, a fallback and the cost per used prediction", "fallback"),
     ))
-ALL_STEPS: tuple[Step, ...] = (*PART1, QUIZ, *PART2)  # in notebook order
-STEPS: tuple[Step, ...] = tuple(s for s in ALL_STEPS if s.counted)  # "Progress: N / 8 steps"
+ALL_STEPS: tuple[Step, ...] = (*PART1, MODE, QUIZ, *PART2)  # in notebook order
+STEPS: tuple[Step, ...] = tuple(s for s in ALL_STEPS if s.counted)  # "Progress: N / 9 steps"
 OPTIONAL_NOTEBOOKS = tuple(dict.fromkeys(s.notebook for s in ALL_STEPS if s.optional))
 
 
