@@ -86,6 +86,7 @@ def grade_chunk(jobs: list[dict], pool_jobs: int | None, limits: dict,
     sandboxed pool; answer in JSON. `options` go to `WorkerPool` as they are, except that
     folders to hide from learner code are only those that exist on this host."""
     from .lane import grade_jobs, result_line
+    from .protocol import LaneJob, from_dict
 
     if multiprocessing.current_process().daemon:
         return json.dumps({"grader_error": DAEMON})
@@ -107,11 +108,12 @@ def grade_chunk(jobs: list[dict], pool_jobs: int | None, limits: dict,
     with _ONE_POOL, _without_main_module():
         pool = WorkerPool(pool_jobs, Limits(**limits), **options)
         try:
-            grade_jobs(jobs, pool, emit)
+            grade_jobs([from_dict(LaneJob, job) for job in jobs], pool, emit)
         except GraderFailure as err:
             return json.dumps({"grader_error": f"on {socket.gethostname()}: {err}"})
     return json.dumps({"host": socket.gethostname(), "grader": _code_fingerprint(),
-                       "results": lines, "problems": list(getattr(pool, "problems", []))})
+                       "results": lines, "problems": list(getattr(pool, "problems", [])),
+                       "warnings": list(getattr(pool, "warnings", []))})
 
 
 def _result(line: Any, wanted: set[int]) -> tuple[dict, str] | None:
@@ -263,6 +265,8 @@ class ClusterPool:
                     self.hosts.add(str(data.get("host")))
                     self.problems += [str(problem) for problem in data.get("problems", [])
                                       if str(problem) not in self.problems]
+                    self.warnings += [str(w) for w in data.get("warnings", [])
+                                      if str(w) not in self.warnings]
                     wanted = {int(job["i"]) for job in chunk}
                     for line in data.get("results", []):
                         parsed = _result(line, wanted)
