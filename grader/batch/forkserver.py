@@ -44,8 +44,10 @@ def _prepare(settings: ServerSettings) -> tuple[object, str]:
     """Everything done once for all workers; (ServerWalls, a problem to tell, or "")."""
     from .sandbox import landlock, syscalls, walls
 
-    programs = {False: syscalls.compile_filter(False), True: syscalls.compile_filter(True)}
     kind, problem = settings.walls, ""
+    metadata = kind != "full"  # workers that run as the instructor: no chmod and the like
+    programs = {False: syscalls.compile_filter(False, metadata),
+                True: syscalls.compile_filter(True, metadata)}
     if programs[False] is None:
         problem = ("libseccomp is missing here, so no system-call filter stands around learner "
                    "code (install libseccomp2)")
@@ -77,13 +79,15 @@ def _reap(control: socket.socket) -> None:
 def _fork(control: socket.socket, request: ForkRequest, fds: list[int], prepared: object,
           wakeup: tuple[int, int]) -> None:
     pid = os.fork()
-    if pid == 0:  # the worker: nothing of this loop survives in it
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        from .worker import run_worker
+    if pid == 0:  # the worker: nothing of this loop survives in it, whatever happens
+        try:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            from .worker import run_worker
 
-        run_worker(request, fds, prepared)  # never returns
-        os._exit(70)
+            run_worker(request, fds, prepared)
+        finally:
+            os._exit(70)
     for fd in fds:
         os.close(fd)
     pidfd = os.pidfd_open(pid)

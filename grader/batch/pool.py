@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .forkserver import ENVIRONMENT, boot_command
+from . import forkserver
 from .notebook import Plan
 from .protocol import (
     FAILED,
@@ -65,6 +65,7 @@ from .sandbox.walls import allowlist
 
 MAX_REPLY_BYTES = 8 * 1024 * 1024
 SETUP_SECONDS = 30.0  # fork to READY: generous, and never the learner's time
+FORK_SECONDS = 60.0  # a fork server that doesn't answer a fork in this long is started again
 BOOT_SECONDS = 300.0  # a fork server's start (imports numpy, FastAPI): slow on a busy machine
 RETRIES = 2  # a fault of the machine: tried again this many times, then told as a fault
 SERVER_RESTARTS = 3
@@ -116,11 +117,11 @@ class ForkServer:
         self.exits: list[Exited] = []  # read while waiting for something else
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.errors = tempfile.TemporaryFile(prefix="course-grading-server-")
-        env = dict(ENVIRONMENT, TMPDIR=tempfile.gettempdir(), HOME=tempfile.gettempdir())
+        env = dict(forkserver.ENVIRONMENT, TMPDIR=tempfile.gettempdir(), HOME=tempfile.gettempdir())
         package_root = str(Path(__file__).resolve().parents[2])
         with theirs:
             self.process = subprocess.Popen(
-                boot_command(package_root, theirs.fileno()), stdin=subprocess.DEVNULL,
+                forkserver.boot_command(package_root, theirs.fileno()), stdin=subprocess.DEVNULL,
                 stdout=self.errors, stderr=self.errors, env=env, cwd="/",
                 pass_fds=(theirs.fileno(),))
         self.control = ours
@@ -129,10 +130,12 @@ class ForkServer:
         try:
             ready = decode(ServerReady, self.control.recv(1 << 16))
         except (OSError, ProtocolError) as err:
+            self.process.kill()
+            self.process.wait()
+            why = self.tail() or err
             self.stop()
-            raise GraderFailure(f"the grading fork server did not start ({self.tail() or err})"
-                                ". Check that this Python environment works: python -m grader "
-                                "--help") from None
+            raise GraderFailure(f"the grading fork server did not start ({why}). Check that "
+                                "this Python environment works: python -m grader --help") from None
         self.control.settimeout(None)
         self.walls, self.problem = ready.walls, ready.problem
 
@@ -144,7 +147,7 @@ class ForkServer:
     def fork(self, request: ForkRequest, fds: list[int]) -> tuple[int, int]:
         """(pid, pidfd) of a new worker."""
         socket.send_fds(self.control, [encode(request)], fds)
-        self.control.settimeout(SETUP_SECONDS)
+        self.control.settimeout(FORK_SECONDS)
         try:
             while True:
                 message, got, _flags, _ = socket.recv_fds(self.control, 1 << 16, 2)
@@ -409,7 +412,7 @@ class WorkerPool:
             return Outcome(item.key, "error", seconds,
                            message="its worker's reply was too large to be read")
         reply_bytes = bytes(item.buffer[3:])
-        if reply_bytes and item.eof:
+        if reply_bytes:  # all there is: the worker has ended (a child of its may hold the pipe)
             return self._reply(item, reply_bytes, seconds)
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
             if self._cgroups is not None and self._cgroups.ran_out_of_memory(item.slot):

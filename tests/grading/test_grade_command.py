@@ -146,19 +146,17 @@ def test_grade_notebook_api(tmp_path):
 def test_a_worker_that_cannot_start_is_the_graders_failure_not_the_learners(
         tmp_path, capsys, monkeypatch):
     """A broken grading environment must not be recorded as learners' errors (and cached)."""
-    site = tmp_path / "site"  # an environment whose grading workers die at once
+    site = tmp_path / "site"  # an environment whose grading fork server dies at once
     site.mkdir()
     (site / "sitecustomize.py").write_text(
-        "import grader.batch.worker as worker\n\n"
-        "def broken_start(job, conn):\n"
-        "    raise SystemExit(3)  # dies before it could send a byte\n\n"
-        "worker.run_job = broken_start\n")
+        "import sys\nimport grader.batch.forkserver as server\n\n"
+        "server.boot_command = lambda root, fd: [sys.executable, '-c', 'raise SystemExit(3)']\n")
     monkeypatch.setenv("PYTHONPATH", str(site))
     hand_in(tmp_path / "subs", "ana", {"2": RIGHT["2"]})
     out = tmp_path / "out"
     assert grade(tmp_path / "subs", out) == 2
     err = capsys.readouterr().err
-    assert "a grading worker stopped before it could run any learner code" in err
+    assert "the grading fork server did not start" in err
     assert not (out / "grades.csv").exists()
     from grader.batch.gradebook import Gradebook
 

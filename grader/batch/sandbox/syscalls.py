@@ -52,22 +52,28 @@ DENIED = (
     "socket",
 )
 PROGRAMS = ("fork", "vfork", "execve", "execveat")
+# Landlock (ABI 7) doesn't cover a file's metadata: where workers run as the instructor (the
+# Landlock walls), changing modes, owners, times or extended attributes is refused too, or a
+# learner could chmod the instructor's own folders (or, as root without capabilities, /tmp).
+METADATA = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+            "utime", "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr",
+            "removexattr", "lremovexattr", "fremovexattr", "setxattrat", "removexattrat")
 NEW_NAMESPACES = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
 CLONE_THREAD = 0x00010000
 SECCOMP_MODE_FILTER = 2
 
 
 @functools.cache
-def compile_filter(processes: bool) -> bytes | None:
+def compile_filter(processes: bool, metadata: bool = False) -> bytes | None:
     """The BPF program, or None where libseccomp isn't there. `processes`: may learner code
-    start child processes (and programs)?"""
+    start child processes (and programs)? `metadata`: refuse changes to files' metadata too."""
     try:
         import pyseccomp as seccomp
     except (ImportError, OSError, RuntimeError):  # the module loads libseccomp when imported
         return None
     denied = seccomp.ERRNO(errno.EPERM)
     rules = seccomp.SyscallFilter(seccomp.ALLOW)
-    for name in DENIED + (() if processes else PROGRAMS):
+    for name in DENIED + (() if processes else PROGRAMS) + (METADATA if metadata else ()):
         try:
             rules.add_rule(denied, name)
         except (OSError, ValueError, RuntimeError):
