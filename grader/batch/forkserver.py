@@ -45,6 +45,8 @@ def _prepare(settings: ServerSettings) -> tuple[object, str]:
     from .sandbox import landlock, syscalls, walls
 
     kind, problem = settings.walls, ""
+    if kind == "none":  # benchmarks only (see WorkerPool)
+        return walls.ServerWalls(kind, [], {}, [], 0), "NO WALLS: for benchmarks only"
     metadata = kind != "full"  # workers that run as the instructor: no chmod and the like
     programs = {False: syscalls.compile_filter(False, metadata),
                 True: syscalls.compile_filter(True, metadata)}
@@ -56,13 +58,14 @@ def _prepare(settings: ServerSettings) -> tuple[object, str]:
         try:
             walls.build_view(settings.allow)
         except OSError as err:  # half-built: this server can't go on (the pool starts another)
-            return walls.ServerWalls("failed", [], programs, []), str(err)
+            return walls.ServerWalls("failed", [], programs, [], 0), str(err)
         kept = walls.kept_in_tmp(settings.allow)
-    read = landlock.open_paths(["/"] if kind == "full" else settings.allow)
+    read = [] if kind == "full" else landlock.open_paths(settings.allow)
     if kind == "landlock" and landlock.abi() < 1:
         problem = ("this kernel has no Landlock (Linux 5.13+ with it enabled), so learner code "
                    "can read every file you can")
-    return walls.ServerWalls(kind, read, programs, kept), problem
+    address_space = walls.server_limits(settings.limits)
+    return walls.ServerWalls(kind, read, programs, kept, address_space), problem
 
 
 def _reap(control: socket.socket) -> None:

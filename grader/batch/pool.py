@@ -114,7 +114,6 @@ class ForkServer:
 
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
-        self.exits: list[Exited] = []  # read while waiting for something else
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.errors = tempfile.TemporaryFile(prefix="course-grading-server-")
         env = dict(forkserver.ENVIRONMENT, TMPDIR=tempfile.gettempdir(), HOME=tempfile.gettempdir())
@@ -136,7 +135,7 @@ class ForkServer:
             self.stop()
             raise GraderFailure(f"the grading fork server did not start ({why}). Check that "
                                 "this Python environment works: python -m grader --help") from None
-        self.control.settimeout(None)
+        self.control.setblocking(False)  # from here on, read only when something is there
         self.walls, self.problem = ready.walls, ready.problem
 
     def tail(self) -> str:
@@ -144,32 +143,26 @@ class ForkServer:
         text = self.errors.read()[-600:].decode("utf-8", "replace").strip()
         return text.splitlines()[-1] if text else ""
 
-    def fork(self, request: ForkRequest, fds: list[int]) -> tuple[int, int]:
-        """(pid, pidfd) of a new worker."""
+    def fork(self, request: ForkRequest, fds: list[int]) -> None:
+        """Ask for a worker; its `Forked` (pid and pidfd) comes back in `read`, in order."""
         socket.send_fds(self.control, [encode(request)], fds)
-        self.control.settimeout(FORK_SECONDS)
-        try:
-            while True:
-                message, got, _flags, _ = socket.recv_fds(self.control, 1 << 16, 2)
-                if not message:
-                    raise OSError("the fork server has stopped")
-                if got:
-                    return decode(Forked, message).pid, got[0]
-                self.exits.append(decode(Exited, message))
-        finally:
-            self.control.settimeout(None)
 
-    def read_exits(self) -> list[Exited]:
-        """Every Exited waiting on the socket (never blocks); OSError once the server is gone."""
-        found, self.exits = self.exits, []
+    def read(self) -> tuple[list[tuple[int, int]], list[Exited]]:
+        """Every (pid, pidfd) forked and every Exited waiting on the socket (never blocks);
+        OSError once the server is gone."""
+        forked: list[tuple[int, int]] = []
+        exits: list[Exited] = []
         while True:
             try:
-                message = self.control.recv(1 << 16, socket.MSG_DONTWAIT)
+                message, fds, _flags, _ = socket.recv_fds(self.control, 1 << 16, 2)
             except BlockingIOError:
-                return found
+                return forked, exits
             if not message:
                 raise OSError("the fork server has stopped")
-            found.append(decode(Exited, message))
+            if fds:
+                forked.append((decode(Forked, message).pid, fds[0]))
+            else:
+                exits.append(decode(Exited, message))
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -190,12 +183,12 @@ class _Running:
     attempt: int
     slot: int
     uid: int | None
-    pid: int
-    pidfd: int
     result: int  # the read end of its result pipe
     started: float
     deadline: float  # the set-up deadline until READY, then the learner's
     workdir: str | None = None
+    pid: int = 0  # 0 until the server says Forked
+    pidfd: int = -1
     buffer: bytearray = field(default_factory=bytearray)
     ready: Handshake | None = None
     status: int | None = None  # its wait status, once the server reported it
@@ -208,8 +201,10 @@ class WorkerPool:
     """Grade plans in up to `jobs` isolated workers at a time; yield outcomes as they finish.
 
     `walls`: "auto" (root: the full walls; otherwise Landlock) or "landlock" (what an instructor
-    who isn't root gets, also as root: for comparison and tests). `hide` lists the instructor's
-    paths (submissions, reports, gradebook): no allowed path may hold one."""
+    who isn't root gets, also as root: for comparison and tests); "none" is for
+    `benchmarks/sandbox_overhead.py` alone, to measure what the walls cost (never offered to an
+    instructor). `hide` lists the instructor's paths (submissions, reports, gradebook): no
+    allowed path may hold one."""
 
     def __init__(self, jobs: int | None = None, limits: Limits | None = None, *,
                  hide: Iterable[str] = (), walls: str = "auto") -> None:
@@ -227,6 +222,8 @@ class WorkerPool:
 
     # ------------------------------------------------------------------ start, stop
     def _kind(self) -> str:
+        if self.walls == "none":
+            return "none"
         if self.walls == "landlock" or not is_root():
             return "landlock"
         return "full" if worker_uids_mapped() else "landlock"
@@ -247,7 +244,7 @@ class WorkerPool:
             except OSError as err:
                 self._uids = None
                 raise GraderFailure(f"no user ids for the grading workers: {err}") from err
-        if self._cgroups is None:
+        if self._cgroups is None and kind != "none":
             memory = (self.limits.memory_mb + COW_HEADROOM_MB + 8) * 2**20
             made = SlotCgroups.create(self.jobs, memory, tasks=self.limits.processes + 64)
             if isinstance(made, str):
@@ -260,13 +257,14 @@ class WorkerPool:
         allow, notes = allowlist(self.hide)
         for note in notes:
             self._warn(note)
-        self._server = ForkServer(ServerSettings(list(sys.path), allow, kind))
+        self._server = ForkServer(ServerSettings(list(sys.path), allow, kind, self.limits))
         if self._server.walls == "failed":
             self._warn(f"this system refused the namespaces of the workers' own view "
                        f"({self._server.problem}); learner code is walled in by Landlock "
                        "alone: it can look up (not read) the names of files anywhere")
             self._server.stop()
-            self._server = ForkServer(ServerSettings(list(sys.path), allow, "landlock"))
+            self._server = ForkServer(ServerSettings(list(sys.path), allow, "landlock",
+                                                         self.limits))
         self._warn(self._server.problem)
         if not is_root():
             self._warn("learner code runs as you (only root gives each worker a user id of its "
@@ -321,8 +319,8 @@ class WorkerPool:
         groups = self._cgroups.join_descriptors(slot) if self._cgroups is not None else []
         started = time.perf_counter()
         try:
-            pid, pidfd = self._server.fork(ForkRequest(slot, uid, workdir), [job, write, *groups])
-        except (OSError, ProtocolError):
+            self._server.fork(ForkRequest(slot, uid, workdir), [job, write, *groups])
+        except OSError:
             os.close(read)
             if workdir:
                 remove_tree(workdir)
@@ -332,8 +330,8 @@ class WorkerPool:
             for fd in (job, write, *groups):
                 os.close(fd)
         os.set_blocking(read, False)
-        return _Running(key, plan, attempt, slot, uid, pid, pidfd, read, started,
-                        started + SETUP_SECONDS, workdir)
+        return _Running(key, plan, attempt, slot, uid, read, started, started + SETUP_SECONDS,
+                        workdir)
 
     def _restart_server(self) -> None:
         if self._server is not None:
@@ -347,8 +345,9 @@ class WorkerPool:
     def _kill(self, item: _Running, why: str) -> None:
         if not item.killed:
             item.killed = why
-        with contextlib.suppress(OSError):
-            signal.pidfd_send_signal(item.pidfd, signal.SIGKILL)
+        if item.pidfd >= 0:  # else as soon as the server says which process it is
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(item.pidfd, signal.SIGKILL)
 
     def _drain(self, item: _Running) -> None:
         """Read what the pipe holds without ever blocking: a worker that writes half a reply
@@ -376,11 +375,14 @@ class WorkerPool:
     def _end(self, item: _Running) -> None:
         """Nothing of the worker survives: its cgroup emptied (or its process group and user
         id), its folder removed, its descriptors closed."""
+        self._gone(item)
         if self._cgroups is not None:
             clean = self._cgroups.empty(item.slot)
-        else:
+        elif item.pid:
             kill_group(item.pid)
             clean = wait_group_gone(item.pid)
+        else:
+            clean = True
             if item.uid is not None:
                 clean = kill_uid(item.uid, self.limits.processes > 0) and clean
         if not clean:
@@ -388,8 +390,9 @@ class WorkerPool:
             self.problems.append(f"processes of a grading worker (slot {item.slot}) could not "
                                  "be stopped; that slot was not used again")
         for fd in (item.result, item.pidfd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         if item.workdir and not remove_tree(item.workdir):
             self.problems.append(f"a worker's folder could not be removed: {item.workdir}")
 
@@ -484,42 +487,77 @@ class WorkerPool:
             self.stop()
 
     def _wait(self) -> list[_Running]:
-        """Wait for pipes, exits and deadlines; return the workers that have ended."""
+        """Wait for pipes and deadlines; return the workers that have ended. A worker whose
+        reply is in has ended at its pipe's end (each wake-up of this process costs, on a busy
+        machine, more than the walls: the server is heard from only when needed). One without a
+        reply waits for its exit status, which the server reports."""
         assert self._server is not None
         now = time.perf_counter()
         timeout = max(0.0, min(item.deadline for item in self._running) - now)
+        needs_server = any(item.eof or item.killed or now >= item.deadline
+                           for item in self._running)
         with selectors.DefaultSelector() as selector:
-            selector.register(self._server.control, selectors.EVENT_READ)
-            by_fd = {}
-            for item in self._running:
-                if not item.eof:
-                    selector.register(item.result, selectors.EVENT_READ)
-                    by_fd[item.result] = item
+            if needs_server:
+                selector.register(self._server.control, selectors.EVENT_READ)
+            pipes = {item.result: item for item in self._running if not item.eof}
+            for fd in pipes:
+                selector.register(fd, selectors.EVENT_READ)
             events = selector.select(timeout)
         for key, _ in events:
-            if key.fd in by_fd:
-                self._drain(by_fd[key.fd])
-        try:
-            exits = self._server.read_exits()
-        except (OSError, ProtocolError):
-            exits = []
-            for item in self._running:  # their server is gone, and they with it
-                if item.status is None:
-                    item.status, item.killed = signal.SIGKILL, item.killed or "server"
-            self._restart_server()
-        by_pid = {item.pid: item for item in self._running}
-        for exited in exits:
-            if exited.pid in by_pid:
-                by_pid[exited.pid].status = exited.status
+            if key.fd in pipes:
+                self._drain(pipes[key.fd])
+        self._hear_from_server()
         now = time.perf_counter()
         ended = []
         for item in self._running:
-            if item.status is not None:
+            if item.status is not None or (item.eof and (
+                    item.garbled or (item.ready is not None and len(item.buffer) > 3))):
                 self._drain(item)
                 ended.append(item)
             elif now >= item.deadline:
                 self._kill(item, "timeout" if item.ready is not None else "setup")
+        if any(item.pidfd < 0 and now >= item.started + FORK_SECONDS for item in self._running):
+            self._server_lost()  # a server that forks nothing for a minute is stuck
         return ended
+
+    def _gone(self, item: _Running) -> None:
+        """Make sure the worker process itself has ended before its slot is used again (it has
+        closed its pipe, so it is on its way out: this is quick)."""
+        if item.status is not None:
+            return
+        deadline = time.perf_counter() + 5.0
+        while item.pidfd < 0 and time.perf_counter() < deadline and self._server is not None:
+            self._hear_from_server()
+            if item.pidfd < 0:
+                time.sleep(0.001)
+        if item.pidfd >= 0:
+            self._kill(item, item.killed or "ended")
+            with selectors.DefaultSelector() as selector:
+                selector.register(item.pidfd, selectors.EVENT_READ)
+                selector.select(5.0)
+
+    def _server_lost(self) -> None:
+        for item in self._running:  # their server is gone, and they with it (PDEATHSIG)
+            if item.status is None:
+                item.status, item.killed = signal.SIGKILL, item.killed or "server"
+        self._restart_server()
+
+    def _hear_from_server(self) -> None:
+        assert self._server is not None
+        try:
+            forked, exits = self._server.read()
+        except (OSError, ProtocolError):
+            self._server_lost()
+            return
+        waiting = [item for item in self._running if item.pidfd < 0]
+        for item, (pid, pidfd) in zip(waiting, forked, strict=False):
+            item.pid, item.pidfd = pid, pidfd
+            if item.killed:
+                self._kill(item, item.killed)
+        by_pid = {item.pid: item for item in self._running if item.pid}
+        for exited in exits:
+            if exited.pid in by_pid:
+                by_pid[exited.pid].status = exited.status
 
 
 class _Retry(Exception):

@@ -105,7 +105,7 @@ class ServerSettings:
     sys_path: list[str]
     allow: list[str]  # read-only: the allowlist every worker sees
     walls: str  # "full" (root: its own view, user ids, cgroups) or "landlock"
-    nice: int = 0
+    limits: Limits
 
 
 @dataclass(frozen=True)

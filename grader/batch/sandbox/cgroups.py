@@ -60,6 +60,30 @@ def _mount_points() -> dict[str, str]:
     return points
 
 
+PREFIX = "course-grading-"
+
+
+def _sweep(groups: dict[str, str], points: dict[str, str]) -> None:
+    """Remove the (empty) groups of pools whose lane no longer runs."""
+    parents = [os.path.join(points[c], groups[c].lstrip("/")) for c in ("memory", "pids")
+               if c in points and c in groups]
+    if "" in points and "" in groups:
+        parents.append(os.path.join(points[""], os.path.dirname(groups[""].rstrip("/"))
+                                    .lstrip("/")))
+    for parent in parents:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(parent):
+                owner = entry.name[len(PREFIX):].split("-")[0]
+                if not entry.name.startswith(PREFIX) or not owner.isdigit() or \
+                        os.path.exists(f"/proc/{owner}"):
+                    continue
+                with contextlib.suppress(OSError):
+                    for child in os.scandir(entry.path):
+                        if child.is_dir():
+                            os.rmdir(child.path)
+                    os.rmdir(entry.path)
+
+
 def _read(path: str) -> str:
     with open(path, encoding="utf-8") as handle:
         return handle.read()
@@ -84,9 +108,11 @@ class SlotCgroups:
     @classmethod
     def create(cls, slots: int, memory_bytes: int, tasks: int,
                name: str = "") -> SlotCgroups | str:
-        """One group per slot, limits set; or, when that can't be done here, why not."""
-        name = name or f"course-grading-{os.getpid()}"
+        """One group per slot, limits set; or, when that can't be done here, why not. Groups
+        of earlier pools whose process is gone (a lane killed outright) are removed first."""
+        name = name or f"{PREFIX}{os.getpid()}"
         groups, points = _own_groups(), _mount_points()
+        _sweep(groups, points)
         if "memory" in points and "memory" in groups:
             return cls._create_v1(slots, memory_bytes, tasks, name, groups, points)
         if "" in points and "" in groups:

@@ -257,18 +257,25 @@ def _address_space() -> int:
         return 256 * MB
 
 
-def apply_limits(limits: Limits) -> None:
-    """CPU, memory, file, descriptor and process caps, hard = soft, for this process and
-    anything it starts."""
-    _set(resource.RLIMIT_CPU, int(limits.timeout) + 2)  # a backstop: the lane kills first
-    _set(resource.RLIMIT_AS, _address_space() + limits.memory_mb * MB)
+def server_limits(limits: Limits) -> int:
+    """In the fork server, once: the caps it can carry itself (file size, core files,
+    descriptors, message queues; hard = soft, inherited by every worker). Returns its address
+    space, on top of which each worker may add `--memory`."""
     _set(resource.RLIMIT_FSIZE, limits.file_mb * MB)
     _set(resource.RLIMIT_CORE, 0)
     _set(resource.RLIMIT_NOFILE, 256)
-    _set(resource.RLIMIT_NPROC, limits.processes)
     _set(resource.RLIMIT_MSGQUEUE, 0)
     # Writing past RLIMIT_FSIZE raises OSError instead of killing the worker outright.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return _address_space()
+
+
+def apply_limits(limits: Limits, address_space: int) -> None:
+    """In each worker: CPU, memory and process caps, hard = soft (the rest came with the
+    fork, see `server_limits`)."""
+    _set(resource.RLIMIT_CPU, int(limits.timeout) + 2)  # a backstop: the lane kills first
+    _set(resource.RLIMIT_AS, address_space + limits.memory_mb * MB)
+    _set(resource.RLIMIT_NPROC, limits.processes)
 
 
 def scrub_environment(home: str) -> None:
@@ -339,6 +346,7 @@ class ServerWalls:
     read: list[int]  # Landlock: descriptors of the allowed paths
     programs: dict[bool, bytes | None]  # seccomp, by "may start processes"
     kept: list[str]  # full walls: allowed paths in /tmp, bound back in each worker
+    address_space: int  # the server's, on top of which a worker may add --memory
 
 
 def enter(job: WorkerJob, request: ForkRequest, server: ServerWalls, result_fd: int) -> Handshake:
@@ -348,6 +356,12 @@ def enter(job: WorkerJob, request: ForkRequest, server: ServerWalls, result_fd: 
     silence_stdio()
     close_inherited_fds([result_fd, *server.read])
     limits, uid = job.limits, request.uid
+    if server.kind == "none":  # benchmarks only: what the walls cost, measured against this
+        workdir = request.workdir or os.getcwd()
+        write_files(workdir, job.files, None)
+        os.chdir(workdir)
+        scrub_environment(workdir)
+        return Handshake("root" if os.geteuid() == 0 else "same user", "none")
     if server.kind == "full":  # + the quiz's answers, at most 2 MB
         workdir = private_tmp(limits.memory_mb + 8, uid, server.kept)
     else:
@@ -356,7 +370,7 @@ def enter(job: WorkerJob, request: ForkRequest, server: ServerWalls, result_fd: 
     os.chdir(workdir)
     scrub_environment(workdir)
     tempfile.tempdir = None  # the fork server cached its own: temp files go in $TMPDIR
-    apply_limits(limits)
+    apply_limits(limits, server.address_space)
     with open("/proc/self/oom_score_adj", "w", encoding="ascii") as handle:
         handle.write("1000")  # if the machine runs short, a worker goes first, never the lane
     if uid is not None:
@@ -368,15 +382,15 @@ def enter(job: WorkerJob, request: ForkRequest, server: ServerWalls, result_fd: 
     else:
         user = "same user"
     libc().prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)  # after the user change
-    own = os.open(workdir if server.kind == "landlock" else "/tmp", os.O_PATH | os.O_CLOEXEC)
-    null = os.open("/dev/null", os.O_PATH | os.O_CLOEXEC)
-    try:
-        walled = landlock.restrict(server.read, [own, null])
-    finally:
-        os.close(own)
-        os.close(null)
-        for fd in server.read:
-            os.close(fd)
+    walled = 0
+    if server.kind == "landlock":  # (the full walls' view and user id already hold the same)
+        own = os.open(workdir, os.O_PATH | os.O_CLOEXEC)
+        null = os.open("/dev/null", os.O_PATH | os.O_CLOEXEC)
+        try:
+            walled = landlock.restrict(server.read, [own, null])
+        finally:
+            for fd in (own, null, *server.read):
+                os.close(fd)
     program = server.programs.get(limits.processes > 0)
     if program is not None:
         syscalls.load_filter(program)
