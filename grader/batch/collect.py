@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..spec import Step
+from ..spec import ALL_STEPS, Step
 from .layouts import LayoutError, Placed, Unplaced, recognise
 from .notebook import MAX_NOTEBOOK_BYTES
 from .readers import FileRef, ZipRef, stat_identity
@@ -55,8 +55,9 @@ class HandIn:
         return self.opener()
 
 
-# Files graded together with a notebook: the quiz widget saves answers beside the notebook.
-ATTACHMENTS = {"quiz_answers.json": "05_practice_quiz.ipynb"}
+# Files graded together with a notebook (`Step.attachments`): the quiz widget saves answers
+# beside the notebook.
+ATTACHMENTS = {name: step.notebook for step in ALL_STEPS for name in step.attachments}
 MAX_ATTACHMENT_BYTES = 2_000_000
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from .. import feedback
 from ..files import write_atomic, write_atomic_parts
 from ..spec import unit
-from .grading import ClassGrades, LearnerGrade, column
+from .grading import ClassGrades, LearnerGrade
 from .verdicts import NotebookGrade
 
 COURSE = "Batch Prediction vs Real-Time Serving"
@@ -69,7 +69,7 @@ def _late(late: bool | None) -> str:
 def grades_csv(result: ClassGrades) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["learner", *(column(s) for s in result.steps), "total", "max_total",
+    writer.writerow(["learner", *(s.column for s in result.steps), "total", "max_total",
                      "status", "late", "name"])
     for learner in result.learners.values():
         points = [_format(learner.verdicts[unit(s)].points) for s in result.steps]
