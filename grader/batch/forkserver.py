@@ -64,6 +64,10 @@ def _prepare(settings: ServerSettings) -> tuple[object, str]:
     if kind == "landlock" and landlock.abi() < 1:
         problem = ("this kernel has no Landlock (Linux 5.13+ with it enabled), so learner code "
                    "can read every file you can")
+    elif kind == "landlock" and landlock.abi() < 6:
+        problem = (f"this kernel's Landlock (version {landlock.abi()}) can't keep signals in "
+                   "(Linux 6.12+ can): learner code, running as you, could signal your other "
+                   "processes")
     address_space = walls.server_limits(settings.limits)
     return walls.ServerWalls(kind, read, programs, kept, address_space), problem
 

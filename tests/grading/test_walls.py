@@ -286,3 +286,85 @@ def test_workers_do_not_inherit_the_session_keyring(tmp_path, session_key):
     assert grade(tmp_path / "subs", tmp_path / "out") == 0
     said = _said(tmp_path / "out", "mallory")
     assert SECRET not in said and said.startswith("read -1"), said
+
+
+NOBODY = 65534
+
+
+def _as_nobody() -> None:
+    """Between fork and exec, as root: become `nobody`, in a mount namespace where /root (0700
+    here, and Python lives in it) is covered by a folder that only lets Python's place through,
+    as a non-root instructor's own Python would be readable to them."""
+    from grader.batch.sandbox import libc
+
+    libc.unshare(libc.CLONE_NEWNS)
+    libc.mount(None, "/", None, libc.MS_REC | libc.MS_PRIVATE)
+    held = os.open("/root/.pyenv", os.O_PATH)
+    libc.mount("tmpfs", "/root", "tmpfs", 0, "mode=711")
+    os.mkdir("/root/.pyenv")
+    libc.mount(f"/proc/self/fd/{held}", "/root/.pyenv", None, libc.MS_BIND | libc.MS_REC)
+    os.setgroups([])
+    os.setresgid(NOBODY, NOBODY, NOBODY)
+    os.setresuid(NOBODY, NOBODY, NOBODY)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or
+                    not os.path.isdir("/root/.pyenv"),
+                    reason="plays a non-root instructor from root (this machine's layout)")
+def test_walls_without_root():
+    """What an instructor who isn't root gets: Landlock keeps learner code to the allowlist,
+    says so before grading, and classmates' grades are untouched."""
+    import tempfile
+
+    home = Path(tempfile.mkdtemp(prefix="course-instructor-"))  # pytest's own is root's alone
+    try:
+        _grade_as_nobody(home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _grade_as_nobody(home: Path) -> None:
+    import subprocess
+    import sys
+
+    (home / "secret.txt").write_text(SECRET)
+    code = textwrap.dedent(f"""\
+        import os
+        got = []
+        for path in ({str(home / 'secret.txt')!r},
+                     {str(home / 'subs' / 'alice' / NOTEBOOKS['2'])!r},
+                     {str(ROOT / 'solutions' / NOTEBOOKS['2'])!r}):
+            try:
+                got.append('READ ' + open(path).read(50))
+            except OSError as err:
+                got.append(type(err).__name__)
+        for path in ({str(home)!r}, '/tmp'):
+            try:
+                open(os.path.join(path, 'planted'), 'w').write('x')
+                got.append('WROTE ' + path)
+            except OSError as err:
+                got.append(type(err).__name__)
+        try:
+            os.kill(os.getppid(), 0)
+            got.append('SIGNALLED')
+        except OSError as err:
+            got.append(type(err).__name__)
+        print(' '.join(got))
+        threshold = 0.6""")
+    hand_in(home / "subs", "mallory", {"2": [code]})
+    hand_in(home / "subs", "alice", {"2": RIGHT["2"], "1": RIGHT["1"]})
+    for path in [home, *home.rglob("*")]:
+        os.chown(path, NOBODY, NOBODY)
+    done = subprocess.run([sys.executable, "-m", "grader", "grade", str(home / "subs"), "-o",
+                           str(home / "out"), "-q", "--jobs", "2"], cwd=home,
+                          env=dict(os.environ, HOME=str(home), TMPDIR=str(home)),
+                          preexec_fn=_as_nobody, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Warning: learner code runs as you" in done.stderr  # said before grading
+    out = home / "out"
+    said = _said(out, "mallory")
+    assert said.strip() == ("PermissionError PermissionError PermissionError PermissionError "
+                            "PermissionError PermissionError"), said
+    rows = read_grades(out)
+    assert rows["alice"]["step_1"] == "2" and rows["alice"]["step_2"] == "1"
+    assert not (home / "planted").exists()
