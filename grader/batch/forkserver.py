@@ -14,6 +14,7 @@ for the next worker to find.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -83,8 +84,7 @@ def _reap(control: socket.socket) -> None:
         control.send(encode(Exited(pid, status)))
 
 
-def _fork(control: socket.socket, request: ForkRequest, fds: list[int], prepared: object,
-          wakeup: tuple[int, int]) -> None:
+def _fork(control: socket.socket, request: ForkRequest, fds: list[int], prepared: object) -> None:
     pid = os.fork()
     if pid == 0:  # the worker: nothing of this loop survives in it, whatever happens
         try:
@@ -104,23 +104,27 @@ def _fork(control: socket.socket, request: ForkRequest, fds: list[int], prepared
         os.close(pidfd)
 
 
-def main(control_fd: int) -> None:
-    control = socket.socket(fileno=control_fd)
-    settings = decode(ServerSettings, control.recv(MAX_MESSAGE))
-    sys.path[:] = settings.sys_path
-    os.umask(0o077)
-    _new_session_keyring()
-    from . import warm  # noqa: F401  (IPython, numpy, FastAPI, the probe: loaded once)
+def _serve_slot(control: socket.socket, groups: list[int], prepared: object) -> None:
+    """One slot's server, forked from the warm one: it joins the slot's cgroups once, so its
+    workers are born in them (moving a process between cgroups waits for the kernel's RCU: ms
+    on a busy machine), then forks one worker per request. Never returns."""
+    import selectors
 
-    prepared, problem = _prepare(settings)
-    control.send(encode(ServerReady(prepared.kind, problem)))  # type: ignore[attr-defined]
+    from .sandbox.libc import PR_SET_PDEATHSIG, libc
+
+    libc().prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)  # dies with the warm server
+    for fd in groups:
+        os.write(fd, b"0")
+        os.close(fd)
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w",
+                                               encoding="ascii") as handle:
+        handle.write("-1000")  # if the slot runs out of memory, its worker goes, not its server
+        # (needs CAP_SYS_RESOURCE; else the worker's own +1000 makes it the choice anyway)
     wakeup = os.pipe()
     for fd in wakeup:
         os.set_blocking(fd, False)
     signal.set_wakeup_fd(wakeup[1])
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    import selectors
-
     selector = selectors.DefaultSelector()
     selector.register(control, selectors.EVENT_READ)
     selector.register(wakeup[0], selectors.EVENT_READ)
@@ -130,7 +134,7 @@ def main(control_fd: int) -> None:
                 message, fds, _flags, _ = socket.recv_fds(control, MAX_MESSAGE, 8)
                 if not message:
                     os._exit(0)  # the lane is gone: so are we (workers die with us)
-                _fork(control, decode(ForkRequest, message), fds, prepared, wakeup)
+                _fork(control, decode(ForkRequest, message), fds, prepared)
             else:
                 while True:
                     try:
@@ -141,3 +145,52 @@ def main(control_fd: int) -> None:
         _reap(control)
 
 
+def _start_slots(settings: ServerSettings, groups: list[int],
+                 prepared: object) -> tuple[list[int], list[int]]:
+    """A server per slot; returns the lane's ends of their sockets, and their pids."""
+    ends: list[int] = []
+    pids: list[int] = []
+    at = 0
+    for count in settings.slots:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        mine = groups[at:at + count]
+        at += count
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ours.close()
+                for fd in ends + [g for g in groups if g not in mine]:
+                    os.close(fd)
+                _serve_slot(theirs, mine, prepared)
+            except BaseException:  # said on the lane's log of this server, then gone
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(70)
+        theirs.close()
+        ends.append(ours.detach())
+        pids.append(pid)
+    for fd in groups:
+        os.close(fd)
+    return ends, pids
+
+
+def main(control_fd: int) -> None:
+    control = socket.socket(fileno=control_fd)
+    message, groups, _flags, _ = socket.recv_fds(control, MAX_MESSAGE, 1024)
+    settings = decode(ServerSettings, message)
+    sys.path[:] = settings.sys_path
+    os.umask(0o077)
+    _new_session_keyring()
+    from . import warm  # noqa: F401  (IPython, numpy, FastAPI, the probe: loaded once)
+
+    prepared, problem = _prepare(settings)
+    kind = prepared.kind  # type: ignore[attr-defined]
+    ends, pids = _start_slots(settings, groups, prepared) if kind != "failed" else ([], [])
+    socket.send_fds(control, [encode(ServerReady(kind, problem, pids))], ends)
+    for fd in ends:
+        os.close(fd)
+    while control.recv(MAX_MESSAGE):  # until the lane is gone; the slots' servers die with us
+        pass
+    os._exit(0)

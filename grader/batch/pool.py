@@ -110,24 +110,29 @@ def _exit_message(status: int) -> tuple[str, str]:
 
 # ------------------------------------------------------------------ the fork server
 class ForkServer:
-    """One fork server process and its socket."""
+    """One warm fork server process, and the sockets of its slots' servers (one per slot,
+    forked from it, each already in its slot's cgroups)."""
 
-    def __init__(self, settings: ServerSettings) -> None:
+    def __init__(self, settings: ServerSettings, groups: list[int]) -> None:
         self.settings = settings
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.errors = tempfile.TemporaryFile(prefix="course-grading-server-")
-        env = dict(forkserver.ENVIRONMENT, TMPDIR=tempfile.gettempdir(), HOME=tempfile.gettempdir())
+        env = dict(forkserver.ENVIRONMENT, TMPDIR=tempfile.gettempdir(),
+                   HOME=tempfile.gettempdir())
         package_root = str(Path(__file__).resolve().parents[2])
         with theirs:
             self.process = subprocess.Popen(
-                forkserver.boot_command(package_root, theirs.fileno()), stdin=subprocess.DEVNULL,
-                stdout=self.errors, stderr=self.errors, env=env, cwd="/",
-                pass_fds=(theirs.fileno(),))
+                forkserver.boot_command(package_root, theirs.fileno()),
+                stdin=subprocess.DEVNULL, stdout=self.errors, stderr=self.errors, env=env,
+                cwd="/", pass_fds=(theirs.fileno(),))
         self.control = ours
-        self.control.send(encode(settings))
+        self.slots: list[socket.socket] = []
+        self.slot_pids: list[int] = []
+        socket.send_fds(self.control, [encode(settings)], groups)
         self.control.settimeout(BOOT_SECONDS)
         try:
-            ready = decode(ServerReady, self.control.recv(1 << 16))
+            message, ends, _flags, _ = socket.recv_fds(self.control, 1 << 16, 1024)
+            ready = decode(ServerReady, message)
         except (OSError, ProtocolError) as err:
             self.process.kill()
             self.process.wait()
@@ -136,6 +141,10 @@ class ForkServer:
             raise GraderFailure(f"the grading fork server did not start ({why}). Check that "
                                 "this Python environment works: python -m grader --help") from None
         self.control.setblocking(False)  # from here on, read only when something is there
+        self.slots = [socket.socket(fileno=fd) for fd in ends]
+        for slot in self.slots:
+            slot.setblocking(False)
+        self.slot_pids = ready.slots
         self.walls, self.problem = ready.walls, ready.problem
 
     def tail(self) -> str:
@@ -143,30 +152,42 @@ class ForkServer:
         text = self.errors.read()[-600:].decode("utf-8", "replace").strip()
         return text.splitlines()[-1] if text else ""
 
-    def fork(self, request: ForkRequest, fds: list[int]) -> None:
-        """Ask for a worker; its `Forked` (pid and pidfd) comes back in `read`, in order."""
-        socket.send_fds(self.control, [encode(request)], fds)
+    def sockets(self) -> list[socket.socket]:
+        return [self.control, *self.slots]
 
-    def read(self) -> tuple[list[tuple[int, int]], list[Exited]]:
-        """Every (pid, pidfd) forked and every Exited waiting on the socket (never blocks);
-        OSError once the server is gone."""
-        forked: list[tuple[int, int]] = []
+    def fork(self, request: ForkRequest, fds: list[int]) -> None:
+        """Ask a slot's server for a worker; its `Forked` (pid and pidfd) comes back in
+        `read`, in order."""
+        socket.send_fds(self.slots[request.slot], [encode(request)], fds)
+
+    def read(self) -> tuple[dict[int, list[tuple[int, int]]], list[Exited]]:
+        """Per slot, every (pid, pidfd) forked, and every Exited, waiting on the sockets
+        (never blocks); OSError once a server is gone."""
+        forked: dict[int, list[tuple[int, int]]] = {}
         exits: list[Exited] = []
-        while True:
-            try:
-                message, fds, _flags, _ = socket.recv_fds(self.control, 1 << 16, 2)
-            except BlockingIOError:
-                return forked, exits
-            if not message:
+        try:
+            if not self.control.recv(1):
                 raise OSError("the fork server has stopped")
-            if fds:
-                forked.append((decode(Forked, message).pid, fds[0]))
-            else:
-                exits.append(decode(Exited, message))
+        except BlockingIOError:
+            pass
+        for slot, sock in enumerate(self.slots):
+            while True:
+                try:
+                    message, fds, _flags, _ = socket.recv_fds(sock, 1 << 16, 2)
+                except BlockingIOError:
+                    break
+                if not message:
+                    raise OSError("a slot's fork server has stopped")
+                if fds:
+                    forked.setdefault(slot, []).append((decode(Forked, message).pid, fds[0]))
+                else:
+                    exits.append(decode(Exited, message))
+        return forked, exits
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.control.close()
+        for sock in [*self.slots, self.control]:
+            with contextlib.suppress(OSError):
+                sock.close()
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:
@@ -257,24 +278,37 @@ class WorkerPool:
         allow, notes = allowlist(self.hide)
         for note in notes:
             self._warn(note)
-        self._server = ForkServer(ServerSettings(list(sys.path), allow, kind, self.limits))
+        self._server = self._boot(allow, kind)
         if self._server.walls == "failed":
             self._warn(f"this system refused the namespaces of the workers' own view "
                        f"({self._server.problem}); learner code is walled in by Landlock "
                        "alone: it can look up (not read) the names of files anywhere")
             self._server.stop()
-            self._server = ForkServer(ServerSettings(list(sys.path), allow, "landlock",
-                                                         self.limits))
+            self._server = self._boot(allow, "landlock")
         self._warn(self._server.problem)
         if not is_root():
             self._warn("learner code runs as you (only root gives each worker a user id of its "
                        "own): Landlock keeps it to the allowlist, with no network and no "
                        "signals outside it, but grade as root in a container for the full "
                        "walls")
-        elif self._uids is None:
-            self._warn("learner code runs as root without capabilities (this user namespace maps "
-                       "no user ids for the workers): Landlock keeps it to the allowlist; map "
-                       "ids into the container (/etc/subuid) for the full walls")
+        elif self._uids is None and kind != "none":
+            why = ("the Landlock walls were asked for" if self.walls == "landlock" else
+                   "this user namespace maps no user ids for the workers: map ids into the "
+                   "container (/etc/subuid) for the full walls")
+            self._warn(f"learner code runs as root without capabilities ({why}); Landlock "
+                       "keeps it to the allowlist")
+
+    def _boot(self, allow: list[str], kind: str) -> ForkServer:
+        """A fork server with a server per slot, each joining its slot's cgroups."""
+        groups = [self._cgroups.join_descriptors(s) if self._cgroups else []
+                  for s in range(self.jobs)]
+        flat = [fd for fds in groups for fd in fds]
+        try:
+            return ForkServer(ServerSettings(list(sys.path), allow, kind, self.limits,
+                                             [len(fds) for fds in groups]), flat)
+        finally:
+            for fd in flat:
+                os.close(fd)
 
     def stop(self) -> None:
         """Kill whatever is still running, stop the server, give back cgroups and user ids."""
@@ -308,18 +342,18 @@ class WorkerPool:
         self.start()
         assert self._server is not None
         busy = {item.slot for item in self._running} | self._retired
-        slot = next(s for s in range(MAX_JOBS) if s not in busy and
-                    (self._cgroups is None or s in self._cgroups.memory))
+        slot = next(s for s in range(self.jobs) if s not in busy)
         uid = self._uids.uid(slot) if self._uids is not None else None
         workdir = make_folder() if self._server.walls != "full" else None
         if workdir and uid is not None:
             os.chown(workdir, uid, uid)
         job = self._job_descriptor(plan)
         read, write = os.pipe()  # the worker's end blocks; only ours is made non-blocking
-        groups = self._cgroups.join_descriptors(slot) if self._cgroups is not None else []
+        if self._cgroups is not None:
+            self._cgroups.mark(slot)
         started = time.perf_counter()
         try:
-            self._server.fork(ForkRequest(slot, uid, workdir), [job, write, *groups])
+            self._server.fork(ForkRequest(slot, uid, workdir), [job, write])
         except OSError:
             os.close(read)
             if workdir:
@@ -327,7 +361,7 @@ class WorkerPool:
             self._restart_server()
             raise _Retry() from None
         finally:
-            for fd in (job, write, *groups):
+            for fd in (job, write):
                 os.close(fd)
         os.set_blocking(read, False)
         return _Running(key, plan, attempt, slot, uid, read, started, started + SETUP_SECONDS,
@@ -376,8 +410,8 @@ class WorkerPool:
         """Nothing of the worker survives: its cgroup emptied (or its process group and user
         id), its folder removed, its descriptors closed."""
         self._gone(item)
-        if self._cgroups is not None:
-            clean = self._cgroups.empty(item.slot)
+        if self._cgroups is not None and self._server is not None:
+            clean = self._cgroups.empty(item.slot, but=self._server.slot_pids[item.slot])
         elif item.pid:
             kill_group(item.pid)
             clean = wait_group_gone(item.pid)
@@ -498,7 +532,8 @@ class WorkerPool:
                            for item in self._running)
         with selectors.DefaultSelector() as selector:
             if needs_server:
-                selector.register(self._server.control, selectors.EVENT_READ)
+                for sock in self._server.sockets():
+                    selector.register(sock, selectors.EVENT_READ)
             pipes = {item.result: item for item in self._running if not item.eof}
             for fd in pipes:
                 selector.register(fd, selectors.EVENT_READ)
@@ -549,11 +584,11 @@ class WorkerPool:
         except (OSError, ProtocolError):
             self._server_lost()
             return
-        waiting = [item for item in self._running if item.pidfd < 0]
-        for item, (pid, pidfd) in zip(waiting, forked, strict=False):
-            item.pid, item.pidfd = pid, pidfd
-            if item.killed:
-                self._kill(item, item.killed)
+        for item in self._running:
+            if item.pidfd < 0 and forked.get(item.slot):
+                item.pid, item.pidfd = forked[item.slot].pop(0)
+                if item.killed:
+                    self._kill(item, item.killed)
         by_pid = {item.pid: item for item in self._running if item.pid}
         for exited in exits:
             if exited.pid in by_pid:

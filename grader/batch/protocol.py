@@ -106,6 +106,7 @@ class ServerSettings:
     allow: list[str]  # read-only: the allowlist every worker sees
     walls: str  # "full" (root: its own view, user ids, cgroups) or "landlock"
     limits: Limits
+    slots: list[int]  # a server per slot; how many cgroup descriptors each joins (sent along)
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class ServerReady:
 
     walls: str
     problem: str = ""
+    slots: list[int] = field(default_factory=list)  # each slot's server's pid (sockets along)
 
 
 @dataclass(frozen=True)

@@ -184,11 +184,14 @@ class SlotCgroups:
         return [self.memory[slot], *self.others.get(slot, [])]
 
     def join_descriptors(self, slot: int) -> list[int]:
-        """Descriptors a worker writes "0" to, to join its slot's groups (opened here, by the
-        lane: the worker itself can't open them)."""
-        self._oom[slot] = self.oom_kills(slot)
+        """Descriptors the slot's own fork server writes "0" to, to join its slot's groups
+        (opened here, by the lane: the servers live in a view without /sys)."""
         return [os.open(os.path.join(folder, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC)
                 for folder in self.folders(slot)]
+
+    def mark(self, slot: int) -> None:
+        """A worker starts in this slot: from now on, an out-of-memory kill is its."""
+        self._oom[slot] = self.oom_kills(slot)
 
     def oom_kills(self, slot: int) -> int:
         """How many times the kernel killed a process of this slot for its memory limit."""
@@ -206,24 +209,23 @@ class SlotCgroups:
         """Did the last worker of this slot hit its own memory limit?"""
         return self.oom_kills(slot) > self._oom.get(slot, 0)
 
-    def members(self, slot: int) -> list[int]:
+    def members(self, slot: int, but: int = 0) -> list[int]:
+        """The processes in the slot's groups (but its own server, `but`)."""
         found: set[int] = set()
         for folder in self.folders(slot):
             with contextlib.suppress(OSError, ValueError):
                 found.update(int(pid) for pid in _read(os.path.join(folder,
                                                                     "cgroup.procs")).split())
+        found.discard(but)
         return sorted(found)
 
-    def empty(self, slot: int, seconds: float = 2.0) -> bool:
-        """Kill whatever is left in the slot; True once nothing is."""
+    def empty(self, slot: int, seconds: float = 2.0, but: int = 0) -> bool:
+        """Kill whatever is left in the slot but its server (`but`); True once nothing is."""
         deadline = time.monotonic() + seconds
         while True:
-            left = self.members(slot)
+            left = self.members(slot, but)
             if not left:
                 return True
-            if self.version == 2:
-                with contextlib.suppress(OSError):
-                    _write(os.path.join(self.memory[slot], "cgroup.kill"), "1")
             for pid in left:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
