@@ -144,19 +144,21 @@ def _breakdown_inside(rounds: int, fds: list[int]) -> dict[str, float]:
 
     allow, _ = walls.allowlist()
     program = syscalls.compile_filter(False)
+    space = walls.server_limits(Limits())
     walls.build_view(allow)
     root = landlock.open_paths(["/"])
     steps = {
         "fork and exit (nothing else)": lambda: None,
         "private /tmp (a copy of the view, a tmpfs)": lambda: walls.private_tmp(520, None, []),
-        "limits (rlimits, hard = soft)": lambda: walls.apply_limits(Limits()),
+        "limits (rlimits, hard = soft)": lambda: walls.apply_limits(Limits(), space),
         "own user id (setresuid)": lambda: walls.become(1_900_999_999),
         "Landlock": lambda: landlock.restrict(root, []),
         "seccomp filter": lambda: syscalls.load_filter(program),
         "refusals in words (audit hook)": lambda: syscalls.refuse_in_words("1", False),
     }
-    if fds:
-        steps["cgroups (join memory + pids)"] = lambda: [os.write(fd, b"0") for fd in fds]
+    if fds:  # what each worker would pay if it joined its own (each slot's server does, once)
+        steps["cgroups (join memory + pids; once per slot, not per worker)"] = \
+            lambda: [os.write(fd, b"0") for fd in fds]
     found = {}
     for name, step in steps.items():
         times = []

@@ -112,8 +112,27 @@ def grade_chunk(jobs: list[dict], pool_jobs: int | None, limits: dict,
         except GraderFailure as err:
             return json.dumps({"grader_error": f"on {socket.gethostname()}: {err}"})
     return json.dumps({"host": socket.gethostname(), "grader": _code_fingerprint(),
-                       "results": lines, "problems": list(getattr(pool, "problems", [])),
-                       "warnings": list(getattr(pool, "warnings", []))})
+                       "results": lines, "problems": list(getattr(pool, "problems", []))})
+
+
+def walls_here(options: dict | None = None) -> dict:
+    """Runs on every Dask worker before any notebook is sent: can this host build the walls,
+    and how weak are they? (So the instructor hears it before grading, not after.)"""
+    host = socket.gethostname()
+    if multiprocessing.current_process().daemon:
+        return {"host": host, "error": DAEMON}
+    options = dict(options or {})
+    if "hide" in options:
+        options["hide"] = [path for path in options["hide"] if os.path.exists(path)]
+    with _ONE_POOL, _without_main_module():
+        pool = WorkerPool(1, Limits(), **options)
+        try:
+            pool.start()
+            return {"host": host, "warnings": list(pool.warnings)}
+        except GraderFailure as err:
+            return {"host": host, "error": str(err)}
+        finally:
+            pool.stop()
 
 
 def _result(line: Any, wanted: set[int]) -> tuple[dict, str] | None:
@@ -197,6 +216,20 @@ class ClusterPool:
                 cluster.close()
             shutil.rmtree(scratch, ignore_errors=True)
 
+    def _check_walls(self, client: Any) -> None:
+        """Every worker host builds its walls once before grading: one that can't stops the run
+        now; weaker walls are said now."""
+        for answer in client.run(walls_here, self.options).values():
+            host = answer.get("host", "a Dask worker")
+            if "error" in answer:
+                raise GraderFailure(f"the grading walls can't be built on {host}: "
+                                    f"{answer['error']}"[:400])
+            for warning in answer.get("warnings", []):
+                said = f"on {host}: {warning}"
+                if said not in self.warnings:
+                    self.warnings.append(said)
+                    print(f"Warning: {said}", file=sys.stderr, flush=True)
+
     def _chunk_size(self, client: Any) -> int:
         """Twice the notebooks a worker's pool grades at once, so no slot waits on the next
         chunk; at least CHUNK, so a task is worth its round trip."""
@@ -219,6 +252,7 @@ class ClusterPool:
         expected = _code_fingerprint()
         limits = self.limits.to_dict()
         with self._client() as client:
+            self._check_walls(client)
             size = self.chunk or self._chunk_size(client)
             try:
                 workers = max(1, len(client.scheduler_info()["workers"]))
@@ -265,8 +299,6 @@ class ClusterPool:
                     self.hosts.add(str(data.get("host")))
                     self.problems += [str(problem) for problem in data.get("problems", [])
                                       if str(problem) not in self.problems]
-                    self.warnings += [str(w) for w in data.get("warnings", [])
-                                      if str(w) not in self.warnings]
                     wanted = {int(job["i"]) for job in chunk}
                     for line in data.get("results", []):
                         parsed = _result(line, wanted)

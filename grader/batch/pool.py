@@ -434,7 +434,7 @@ class WorkerPool:
         """The outcome of an ended worker; None when it is to be tried again."""
         seconds = time.perf_counter() - item.started
         status = item.status if item.status is not None else 0
-        if item.ready is None:
+        if item.ready is None or item.killed == "setup":  # READY too late is no READY
             if item.buffer.startswith(FAILED):
                 why = bytes(item.buffer[1:301]).decode("utf-8", "replace")
             elif item.killed == "setup":
