@@ -413,8 +413,8 @@ class WorkerPool:
         if self._cgroups is not None and self._server is not None:
             clean = self._cgroups.empty(item.slot, but=self._server.slot_pids[item.slot])
         elif item.pid:
-            kill_group(item.pid)
-            clean = wait_group_gone(item.pid)
+            kill_group(item.pid)  # (with no processes allowed, the worker was all there was)
+            clean = self.limits.processes == 0 or wait_group_gone(item.pid)
         else:
             clean = True
             if item.uid is not None:
