@@ -39,16 +39,29 @@ class OutsideKiller:
         seen: set[int] = set()
         while not self._stop.is_set():
             for item in list(self.pool._running):
-                if item.ready is not None and item.pid not in seen and self.left != 0:
-                    seen.add(item.pid)
+                worker = self._worker(item.slot)
+                if item.ready is not None and worker and worker not in seen and self.left != 0:
+                    seen.add(worker)
                     time.sleep(0.2)
                     try:
-                        os.kill(item.pid, signal.SIGKILL)
+                        os.kill(worker, signal.SIGKILL)
                     except OSError:
                         continue
                     self.killed += 1
                     self.left = None if self.left is None else self.left - 1
             time.sleep(0.01)
+
+    def _worker(self, slot: int) -> int:
+        """The worker of a slot: its slot server's child, read from /proc (never 0)."""
+        server = self.pool._server
+        if server is None or slot >= len(server.slot_pids):
+            return 0
+        pid = server.slot_pids[slot]
+        try:
+            children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+        except OSError:
+            return 0
+        return int(children[0]) if children else 0
 
     def __enter__(self) -> OutsideKiller:
         self._thread.start()
