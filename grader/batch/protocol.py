@@ -50,19 +50,10 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class Where:
-    """Where a lane finds a file's bytes: the bytes themselves (`data`, base64), or a file
-    (`path`), or a member of a zip (`path` and `member`)."""
-
-    data: str | None = None
-    path: str | None = None
-    member: str | None = None
-
-
-@dataclass(frozen=True)
 class LaneJob:
     """One notebook for a lane: the coordinator's index, its step's unit, the content hash the
-    coordinator found, and where its bytes (and attached files') are."""
+    coordinator found, and where its bytes (and attached files') are: `{"data": base64}`, or
+    a reader's locator (a file, a zip member; see `readers.py`)."""
 
     i: int
     unit: str
