@@ -403,8 +403,11 @@ class WorkerPool:
                 break
         if item.ready is None and len(item.buffer) >= 3:
             item.ready = Handshake.read(bytes(item.buffer[:3]))
-            if item.ready is not None:  # the learner's time starts now
-                item.deadline = time.perf_counter() + self.limits.timeout
+            now = time.perf_counter()
+            if item.ready is not None and now > item.deadline:
+                self._kill(item, "setup")  # ready, but after its set-up deadline
+            elif item.ready is not None:  # the learner's time starts now
+                item.deadline = now + self.limits.timeout
 
     def _end(self, item: _Running) -> None:
         """Nothing of the worker survives: its cgroup emptied (or its process group and user
