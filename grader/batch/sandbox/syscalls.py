@@ -5,9 +5,10 @@ on earlier versions used: new namespaces (a user namespace, then ~600 network br
 teardown stalled the machine), mounts, kernel keyrings (a key outlived its worker and its run),
 bpf, perf, ptrace and reading other processes' memory, file handles (`open_by_handle_at`), SysV
 and POSIX message-queue IPC (memory beyond any limit), io_uring (which bypasses the filter for
-its operations), module loading, reboot and the like; sockets (only `socketpair`, which asyncio
-uses for itself, stays: the checks call a learner's app in memory); and, unless the limits
-allow child processes, starting processes or programs at all (threads stay possible).
+its operations), module loading, reboot and the like; sockets of any family but TCP/IP (the
+only network a worker has is its own loopback, where Part 2's fallback is judged against a
+real endpoint); and, unless the limits allow child processes, starting processes or programs
+at all (threads stay possible).
 
 The filter is compiled once per fork server by libseccomp (through `pyseccomp`), and each
 worker loads the ready program with one `prctl`. Where libseccomp is missing, `compile_filter`
@@ -48,9 +49,11 @@ DENIED = (
     "shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl", "msgget",
     "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
     "mq_notify", "mq_getsetattr",
-    # the network (socketpair stays)
-    "socket",
 )
+# Sockets: only TCP/IP ones (Part 2 judges a learner's fallback against a real endpoint on
+# 127.0.0.1, in the worker); no Unix, netlink, packet or other family (socketpair stays).
+INET_FAMILIES = (2, 10)
+LAST_FAMILY = 45
 PROGRAMS = ("fork", "vfork", "execve", "execveat")
 # Landlock (ABI 7) doesn't cover a file's metadata: where workers run as the instructor (the
 # Landlock walls), changing modes, owners, times or extended attributes is refused too, or a
@@ -81,6 +84,10 @@ def compile_filter(processes: bool, metadata: bool = False) -> bytes | None:
     # clone3 passes its flags in memory, where a filter can't read them: ENOSYS makes the C
     # library fall back to clone, whose flags it can
     rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+    for family in range(LAST_FAMILY + 1):
+        if family not in INET_FAMILIES:
+            rules.add_rule(denied, "socket", seccomp.Arg(0, seccomp.EQ, family))
+    rules.add_rule(denied, "socket", seccomp.Arg(0, seccomp.GT, LAST_FAMILY))
     for bit in range(32):  # any one namespace flag is enough to refuse
         if NEW_NAMESPACES & (1 << bit):
             rules.add_rule(denied, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, 1 << bit, 1 << bit))
@@ -144,13 +151,23 @@ def refuse_in_words(step: str, processes: bool) -> None:
         if event in starts:
             raise NotWhileGrading(f"while grading, notebooks can't start programs "
                                   f"(`{starts[event]}` in {_where(step)})")
-        if event in LOOKS_UP or (event == "socket.__new__" and (
+        if (event in LOOKS_UP and args and args[0] not in LOOPBACK) or (
+                event == "socket.connect" and _away(args[1])) or (
+                event == "socket.__new__" and args[1] not in INET_FAMILIES and (
                 args[1] != AF_UNIX or _opens_new(getframe(1)))):
-            call = LOOKS_UP.get(event, "socket.socket")
+            call = LOOKS_UP.get(event, event if event == "socket.connect" else "socket.socket")
             raise NotWhileGrading(f"while grading, notebooks can't open network connections "
                                   f"(`{call}` in {_where(step)})")
 
     sys.addaudithook(hook)
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost", b"127.0.0.1", b"::1", b"localhost")
+
+
+def _away(address: Any) -> bool:
+    """A connection anywhere but this machine's loopback (the only network a worker has)."""
+    return not (isinstance(address, tuple) and address and address[0] in LOOPBACK)
 
 
 def _opens_new(frame: Any) -> bool:

@@ -64,7 +64,7 @@ from .libc import (
 )
 
 SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin")
-ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/hosts",
        "/etc/mime.types", "/etc/nsswitch.conf", "/etc/ssl/certs", "/etc/ca-certificates")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 WORKDIR = "/tmp/work"  # a worker's folder inside its private /tmp (full walls)
@@ -213,10 +213,24 @@ def kept_in_tmp(allowed: list[str]) -> list[str]:
             and os.path.exists(p)]
 
 
+def _loopback_up() -> None:
+    """A new network namespace has only `lo`, and it is down: bring it up, so code that serves
+    and calls itself on 127.0.0.1 works, while nothing else is reachable."""
+    import fcntl
+    import socket
+    import struct
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH22x", b"lo", 0x1 | 0x8 | 0x40)  # UP, LOOPBACK, RUNNING
+        fcntl.ioctl(sock.fileno(), 0x8914, request)  # SIOCSIFFLAGS
+
+
 def private_tmp(size_mb: int, uid: int | None, kept: list[str]) -> str:
     """In a worker: its own copy of the view with a fresh tmpfs on /tmp, the allowed paths
-    that live there bound back (read-only), and its working folder. Returns that folder."""
-    unshare(CLONE_NEWNS)
+    that live there bound back (read-only), and its working folder; and its own loopback
+    network (no other worker's endpoints on it). Returns that folder."""
+    unshare(CLONE_NEWNS | CLONE_NEWNET)
+    _loopback_up()
     held = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in kept}
     try:
         mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
