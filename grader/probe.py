@@ -2,17 +2,18 @@
 
 Each question (`questions.py`) gets one plain JSON answer: a description of a learner name,
 what the learner's `predict` did on an input (under a time limit, with `threshold` swapped and
-always restored), what the step 4 answer cell printed when run again, Part 2's facts, the quiz
-answers recorded. The same code answers in the learner's kernel (`check(N)`) and in a grading
-worker. It never builds the snapshot nor judges: the asker reads the answers against its own
-questions (`snapshot.build_snapshot`), so learner code can't reach what judges it.
+always restored), Part 2's facts, the quiz answers recorded, and (for cells whose prints were not
+heard as they ran) what cells print when run again. The same code answers in the learner's
+kernel (`check(N)`) and in a grading worker. It never builds the snapshot nor judges: the
+asker reads the answers against its own questions (`snapshot.build_snapshot`), so learner code
+can't reach what judges it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .deadline import TimeUp, time_limit
@@ -23,12 +24,15 @@ from .questions import (
     GatherFacts,
     Question,
     RecordedQuiz,
-    RerunCell,
+    RerunCells,
     course_questions,
     kind_of,
 )
+from .sources import Run, as_runs
 from .spec import PredictCall, Step, step_for
 from .values import describe
+
+__all__ = ["MAX_PRINTED", "answer_all", "error_text", "snapshot_for", "take_snapshot"]
 
 CALL_SECONDS = 1.0
 
@@ -115,14 +119,24 @@ def _transform(source: str) -> str:
         return source
 
 
-def rerun_printing(source: str, namespace: dict) -> dict:
-    """Run an answer cell again in a copy of the namespace and keep what it prints."""
-    try:
-        code = compile(_transform(source), "<answer cell>", "exec")
-    except (SyntaxError, ValueError) as err:
-        return {"outcome": "raised", "error": error_text(err), "printed": ""}
+def rerun_printing(sources: Sequence[str], namespace: dict) -> tuple[list[Run], bool]:
+    """Run cells again in a copy of the namespace and keep what each prints: for an API caller
+    (`check(4, source=...)`) whose cells' own prints were not recorded. (runs, timed out)."""
     scratch = dict(namespace)
-    return _run_captured(exec, code, scratch)
+    runs = []
+    for source in sources:
+        try:
+            code = compile(_transform(source), "<answer cell>", "exec")
+        except (SyntaxError, ValueError) as err:
+            runs.append(Run(source, error=error_text(err), printed=""))
+            break
+        outcome = _run_captured(exec, code, scratch)
+        runs.append(Run(source, error=outcome.get("error", ""), printed=outcome["printed"]))
+        if outcome["outcome"] == "timeout":
+            return runs, True
+        if outcome["outcome"] != "returned":
+            break
+    return runs, False
 
 
 def describe_name(namespace: Mapping[str, Any], name: str) -> dict:
@@ -155,37 +169,40 @@ def answer_all(questions: tuple[Question, ...], namespace: dict) -> list[dict]:
         elif isinstance(question, PredictCall):
             record = next(made, None)
             answer = _call_answer(record) if record is not None else {"outcome": "absent"}
-        elif isinstance(question, RerunCell):
-            answer = rerun_printing(question.source, namespace)
+        elif isinstance(question, RerunCells):
+            reran, timed_out = rerun_printing(question.sources, namespace)
+            answer = {"runs": [{"error": r.error, "printed": r.printed} for r in reran],
+                      "timed_out": timed_out}
         elif isinstance(question, GatherFacts):
             from .part2.probe import gather_facts
 
             answer = {"facts": gather_facts(question.gatherer, namespace, question.asked)}
         elif isinstance(question, RecordedQuiz):
-            from churn_course.quiz_record import current_answers
+            from churn_course.quiz_record import current_answers, solutions_seen
 
-            answer = {"answers": current_answers()}  # the score the widget shows too
+            answer = {"answers": current_answers(),  # the score the widget shows too
+                      "seen": sorted(solutions_seen())}
         answers.append({"kind": kind, **answer})
     return answers
 
 
-def take_snapshot(step: str | Step, namespace: dict, sources: list[str],
-                  outcomes: Mapping[str, str] | None = None,
+def take_snapshot(step: str | Step, namespace: dict, runs: Sequence[Run] | Sequence[str],
                   calls: tuple[PredictCall, ...] | None = None) -> dict:
-    """The snapshot of `step` as plain data, asked as `check(N)` asks (`calls` replaces the
-    step's own calls of `predict`): for tests and tools that want to look at one."""
+    """The snapshot of `step` as plain data, asked as `check(N)` asks: `runs` are the cells the
+    checks read (see `sources.choose_sources`), newest last; `calls` replace the step's own
+    calls of `predict`. For `check(N)`, and for tests and tools that want to look at one."""
     from .questions import read_answer
     from .snapshot import assemble
 
     record = step if isinstance(step, Step) else step_for(step)
-    asked = course_questions(record, sources, calls)
+    told = as_runs(runs)
+    asked = course_questions(record, told[-20:], calls)
     answers = [read_answer(q, a) for q, a in zip(asked, answer_all(asked, namespace),
                                                    strict=True)]
-    return assemble(record.key, asked, answers, sources, outcomes)
+    return assemble(record.key, asked, answers, told)
 
 
-def snapshot_for(step: str, namespace: dict, sources: list[str],
-                 outcomes: Mapping[str, str] | None = None,
+def snapshot_for(step: str, namespace: dict, runs: Sequence[Run] | Sequence[str],
                  calls: tuple[PredictCall, ...] | None = None) -> dict:
     """The same as `take_snapshot` (kept for tools written against the earlier name)."""
-    return take_snapshot(step, namespace, sources, outcomes, calls)
+    return take_snapshot(step, namespace, runs, calls)

@@ -1,12 +1,15 @@
 """What a probe is asked and what it answers, as typed records; who asks chooses the inputs.
 
 Checks never see learner code, only a snapshot, and a snapshot is built from answers to
-questions: describe this name, call `predict` on this input with `threshold` set to this, run
-the answer cell again and say what it printed, gather these Part 2 facts, which quiz answers
-are recorded. The learner's own `check(N)` asks the course's questions (`course_questions`); a
-grading harness asks those *and* inputs it draws afresh for every run (`draw`), so a forged
-answer has to compute what right code would. Both read the answers the same way
-(`read_answer`, then `snapshot.assemble`), so an inline verdict and a grade agree.
+questions: describe this name, call `predict` on this input with `threshold` set to this,
+gather these Part 2 facts, which quiz answers are recorded (and, where a cell's prints were not
+heard when it ran, run it again and say what it printed). How each cell's run ended and what it
+printed come with the runs themselves (`sources.Run`): the recorder hears them in the learner's
+kernel, a grading worker reports them beside its answers. The learner's own `check(N)` asks the
+course's questions (`course_questions`); a grading harness asks those *and* inputs it draws
+afresh for every run (`draw`), so a forged answer has to compute what right code would. Both
+read the answers the same way (`read_answer`, then `snapshot.assemble`), so an inline verdict
+and a grade agree.
 
 Answers come from learner-controlled processes: `read_answer` takes only the shape its question
 asks for, within bounds, and refuses anything else with a `SnapshotError`.
@@ -17,6 +20,7 @@ This module is plain data and small functions: the learner's kernel imports it w
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,6 +28,7 @@ from .part2.questions import DEFAULT as PART2_DEFAULT
 from .part2.questions import Questions as Part2Questions
 from .part2.questions import as_data, from_data
 from .part2.questions import draw as draw_part2
+from .sources import Run
 from .spec import EXPECTED_THRESHOLD, PredictCall, Step, step_for
 from .values import SnapshotError
 
@@ -40,10 +45,12 @@ class Describe:
 
 
 @dataclass(frozen=True)
-class RerunCell:
-    """Run this cell again, in a copy of the learner's namespace, and say what it printed."""
+class RerunCells:
+    """Run these cells again, in order, in a copy of the learner's namespace, and say what
+    each printed: only for cells whose prints were not heard when they ran (an API caller's
+    `check(4, source=...)`); a grading worker tells them as it runs them."""
 
-    source: str
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -65,9 +72,9 @@ class RecordedQuiz:
 
 
 # `PredictCall` (spec.py) is itself a question: call `predict(argument)` with `threshold` set.
-Question = Describe | PredictCall | RerunCell | GatherFacts | RecordedQuiz
+Question = Describe | PredictCall | RerunCells | GatherFacts | RecordedQuiz
 Kind = Literal["describe", "call", "rerun", "facts", "quiz"]
-_KINDS: dict[type, Kind] = {Describe: "describe", PredictCall: "call", RerunCell: "rerun",
+_KINDS: dict[type, Kind] = {Describe: "describe", PredictCall: "call", RerunCells: "rerun",
                             GatherFacts: "facts", RecordedQuiz: "quiz"}
 
 
@@ -89,10 +96,9 @@ class Called:
 
 
 @dataclass(frozen=True)
-class Printed:
-    outcome: str  # returned (it ran to its end) / raised / timeout
-    printed: str = ""
-    error: str = ""
+class Reran:
+    runs: tuple[tuple[str, str], ...]  # (its error, what it printed) for each cell run again
+    timed_out: bool = False  # the last one did not finish (the rest were not run)
 
 
 @dataclass(frozen=True)
@@ -103,11 +109,11 @@ class Gathered:
 @dataclass(frozen=True)
 class QuizRecord:
     answers: dict  # question id -> letter, checked in `Snapshot.load`
+    seen: list  # the questions whose worked solution was shown, checked there too
 
 
-Answer = Described | Called | Printed | Gathered | QuizRecord
+Answer = Described | Called | Reran | Gathered | QuizRecord
 CALL_OUTCOMES = ("returned", "raised", "timeout", "skipped", "absent")
-RUN_OUTCOMES = ("returned", "raised", "timeout")
 
 
 def _text(raw: dict, key: str, limit: int) -> str:
@@ -153,31 +159,35 @@ def read_answer(question: Question, raw: object) -> Answer:
             raise SnapshotError("a call's value does not match its outcome")
         return Called(outcome, value, _text(raw, "error", MAX_ERROR),
                       _text(raw, "printed", MAX_PRINTED))
-    if kind == "rerun":
-        return Printed(_choice(raw, "outcome", RUN_OUTCOMES), _text(raw, "printed", MAX_PRINTED),
-                       _text(raw, "error", MAX_ERROR))
+    if isinstance(question, RerunCells):
+        runs = raw.get("runs")
+        if not isinstance(runs, list) or len(runs) > len(question.sources) or not all(
+                isinstance(r, dict) for r in runs) or not isinstance(raw.get("timed_out"), bool):
+            raise SnapshotError("the cells run again are not told one by one")
+        return Reran(tuple((_text(r, "error", MAX_ERROR), _text(r, "printed", MAX_PRINTED))
+                           for r in runs), raw["timed_out"])
     if kind == "facts":
         facts = raw.get("facts")
         if not isinstance(facts, dict):
             raise SnapshotError("facts are not a mapping")
         return Gathered(facts)
-    answers = raw.get("answers")
-    if not isinstance(answers, dict):
-        raise SnapshotError("quiz answers are not a mapping")
-    return QuizRecord(answers)
+    answers, seen = raw.get("answers"), raw.get("seen")
+    if not isinstance(answers, dict) or not isinstance(seen, list):
+        raise SnapshotError("quiz answers are not a mapping and a list")
+    return QuizRecord(answers, seen)
 
 
-def course_questions(step: str | Step, sources: list[str] | tuple[str, ...] = (),
+def course_questions(step: str | Step, runs: Sequence[Run] = (),
                      calls: tuple[PredictCall, ...] | None = None) -> tuple[Question, ...]:
     """What the learner's `check(N)` asks: the step's `Probe`, on the course's own inputs
-    (`calls` replaces its calls of `predict`). Step 4 re-runs its answer cell: the last of
-    `sources` (see `sources.choose_sources`)."""
+    (`calls` replaces its calls of `predict`). Step 4 reads what its cells printed: `runs`
+    (see `sources.choose_sources`) are run again when one's prints were not heard."""
     record = step if isinstance(step, Step) else step_for(step)
     probe = record.probe
     asked: list[Question] = [Describe(name) for name in probe.names]
     asked += probe.calls if calls is None else calls
-    if probe.printing and sources:
-        asked.append(RerunCell(sources[-1]))
+    if probe.printing and any(run.printed is None for run in runs):
+        asked.append(RerunCells(tuple(run.source for run in runs)))
     if probe.facts:
         asked.append(GatherFacts(probe.facts))
     if probe.quiz_answers:
@@ -189,15 +199,14 @@ def calls_in(questions: tuple[Question, ...]) -> tuple[PredictCall, ...]:
     return tuple(q for q in questions if isinstance(q, PredictCall))
 
 
-def draw(step: str | Step, sources: list[str] | tuple[str, ...],
-         rng: random.Random) -> tuple[Question, ...]:
+def draw(step: str | Step, rng: random.Random) -> tuple[Question, ...]:
     """What a grading harness asks: the course's questions, then calls of `predict` on inputs
     drawn from `rng` for this run; Part 2's facts on the course's inputs, then on inputs drawn
     afresh (`part2.questions.draw`). The course's own inputs come first, so a verdict names
     what the learner's `check(N)` named; the drawn ones make sure that answers were computed,
     not copied (see `batch.harness.judge`)."""
     asked: tuple[Question, ...] = ()
-    for question in course_questions(step, sources):
+    for question in course_questions(step):
         asked += (question,)
         if isinstance(question, GatherFacts):  # then again, on inputs drawn for this run
             asked += (GatherFacts(question.gatherer, draw_part2(rng.getrandbits(32))),)
@@ -243,8 +252,8 @@ def question_data(question: Question) -> dict[str, Any]:
     if isinstance(question, PredictCall):
         return {"ask": kind, "purpose": question.purpose, "argument": question.argument,
                 "threshold": question.threshold}
-    if isinstance(question, RerunCell):
-        return {"ask": kind, "source": question.source}
+    if isinstance(question, RerunCells):
+        return {"ask": kind, "sources": list(question.sources)}
     if isinstance(question, GatherFacts):
         return {"ask": kind, "gatherer": question.gatherer,
                 "inputs": None if question.inputs is None else as_data(question.inputs)}
@@ -261,7 +270,7 @@ def question_from_data(data: dict[str, Any]) -> Question:
         return PredictCall(data["purpose"], tuple(argument) if isinstance(argument, list)
                            else argument, data["threshold"])
     if kind == "rerun":
-        return RerunCell(data["source"])
+        return RerunCells(tuple(data["sources"]))
     if kind == "facts":
         inputs = data.get("inputs")
         return GatherFacts(data["gatherer"],

@@ -8,28 +8,31 @@ so a forged or truncated answer fails loudly here instead of confusing a check.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .part2.echoes import restore as restore_echoes
-from .part2.facts import load_facts
+from .part2.facts import hide_facts, load_facts
 from .questions import (
     MAX_ERROR,
+    MAX_PRINTED,
     SNAPSHOT_VERSION,
     Answer,
     Called,
     Describe,
     Described,
     Gathered,
-    Printed,
     Question,
     QuizRecord,
+    Reran,
     calls_in,
     read_answer,
 )
+from .sources import Run
 from .spec import ALL_STEPS, PredictCall
-from .values import Opaque, SnapshotError, rebuild
+from .spec import step_for as step_record
+from .values import Opaque, SnapshotError, rebuild, with_article
 
 _MISSING = object()
 
@@ -70,15 +73,19 @@ class Snapshot:
     def __init__(self, step: str, names: dict[str, Any], sources: list[str],
                  calls: tuple[tuple[str, Call], ...], printing: Printing | None,
                  quiz_answers: dict[str, str] | None = None, facts: dict | None = None,
-                 errors: list[str] | None = None) -> None:
+                 errors: list[str] | None = None, cells: list[str] | None = None,
+                 quiz_seen: frozenset[str] = frozenset()) -> None:
         self.step = step
         self._names = names
-        self.sources = sources
-        # The error of each source's latest run ("" when it ran cleanly), aligned with sources.
+        self.sources = sources  # the runs of the learner's cells the checks read, newest last
+        # Aligned with sources: the error of each run ("" when it ran cleanly) and the id of
+        # the cell that ran ("" when the front-end sent none).
         self.errors = errors if errors is not None else [""] * len(sources)
+        self.cells = cells if cells is not None else [""] * len(sources)
         self._calls = calls
         self.printing = printing
         self.quiz_answers = quiz_answers or {}
+        self.quiz_seen = quiz_seen  # the questions whose worked solution the learner has seen
         self.facts = facts or {}  # Part 2 (steps 5-8): see grader/part2/probe.py
 
     @classmethod
@@ -103,6 +110,10 @@ class Snapshot:
         if not isinstance(errors, list) or len(errors) != len(sources) or not all(
                 isinstance(e, str) and len(e) <= 300 for e in errors):
             raise SnapshotError("malformed errors")
+        cells = data.get("cells", [""] * len(sources))
+        if not isinstance(cells, list) or len(cells) != len(sources) or not all(
+                isinstance(c, str) and len(c) <= 200 for c in cells):
+            raise SnapshotError("malformed cells")
         calls = _calls(data.get("calls"), record.probe.calls if asked is None else asked)
         printing = None
         raw_printing = data.get("printing")
@@ -113,7 +124,14 @@ class Snapshot:
                                 _str(raw_printing, "printed", 20_000),
                                 _str(raw_printing, "error", 300))
         return cls(step, names, sources, calls, printing, _quiz_answers(data),
-                   load_facts(record, data.get("facts")), errors)
+                   load_facts(record, data.get("facts")), errors, cells, _quiz_seen(data))
+
+    def hiding(self, *names: str) -> Snapshot:
+        """This snapshot as if `names` had never been made (their values are stale)."""
+        facts = hide_facts(self.facts, names)
+        return Snapshot(self.step, {k: v for k, v in self._names.items() if k not in names},
+                        self.sources, self._calls, self.printing, self.quiz_answers, facts,
+                        self.errors, self.cells, self.quiz_seen)
 
     def has(self, name: str) -> bool:
         return name in self._names
@@ -166,24 +184,36 @@ def _quiz_answers(data: dict) -> dict[str, str]:
     return dict(answers)
 
 
+def _quiz_seen(data: dict) -> frozenset[str]:
+    seen = data.get("quiz_seen", [])
+    if not isinstance(seen, list) or len(seen) > 50 or not all(
+            isinstance(q, str) and len(q) <= 10 for q in seen):
+        raise SnapshotError("malformed quiz solutions seen")
+    return frozenset(seen)
+
+
 MAX_SOURCES = 20  # the newest cells the checks read
 MAX_SOURCE = 20_000  # characters of each
 
 
 def assemble(step: str, questions: Sequence[Question], answers: Sequence[Answer],
-             sources: Sequence[str], outcomes: Mapping[str, str] | None = None,
-             facts: int = 0) -> dict:
-    """The snapshot of `step` as plain data, from each question and its answer; `sources` are
-    the learner's cells the asker chose (never an answer), `outcomes` each source's latest
-    run's error ("" when it ran cleanly). Part 2's facts are those of the `facts`-th question
-    that gathers them (a harness asks on the course's inputs, then on drawn ones)."""
+             runs: Sequence[Run], facts: int = 0) -> dict:
+    """The snapshot of `step` as plain data, from each question and its answer, and `runs`:
+    the runs of the learner's cells the checks read, as the asker knows them (never an
+    answer's say: their sources, ids and how each ended; what each printed, heard as it ran).
+    Part 2's facts are those of the `facts`-th question that gathers them (a harness asks on
+    the course's inputs, then on drawn ones)."""
     if len(answers) != len(questions):
         raise SnapshotError(f"{len(answers)} answers to {len(questions)} questions")
-    kept = [s[:MAX_SOURCE] for s in sources[-MAX_SOURCES:]]
+    runs = list(runs)[-MAX_SOURCES:]
     data: dict[str, Any] = {
-        "version": SNAPSHOT_VERSION, "step": step, "names": {}, "sources": kept,
-        "errors": [_outcome(outcomes, s) for s in sources[-MAX_SOURCES:]], "calls": [],
-        "printing": None}
+        "version": SNAPSHOT_VERSION, "step": step, "names": {},
+        "sources": [run.source[:MAX_SOURCE] for run in runs],
+        "cells": [run.cell[:200] for run in runs],
+        "errors": [run.error[:MAX_ERROR] for run in runs], "calls": [], "printing": None}
+    if step_record(step).probe.printing and runs:
+        data["printing"] = _printing(runs, next(
+            (a for a in answers if isinstance(a, Reran)), None))
     _check_calls(questions, answers)
     calls_over = False  # the calls made are a prefix of those asked
     gathered = 0
@@ -198,17 +228,28 @@ def assemble(step: str, questions: Sequence[Question], answers: Sequence[Answer]
                     "for": question.purpose, "threshold": question.threshold,  # type: ignore
                     "outcome": answer.outcome, "value": answer.value, "error": answer.error,
                     "printed": answer.printed})
-        elif isinstance(answer, Printed):
-            data["printing"] = {"outcome": answer.outcome, "printed": answer.printed,
-                                "error": answer.error}
         elif isinstance(answer, Gathered):
             if gathered == facts:  # judged against the inputs asked, whatever it echoes
                 data["facts"] = restore_echoes(question.gatherer, answer.facts,  # type: ignore
                                                question.asked)  # type: ignore[union-attr]
             gathered += 1
         elif isinstance(answer, QuizRecord):
-            data["quiz_answers"] = answer.answers
+            data["quiz_answers"], data["quiz_seen"] = answer.answers, answer.seen
     return data
+
+
+def _printing(runs: list[Run], reran: Reran | None) -> dict:
+    """What the step's cells printed when they ran, in order, and the first error among them
+    (as run again, when their prints were not heard as they ran)."""
+    told = [(run.error, run.printed or "") for run in runs] if reran is None else reran.runs
+    share = MAX_PRINTED // max(len(told), 1)  # one cell's flood can't push the others' out
+    printed = "".join(text[:share] for _, text in told)
+    failed = next((error for error, _ in told if error), None)
+    if reran is not None and reran.timed_out:
+        return {"outcome": "timeout", "printed": printed}
+    if failed is not None:
+        return {"outcome": "raised", "error": failed[:MAX_ERROR], "printed": printed}
+    return {"outcome": "returned", "printed": printed}
 
 
 def _check_calls(questions: Sequence[Question], answers: Sequence[Answer]) -> None:
@@ -231,14 +272,8 @@ def _check_calls(questions: Sequence[Question], answers: Sequence[Answer]) -> No
         timed_out = timed_out or answer.outcome == "timeout"
 
 
-def _outcome(outcomes: Mapping[str, str] | None, source: str) -> str:
-    error = outcomes.get(source, "") if outcomes else ""
-    return error[:MAX_ERROR] if isinstance(error, str) else ""
-
-
 def build_snapshots(step: str, questions: Sequence[Question], raw_answers: Sequence[object],
-                    sources: Sequence[str], outcomes: Mapping[str, str] | None = None
-                    ) -> tuple[Snapshot, ...]:
+                    runs: Sequence[Run]) -> tuple[Snapshot, ...]:
     """Read each answer against its question, assemble, validate: the one way a snapshot is
     made, whoever asked (`check(N)` or a grading harness) and whoever answered. One snapshot
     for each question that gathers Part 2's facts (at least one)."""
@@ -247,16 +282,15 @@ def build_snapshots(step: str, questions: Sequence[Question], raw_answers: Seque
     answers = [read_answer(q, raw) for q, raw in zip(questions, raw_answers, strict=True)]
     gathered = max(1, sum(isinstance(a, Gathered) for a in answers))
     asked = calls_in(tuple(questions))
-    return tuple(Snapshot.load(assemble(step, questions, answers, sources, outcomes, facts),
-                               asked=asked) for facts in range(gathered))
+    return tuple(Snapshot.load(assemble(step, questions, answers, runs, facts), asked=asked)
+                 for facts in range(gathered))
 
 
 def build_snapshot(step: str, questions: Sequence[Question], raw_answers: Sequence[object],
-                   sources: Sequence[str], outcomes: Mapping[str, str] | None = None
-                   ) -> Snapshot:
+                   runs: Sequence[Run]) -> Snapshot:
     """The snapshot of the answers to `questions`, which gather Part 2's facts once at most
     (as `check(N)` asks)."""
-    return build_snapshots(step, questions, raw_answers, sources, outcomes)[0]
+    return build_snapshots(step, questions, raw_answers, runs)[0]
 
 
 def type_name(value: Any) -> str:
@@ -269,6 +303,4 @@ def type_name(value: Any) -> str:
 def a_kind(value: Any) -> str:
     """"a dict", "an int", "None": a value's type as a sentence needs it."""
     name = type_name(value)
-    if name == "None":
-        return "None"
-    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+    return "None" if name == "None" else with_article(name)

@@ -23,10 +23,11 @@ from ..checks import evaluate
 from ..questions import draw
 from ..results import StepResult
 from ..snapshot import Snapshot, build_snapshots
+from ..sources import Run
 from ..spec import Step, unit
 from ..values import SnapshotError
 from .notebook import Plan
-from .protocol import Reply
+from .protocol import ProtocolError, Reply
 from .verdicts import NotebookGrade, failed
 
 MAX_CELL_ERRORS = 20  # cell errors kept in a verdict
@@ -36,7 +37,7 @@ def ask(plan: Plan, rng: random.Random | None = None) -> Plan:
     """`plan` with its questions, drawn for this run (from `rng`, else from the system's
     randomness: no two runs ask the same)."""
     rng = rng if rng is not None else random.Random(secrets.randbits(64))
-    return dataclasses.replace(plan, questions=draw(plan.step, plan.sources, rng))
+    return dataclasses.replace(plan, questions=draw(plan.step, rng))
 
 
 def _cell_errors(plan: Plan, reply: Reply) -> list[dict]:
@@ -60,7 +61,7 @@ def judge(step: Step, plan: Plan, raw: object, seconds: float, sha256: str = "",
     """The verdict on a worker's reply `raw` (decoded JSON) to `plan` and its questions."""
     try:
         reply = Reply.read(raw, len(plan.cells), plan.questions)
-    except SnapshotError as err:
+    except (SnapshotError, ProtocolError) as err:
         return failed(step, "error", f"what it sent back could not be checked ({err})",
                       seconds=seconds, sha256=sha256, notes=list(notes))
     told = [*notes, *_notes(reply)]
@@ -74,16 +75,31 @@ def judge(step: Step, plan: Plan, raw: object, seconds: float, sha256: str = "",
                      "while it was being checked")
     if reply.problem:
         return error(reply.problem)
-    outcomes = {cell.source: run.error for cell, run in zip(plan.cells, reply.cells,
-                                                             strict=True)}
     try:
-        snapshots = build_snapshots(step.key, plan.questions, reply.answers, plan.sources,
-                                    outcomes)
-    except (SnapshotError, RecursionError, TypeError, KeyError, ValueError) as err:
+        snapshots = build_snapshots(step.key, plan.questions, reply.answers,
+                                    _runs(plan, reply))
+    except (SnapshotError, ProtocolError, RecursionError, TypeError, KeyError,
+            ValueError) as err:
         return error(f"what it sent back could not be checked ({err})")  # shaped oddly
     return NotebookGrade(unit(step), step.key, "ok", _judged(snapshots), seconds, sha256,
                          notes=told, cell_errors=_cell_errors(plan, reply),
                          output=reply.output)
+
+
+def _runs(plan: Plan, reply: Reply) -> list[Run]:
+    """The runs of the cells the checks read: source and id from the notebook, how each run
+    ended and what it printed from the worker (a chosen cell that was not run, a check cell
+    tagged as an answer, say, printed nothing)."""
+    ran = {(cell.id, cell.source): run
+           for cell, run in zip(plan.cells, reply.cells, strict=True)}
+    runs = []
+    for cell in plan.sources:
+        run = ran.get((cell.id, cell.source))
+        if run is not None and run.printed is None:
+            raise ProtocolError("the reply does not tell what a cell the checks read printed")
+        runs.append(Run(cell.source, cell.id, run.error if run else "",
+                        run.printed if run else ""))
+    return runs
 
 
 def _judged(snapshots: Sequence[Snapshot]) -> StepResult:

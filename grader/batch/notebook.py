@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..questions import Question
 from ..sources import (
+    Run,
     answer_cell_prefix,
     checked_steps,
     choose_sources,
@@ -47,7 +48,7 @@ class Plan:
 
     step: str
     cells: tuple[Cell, ...]
-    sources: tuple[str, ...]
+    sources: tuple[Cell, ...]  # the cells whose runs the checks read (`choose_sources`)
     notes: tuple[str, ...] = ()
     files: tuple[tuple[str, bytes], ...] = ()  # placed in the worker's empty folder first
     questions: tuple[Question, ...] = ()  # what the worker answers (drawn by the harness)
@@ -164,6 +165,7 @@ def read_notebook(data: bytes) -> Parsed:
     """The code cells of a notebook's bytes, or `InvalidNotebook` in one sentence."""
     notebook, notes = load_notebook(data)
     code = []
+    seen: set[str] = set()
     total = 0
     for index, cell in enumerate(notebook["cells"]):
         if cell.get("cell_type") == "code":
@@ -176,9 +178,12 @@ def read_notebook(data: bytes) -> Parsed:
             if total > MAX_CODE_CHARS:
                 raise InvalidNotebook(f"its code cells hold more than {MAX_CODE_CHARS:,} "
                                       "characters in all")
+            name = cell_id[:200] if isinstance(cell_id, str) and cell_id else f"cell-{index + 1}"
+            if name in seen:  # ids are unique in a valid notebook; a hand-edited one may repeat
+                name = f"{name}-{index + 1}"
+            seen.add(name)
             check = is_check_cell(cell, source)
-            code.append(CodeCell(cell_id[:200] if isinstance(cell_id, str)
-                                 else f"cell-{index + 1}", source, tuple(_tags(cell)),
+            code.append(CodeCell(name, source, tuple(_tags(cell)),
                                  frozenset(checked_steps(source)) if check else None))
     if not code:
         raise InvalidNotebook("it has no code cells, so there is nothing to grade")
@@ -205,9 +210,9 @@ def plan_notebook(data: bytes | Parsed, step: str) -> Plan:
     if not checks:
         notes.append("no check cell found: every code cell was run")
     prefix = answer_cell_prefix(step)
-    answers = [cell.source for cell in code[:last]
+    answers = [Run(cell.source, cell.id) for cell in code[:last]
                if "answer" in cell.tags or cell.id.startswith(prefix)]
-    if step_for(step).sources == "answer_cell" and not answers:
-        notes.append("no answer cell tagged: the checks read the latest cell that prints")
-    sources = choose_sources(step, [c.source for c in run], answers)
-    return Plan(step, tuple(run), tuple(sources), tuple(notes))
+    if step_for(step).sources == "printing_cells" and not answers:
+        notes.append("no answer cell tagged: the checks read what its code cells printed")
+    chosen = choose_sources(step, [Run(c.source, c.id) for c in run], answers)
+    return Plan(step, tuple(run), tuple(Cell(r.cell, r.source) for r in chosen), tuple(notes))

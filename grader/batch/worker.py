@@ -1,16 +1,18 @@
 """The grading worker: one learner notebook, run in a fresh process, answered as JSON.
 
-It is forked from a pre-warmed fork server (IPython and the probe already imported), so a
-notebook costs milliseconds, not a kernel start. Before any learner code runs it leads its own
-process group, closes what it inherited, points stdio at /dev/null and, as root, gets its own
-mount, network and IPC namespaces (a private /tmp, the rest read-only), then scrubs the
-environment, caps CPU, memory, files and processes and becomes its run's own unprivileged user
-(all in `sandbox.enter`); only then does it send READY. Then it runs the cells with IPython's
-`InteractiveShell` (so `%magics` and `!`-lines work as in Jupyter), then answers the
-questions that came with its job (`probe.answer_all`, exactly as the inline `check(N)` answers
-them) and writes one `protocol.Reply` to its pipe as JSON: how each cell's run ended and one
-answer per question. It never builds a snapshot nor computes a verdict: the lane's harness
-reads the reply against its own questions, with the sources it read from the notebook itself.
+It is forked from a pre-warmed fork server (`forkserver.py`: IPython and the probe already
+imported), so a notebook costs milliseconds, not a kernel start. Two parts, kept apart:
+
+- `run_worker`, before READY, still the grader's: join the slot's cgroups, read the job, build
+  the walls (`sandbox.enter`: a private /tmp in the allowlist view, limits, its own user id,
+  Landlock, the seccomp filter, refusals in words), then send READY;
+- `answer`, after READY, the learner's: it runs the cells with IPython's
+`InteractiveShell` (so `%magics` and `!`-lines work as in Jupyter), then answers the questions
+that came with its job (`probe.answer_all`, exactly as the inline `check(N)` answers them) and
+writes one `protocol.Reply` to its pipe as JSON: how each cell's run ended (and what the cells
+the checks read printed) and one answer per question. It never builds a snapshot nor computes
+a verdict: the lane's harness reads the reply against its own questions, with the sources it
+read from the notebook itself.
 
 Learner code shares this process, so it *can* tamper with what runs here. The worker holds its
 own references to everything it needs, restores the probe's modules and the builtins before the
@@ -32,14 +34,15 @@ from typing import Any
 
 from churn_course import quiz_record as _quiz_record  # noqa: F401  (loaded before learner code)
 
-from ..probe import answer_all
+from ..probe import MAX_PRINTED, answer_all
+from ..questions import question_from_data
 from . import sandbox
-from .protocol import MAX_NAME, CellRun, Reply
+from .protocol import FAILED, MAX_NAME, CellRun, ForkRequest, Reply, WorkerJob, decode
 
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 # Modules whose attributes the probe relies on while it describes learner values.
-GUARDED = ("builtins", "grader.probe", "grader.spec", "grader.values", "grader.deadline",
-           "grader.questions", "churn_course.quiz_bank",
+GUARDED = ("builtins", "grader.probe", "grader.spec", "grader.sources", "grader.values",
+           "grader.deadline", "grader.questions", "churn_course.quiz_bank",
            "churn_course.quiz_record", "grader.batch.worker", "grader.batch.protocol",
            "grader.part2.probe", "grader.part2.asgi", "grader.part2.calls",
            "grader.part2.batch", "grader.part2.serving", "grader.part2.measure",
@@ -79,6 +82,36 @@ class CappedOutput(io.TextIOBase):
 
     def getvalue(self) -> str:
         return "".join(self._parts)
+
+
+class CellPrints(io.TextIOBase):
+    """The learner's stdout: everything goes on to the capped output, and what each cell
+    prints is also kept on its own (up to `MAX_PRINTED`), as the inline recorder keeps it."""
+
+    def __init__(self, output: CappedOutput) -> None:
+        super().__init__()
+        self._output = output
+        self._parts: list[str] = []
+        self._kept = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: Any) -> int:
+        text = text if isinstance(text, str) else str(text)
+        if self._kept < MAX_PRINTED:
+            self._parts.append(text[:MAX_PRINTED - self._kept])
+            self._kept += len(self._parts[-1])
+        return self._output.write(text)
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def take(self) -> str:
+        """What was printed since the last `take`."""
+        text, self._parts, self._kept = "".join(self._parts), [], 0
+        return text
 
 
 class Guard:
@@ -163,53 +196,81 @@ def make_shell(workdir: str) -> Any:
     return shell
 
 
-def _run_cells(run_cell: Any, cells: list) -> list[CellRun]:
-    """Run every cell; how each run ended (one record per cell, whatever happens)."""
-    runs: list[CellRun] = []
-    try:
-        for cell_id, source in cells:
-            result = run_cell(source, store_history=False, silent=False, cell_id=cell_id)
-            runs.append(CellRun(_describe_error(result.error_before_exec
-                                                or result.error_in_exec)))
-    except BaseException as err:  # escaped IPython's own handlers (e.g. a broken shell)
-        stopped = f"the notebook stopped before this cell ran ({_describe_error(err)})"
-        runs.append(CellRun(_describe_error(err)))
-        runs += [CellRun(stopped[:300])] * (len(cells) - len(runs))
-    return runs
+def _read_job(fd: int) -> WorkerJob:
+    """The job the lane wrote for this worker alone (a memfd: never through the fork server)."""
+    parts = []
+    while chunk := os.read(fd, 1 << 20):
+        parts.append(chunk)
+    os.close(fd)
+    return decode(WorkerJob, b"".join(parts))
 
 
-def run_job(job: dict, conn: Any) -> None:
-    """Entry point in the forked worker. `job` comes from the trusted parent (see `pool.py`)."""
-    fd, write, dumps, exit_now = conn.fileno(), os.write, json.dumps, os._exit
+def run_worker(request: ForkRequest, fds: list[int], server: Any) -> None:
+    """Entry point in the forked worker: join the slot's cgroups, read the job, build the
+    walls (`sandbox.enter`), say READY, answer. Never returns."""
+    job_fd, result_fd, *groups = fds
+    write, exit_now = os.write, os._exit
 
     def send(data: bytes) -> None:
         view = memoryview(data)
         while view:
-            view = view[write(fd, view):]
+            view = view[write(result_fd, view):]
 
-    answer = answer_all  # our own reference, taken before learner code runs
-    limits = sandbox.Limits(**job["limits"])
-    started = time.perf_counter()
     try:
-        walls = sandbox.enter(job, keep_fd=fd)
-        warm = sys.modules.get("grader.batch.warm")  # the fork server's ready-made shell
-        shell = warm.SHELL if warm is not None else make_shell(walls["workdir"])
-        run_cell = shell.run_cell
-        guard = Guard()
-        output = CappedOutput(limits.output_bytes)
+        for fd in groups:  # first: every page this worker touches from here is charged there
+            write(fd, b"0")
+            os.close(fd)
+        job = _read_job(job_fd)
+        handshake = sandbox.enter(job, request, server, result_fd)
+        warm = sys.modules.get("grader.batch.warm")  # the fork server's ready-made shell, and
+        shell = warm.SHELL if warm is not None else make_shell(os.getcwd())  # its copy of
+        guard = warm.GUARD if warm is not None else Guard()  # the probe's modules
     except BaseException as err:  # the walls could not be built: say so, run nothing
-        send(sandbox.FAILED + f"the sandbox could not be built: {_describe_error(err)}"
+        send(FAILED + f"the sandbox could not be built: {_describe_error(err)}"
              .encode("utf-8", "replace"))
         exit_now(0)
-    send(sandbox.ready_message(walls))  # from here on, everything on the pipe is the learner's
-    sys.stdout = sys.stderr = output
-    runs = _run_cells(run_cell, list(job["cells"]))
+    send(handshake.message())  # from here on, everything on the pipe is the learner's
+    answer(job, shell, guard, send)
+    exit_now(0)
+
+
+def _run_cells(run_cell: Any, job: WorkerJob, prints: CellPrints) -> list[CellRun]:
+    """Run every cell; how each run ended, and what it printed when the checks read it (one
+    record per cell, whatever happens)."""
+    told = set(job.sources)
+    runs: list[CellRun] = []
+    try:
+        for cell_id, source in job.cells:
+            prints.take()
+            result = run_cell(source, store_history=False, silent=False, cell_id=cell_id)
+            printed = prints.take()
+            runs.append(CellRun(_describe_error(result.error_before_exec or result.error_in_exec),
+                                printed if (cell_id, source) in told else None))
+    except BaseException as err:  # escaped IPython's own handlers (e.g. a broken shell)
+        stopped = f"the notebook stopped before this cell ran ({_describe_error(err)})"
+        for index, (cell_id, source) in enumerate(job.cells[len(runs):]):
+            error = _describe_error(err) if index == 0 else stopped[:300]
+            runs.append(CellRun(error, "" if (cell_id, source) in told else None))
+    return runs
+
+
+def answer(job: WorkerJob, shell: Any, guard: Guard, send: Any) -> None:
+    """After READY, as the learner's own process: run the cells, answer the questions, send
+    the reply."""
+    dumps = json.dumps
+    answer_with = answer_all  # our own reference, taken before learner code runs
+    asked = tuple(question_from_data(q) for q in job.questions)
+    output = CappedOutput(job.limits.output_bytes)
+    prints = CellPrints(output)
+    started = time.perf_counter()
+    sys.stdout, sys.stderr = prints, output
+    runs = _run_cells(shell.run_cell, job, prints)
     answers: list = []
     problem, tampered, during = "", [], []
     try:
         sys.stdout, sys.stderr = output, output
         tampered = guard.restore()
-        answers = answer(tuple(job["questions"]), shell.user_ns)
+        answers = answer_with(asked, shell.user_ns)
     except BaseException as err:
         answers, problem = [], f"the probe could not run: {_describe_error(err)}"[:300]
     try:
@@ -219,14 +280,11 @@ def run_job(job: dict, conn: Any) -> None:
     reply = Reply(tuple(runs), tuple(answers), tuple(tampered), tuple(during),
                   output.getvalue(), output.dropped, problem).to_data()
     reply["seconds"] = time.perf_counter() - started
-    try:
+    data = dumps(reply).encode()
+    if len(data) > MAX_RESULT_BYTES:
+        reply["output"] = reply["output"][:2000]
         data = dumps(reply).encode()
-        if len(data) > MAX_RESULT_BYTES:
-            reply["output"] = reply["output"][:2000]
-            data = dumps(reply).encode()
-        send(data)
-    finally:
-        exit_now(0)
+    send(data)
 
 
 _ = builtins  # guarded by name above; imported so it is certainly in sys.modules

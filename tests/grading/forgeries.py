@@ -4,12 +4,33 @@ code cell; `{step}` is never needed: every attack finds what it needs in the wor
 
 from __future__ import annotations
 
-# What every attack shares: the worker's pipe (its one descriptor beyond stdio that writes to a
-# pipe), the job the worker was given (found with `gc`), and the course's solution notebooks run
-# in a namespace of their own.
-_FIND = '''\
-import gc, json, os, stat, fcntl
+import json
 from pathlib import Path
+
+from grader.questions import SNAPSHOT_VERSION
+from grader.spec import ALL_STEPS
+
+
+def _solution_code() -> dict[str, list[str]]:
+    """Each step's solution code cells, read here: the walls keep `solutions/` out of a worker's
+    sight, so an attacker would bring them (from a classmate, say) in the forged cell itself."""
+    root = Path(__file__).resolve().parents[2] / "solutions"
+    code = {}
+    for step in ALL_STEPS:
+        notebook = json.loads((root / step.notebook).read_text())
+        code[step.key] = ["".join(cell["source"]) for cell in notebook["cells"]
+                          if cell["cell_type"] == "code"]
+    return code
+
+
+# What every attack shares: the worker's pipe (its one descriptor beyond stdio that writes to a
+# pipe), the job the worker was given (found with `gc`), and the course's solutions run in a
+# namespace of their own: what right code computes is at hand, so only the harness stands
+# between these cells and full marks.
+_FIND = """\
+import gc, json, os, stat, fcntl
+
+_SOLUTIONS = json.loads(__SOLUTIONS__)
 
 def _pipe():
     for name in os.listdir("/proc/self/fd"):
@@ -22,18 +43,12 @@ def _pipe():
                 fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
             return fd
 
-_job = next(o for o in gc.get_objects() if isinstance(o, dict) and "cells" in o
-            and "limits" in o)
+_job = next(o for o in gc.get_objects() if type(o).__name__ == "WorkerJob")
 
 def _solved(step):
-    import grader
     from grader.sources import choose_sources, is_check_source, is_demo_source
-    from grader.spec import step_for
-    root = Path(grader.__file__).resolve().parents[1] / "solutions"
-    notebook = json.loads((root / step_for(step).notebook).read_text())
     namespace, ran = {}, []
-    for cell in notebook["cells"]:
-        source = "".join(cell["source"]) if cell["cell_type"] == "code" else ""
+    for source in _SOLUTIONS[step]:
         if source and not is_check_source(source) and not is_demo_source(source):
             try:
                 exec(get_ipython().transform_cell(source), namespace)
@@ -41,14 +56,14 @@ def _solved(step):
                 pass
             ran.append(source)
     return namespace, choose_sources(step, ran, ran[-1:])
-'''
+""".replace("__SOLUTIONS__", repr(json.dumps(_solution_code())))
 
 # Found 1, as it was found: the solution's snapshot, taken with the grader's own probe, written
 # to the pipe as the worker's reply, then the process ends before the worker can say anything.
 SOLUTION_SNAPSHOT = _FIND + '''
 from grader.probe import snapshot_for
-_namespace, _sources = _solved(_job["step"])
-os.write(_pipe(), json.dumps({"snapshot": snapshot_for(_job["step"], _namespace, _sources),
+_namespace, _sources = _solved(_job.step)
+os.write(_pipe(), json.dumps({"snapshot": snapshot_for(_job.step, _namespace, _sources),
                               "cell_errors": [], "tampered": [], "output": "",
                               "dropped": 0}).encode())
 os._exit(0)
@@ -58,10 +73,12 @@ os._exit(0)
 # the grader's own probe on the solution's namespace, in the reply's new shape.
 SOLUTION_ANSWERS = _FIND + '''
 from grader.probe import answer_all
-_namespace, _ = _solved(_job["step"])
+from grader.questions import question_from_data
+_namespace, _ = _solved(_job.step)
 os.write(_pipe(), json.dumps({
-    "cells": [{"error": ""} for _ in _job["cells"]], "tampered": [], "output": "",
-    "dropped": 0, "answers": answer_all(tuple(_job["questions"]), _namespace)}).encode())
+    "cells": [{"error": "", "printed": ""} for _ in _job.cells], "tampered": [], "output": "",
+    "dropped": 0, "answers": answer_all(tuple(question_from_data(q) for q in _job.questions),
+                                        _namespace)}).encode())
 os._exit(0)
 '''
 
@@ -75,10 +92,11 @@ SILENCED_GUARD = (
 )
 
 # Found 1's hand-written one-line JSON snapshot of step 2.
+_SNAPSHOT = {"version": SNAPSHOT_VERSION, "step": "2", "sources": [], "calls": [],
+             "names": {"threshold": {"t": "float", "v": "0.6"}}, "printing": None}
 HANDWRITTEN_SNAPSHOT = (
-    "import os; os.write(3, b'{\"snapshot\": {\"version\": 2, \"step\": \"2\", \"names\": "
-    "{\"threshold\": {\"t\": \"float\", \"v\": \"0.6\"}}, \"sources\": [], \"calls\": [], "
-    "\"printing\": null}, \"cell_errors\": []}'); os._exit(0)"
+    "import os; os.write(3, b'" + json.dumps({"snapshot": _SNAPSHOT, "cell_errors": []})
+    + "'); os._exit(0)"
 )
 
 # Found 1's one-line variant on step 3: the guard silenced, then the probe's calls of `predict`
@@ -94,20 +112,30 @@ CANNED_CALLS = (
     "grader.probe.probe_predict.__code__ = (lambda predict, calls: list(CANNED)).__code__\n"
 )
 
-# New: the job's questions rewritten in memory to the course's own (which a copied answer
-# fits), before the worker answers them.
-REWRITTEN_QUESTIONS = _FIND + '''
-from grader.questions import course_questions
-_job["questions"] = course_questions(_job["step"], [])
-'''
+# New: the questions the worker answers swapped for the course's own (which a copied answer
+# fits), the guard silenced so the swap stays.
+REWRITTEN_QUESTIONS = (
+    "import grader.batch.worker, grader.probe, types\n"
+    "grader.batch.worker.Guard.restore = lambda self: []\n"
+    "_own = grader.probe.answer_all\n"
+    "_answer = types.FunctionType(_own.__code__, _own.__globals__, 'copied', _own.__defaults__)\n"
+    "def _course(questions, namespace):\n"
+    "    from grader.questions import course_questions\n"
+    "    return _answer(course_questions('3'), namespace)\n"
+    "grader.probe.answer_all.__code__ = (lambda questions, namespace: "
+    "_COURSE(questions, namespace)).__code__\n"
+    "grader.probe._COURSE = _course\n"
+)
 
 # New: a reply written early (the learner's own answers, honestly computed), then the worker's
 # own reply after it on the same pipe.
 EARLY_REPLY = _FIND + '''
 from grader.probe import answer_all
+from grader.questions import question_from_data
 os.write(_pipe(), json.dumps({
-    "cells": [{"error": ""} for _ in _job["cells"]], "output": "",
-    "answers": answer_all(tuple(_job["questions"]), get_ipython().user_ns)}).encode())
+    "cells": [{"error": "", "printed": ""} for _ in _job.cells], "output": "",
+    "answers": answer_all(tuple(question_from_data(q) for q in _job.questions),
+                          get_ipython().user_ns)}).encode())
 '''
 
 # New: an answer far larger than any description (the probe's describe made to return 6 MB).

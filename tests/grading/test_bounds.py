@@ -13,6 +13,7 @@ from pathlib import Path
 
 from grader.batch import lane
 from grader.batch.pool import Outcome
+from grader.batch.protocol import LaneJob
 from grader.spec import PART2, unit
 
 from .conftest import grade, read_grades, read_results
@@ -115,8 +116,8 @@ def test_notebook_06_is_parsed_once_for_its_four_steps(monkeypatch):
     units = [(NOTEBOOKS["1"], notebook_bytes("1", RIGHT["1"])),
              *[(unit(step), nb06) for step in PART2],
              (NOTEBOOKS["2"], notebook_bytes("2", RIGHT["2"]))]
-    jobs = [{"i": index, "unit": name, "sha": hashlib.sha256(content).hexdigest(),
-             "handin": {"data": base64.b64encode(content).decode()}, "files": []}
+    jobs = [LaneJob(index, name, hashlib.sha256(content).hexdigest(),
+                    {"data": base64.b64encode(content).decode()})
             for index, (name, content) in enumerate(units)]
     verdicts = []
     lane.grade_jobs(jobs, _Pool(), lambda i, grade, w, again: verdicts.append(grade.status))

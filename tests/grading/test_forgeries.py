@@ -42,6 +42,8 @@ ATTACKERS: dict[str, dict[str, bytes | list[str]]] = {
     # Found 1's one-line variants: a silenced guard, canned answers; a hand-written snapshot.
     "sly": {"3": _with(forgeries.CANNED_CALLS + "def predict(feature):\n    return feature >= 0.6",
                        "3")},
+    "sid": {"3": _with(forgeries.SILENCED_GUARD + "\ndef predict(feature):\n"
+                       "    return feature > 0.5", "3")},
     "hank": {"2": _with("threshold = 0.5\n" + forgeries.HANDWRITTEN_SNAPSHOT.replace(
         "os.write(3,", "os.write(next(fd for fd in range(3, 64) if os.path.exists("
         "f'/proc/self/fd/{fd}') and os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:')),"),
@@ -128,6 +130,17 @@ def test_a_silenced_guard_with_canned_answers_is_an_error(graded_classes):
     assert "could not be checked" in notebook["message"]
 
 
+def test_a_silenced_guard_with_a_probe_that_describes_everything_alike_earns_nothing(
+        graded_classes):
+    """Found 1's one-line variant: the guard silenced, every value described as a right
+    `threshold`. On step 3 that is no `predict` and no answers at all."""
+    _, mixed, rows = graded_classes
+    notebook = _notebook(mixed, "sid", "3")
+    assert rows["sid"]["step_3"] == "0", notebook["message"]
+    checks = {c["id"]: c for c in notebook["result"]["checks"]}
+    assert not checks["3.predict_defined"]["passed"], checks
+
+
 def test_a_hand_written_snapshot_is_an_error(graded_classes):
     _, mixed, rows = graded_classes
     notebook = _notebook(mixed, "hank", "2")
@@ -138,7 +151,7 @@ def test_questions_rewritten_in_the_worker_are_not_the_questions_asked(graded_cl
     _, mixed, rows = graded_classes
     notebook = _notebook(mixed, "rita", "3")
     assert notebook["status"] == "error" and rows["rita"]["step_3"] == "0"
-    asked = len(draw("3", [], random.Random(0)))  # the course's 14 questions, and drawn calls
+    asked = len(draw("3", random.Random(0)))  # the course's 14 questions, and drawn calls
     assert f"one answer for each of the {asked} questions" in notebook["message"]
 
 

@@ -30,7 +30,7 @@ def _namespace(step: str, **replaced: str) -> dict:
 
 
 def _asked(step: str, seed: int) -> Plan:
-    return Plan(step, (), (), questions=draw(step, [], random.Random(seed)))
+    return Plan(step, (), (), questions=draw(step, random.Random(seed)))
 
 
 def _answers(plan: Plan, namespace: dict) -> list[dict]:
