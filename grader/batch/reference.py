@@ -18,18 +18,14 @@ from .notebook import Plan
 MARKER = "<<<course-grader-answers>>>"
 ROOT = Path(__file__).resolve().parents[2]
 
-# The kernel answers the plan's questions, and tells what each cell the checks read printed as
-# it ran (the inline recorder heard it: nbclient sends no cell ids, so runs are told by source).
+# The kernel answers the plan's questions; what each cell printed is read from its own stdout
+# outputs, as a worker hears it while the cell runs.
 _PROBE_CELL = """\
 import json as _course_json
-from grader.inline import recorded_runs as _course_runs
 from grader.probe import answer_all as _course_answer_all
 from grader.questions import question_from_data as _course_question
-_course_heard = {{r.source: r.printed for r in _course_runs()}}
-print({marker!r} + _course_json.dumps({{
-    "answers": _course_answer_all(tuple(_course_question(q) for q in _course_json.loads(
-        {questions!r})), get_ipython().user_ns),
-    "printed": [_course_heard.get(s) for s in {told!r}]}}))
+print({marker!r} + _course_json.dumps(_course_answer_all(tuple(
+    _course_question(q) for q in _course_json.loads({questions!r})), get_ipython().user_ns)))
 """
 
 
@@ -40,15 +36,15 @@ def run_in_kernel(plan: Plan, timeout: float = 30.0, kernel_name: str = "python3
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    from ..questions import question_data
+    from ..questions import MAX_PRINTED, question_data
     from .protocol import CellRun, Reply
 
-    told = [c.source for c in plan.sources]
+    told = {(c.id, c.source) for c in plan.sources}
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c.source, id=c.id) for c in plan.cells]
     questions = json.dumps([question_data(q) for q in plan.questions])
     nb.cells.append(nbformat.v4.new_code_cell(_PROBE_CELL.format(
-        marker=MARKER, questions=questions, told=told)))
+        marker=MARKER, questions=questions)))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory(prefix="course-kernel-") as workdir:
@@ -58,19 +54,27 @@ def run_in_kernel(plan: Plan, timeout: float = 30.0, kernel_name: str = "python3
         try:
             client.execute(env=env)
         except (CellTimeoutError, DeadKernelError) as err:
-            return Reply((), (), problem=type(err).__name__).to_data()
-    said = None
-    for output in nb.cells[-1].get("outputs", []):
-        for line in output.get("text", "").splitlines() if output.get("output_type") == \
-                "stream" else []:
-            if line.startswith(MARKER):
-                said = json.loads(line[len(MARKER):])
-    if said is None:
-        return Reply((), (), problem="the kernel gave no answers").to_data()
-    printed = dict(zip(told, said["printed"], strict=True))
-    runs = [CellRun(_error(cell), (printed.get(c.source) or "") if c.source in printed else None)
-            for cell, c in zip(nb.cells[:-1], plan.cells, strict=True)]
-    return Reply(tuple(runs), tuple(said["answers"])).to_data()
+            return _problem(plan, f"the kernel stopped ({type(err).__name__})")
+    answers = next((json.loads(line[len(MARKER):]) for line in _printed(nb.cells[-1]).splitlines()
+                    if line.startswith(MARKER)), None)
+    if answers is None:
+        return _problem(plan, "the kernel gave no answers")
+    runs = [CellRun(_error(cell), _printed(cell)[:MAX_PRINTED] if (c.id, c.source) in told
+                    else None) for cell, c in zip(nb.cells[:-1], plan.cells, strict=True)]
+    return Reply(tuple(runs), tuple(answers)).to_data()
+
+
+def _problem(plan: Plan, why: str) -> dict:
+    from .protocol import CellRun, Reply
+
+    told = {(c.id, c.source) for c in plan.sources}
+    runs = tuple(CellRun(printed="" if (c.id, c.source) in told else None) for c in plan.cells)
+    return Reply(runs, (), problem=why).to_data()
+
+
+def _printed(cell: dict) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
 
 
 def _error(cell: dict) -> str:
