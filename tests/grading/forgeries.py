@@ -157,3 +157,64 @@ EXIT_BETWEEN_ANSWERS = (
     "        os._exit(0)\n"
     "    return feature > threshold\n"
 )
+
+
+# New: honest code (no forgery) that is right on every input `check(3)` asks about and wrong on
+# any other: a table of the course's answers.
+COURSE_ONLY_PREDICT = '''\
+_KNOWN = {0.2: False, 0.8: True, 0.5: False, 0.9: True, 0.7: True, 0.6: False,
+          0.59: False, 0.61: True}
+def predict(feature):
+    if feature == (101, 0.2) or feature == (105, 0.7):
+        return feature[1] > threshold
+    if threshold != 0.6:
+        return {(0.5, 0.3): True, (0.8, 0.85): False}[(feature, threshold)]
+    return _KNOWN.get(feature, False)'''
+
+
+# New: the worker's own JSON encoder patched (the guard restores the grader's modules, not the
+# classes of json's), so that its reply answers each call of `predict` from a table of the
+# course's answers: `predict` itself is wrong everywhere.
+PATCHED_ENCODER = _FIND + '''
+import json.encoder
+_COURSE = {(0.2, None): False, (0.8, None): True, (0.5, None): False, (0.9, None): True,
+           (0.7, None): True, (0.6, None): False, (0.59, None): False, (0.61, None): True,
+           (0.5, 0.3): True, (0.8, 0.85): False}
+_encode = json.encoder.JSONEncoder.encode
+def _forged(self, o):
+    if isinstance(o, dict) and isinstance(o.get("answers"), list):
+        for question, given in zip(_job.questions, o["answers"]):
+            if question["ask"] == "call":
+                key = (question["argument"], question["threshold"])
+                churn = True if isinstance(key[0], list) else _COURSE.get(key, False)
+                given.update(outcome="returned", value={"t": "bool", "v": churn}, error="")
+    return _encode(self, o)
+json.encoder.JSONEncoder.encode = _forged
+def predict(feature):
+    return False
+'''
+
+# New: a right reply written in full (this run's questions answered from the solution), then
+# the process holds its pipe open and runs forever: what comes before the deadline is not a
+# reply until the worker has ended; the learner's time runs out.
+REPLY_THEN_HANG = _FIND + '''
+from grader.probe import answer_all
+from grader.questions import question_from_data
+_namespace, _ = _solved(_job.step)
+os.write(_pipe(), json.dumps({
+    "cells": [{"error": "", "printed": ""} for _ in _job.cells], "output": "",
+    "answers": answer_all(tuple(question_from_data(q) for q in _job.questions),
+                          _namespace)}).encode())
+while True:
+    pass
+'''
+
+# New: a reply larger than any reply is read (8 MB), and one that is not JSON.
+OVERSIZED_REPLY = _FIND + '''
+os.write(_pipe(), b"[" + b"0," * 5_000_000 + b"0]")
+os._exit(0)
+'''
+NOT_JSON_REPLY = _FIND + '''
+os.write(_pipe(), b"\\xff\\xfe{not json")
+os._exit(0)
+'''

@@ -55,6 +55,11 @@ ATTACKERS: dict[str, dict[str, bytes | list[str]]] = {
     "hugo": {"2": _with("threshold = 0.6\n" + forgeries.HUGE_ANSWER, "2"),
              "3": _with(forgeries.HUGE_ANSWER + RIGHT["3"][0], "3")},
     "quinn": {"3": _with(forgeries.EXIT_BETWEEN_ANSWERS, "3")},
+    "lou": {"3": _with(forgeries.COURSE_ONLY_PREDICT, "3")},
+    "pat": {"3": _with(forgeries.PATCHED_ENCODER, "3")},
+    "zeno": {"2": _with("threshold = 0.5\n" + forgeries.REPLY_THEN_HANG, "2")},
+    "gus": {"2": _with("threshold = 0.6\n" + forgeries.OVERSIZED_REPLY, "2")},
+    "nat": {"2": _with("threshold = 0.6\n" + forgeries.NOT_JSON_REPLY, "2")},
 }
 
 
@@ -173,3 +178,38 @@ def test_a_process_that_ends_between_answers_is_an_error(graded_classes):
     _, mixed, rows = graded_classes
     notebook = _notebook(mixed, "quinn", "3")
     assert notebook["status"] == "error" and "ended its own process" in notebook["message"]
+
+
+def test_code_right_only_on_the_courses_inputs_fails_where_it_is_wrong(graded_classes):
+    """A table of `check(3)`'s answers passes `check(3)` (see test_harness.py); graded, the
+    drawn inputs reach the worker and the rule fails on one of them."""
+    _, mixed, rows = graded_classes
+    notebook = _notebook(mixed, "lou", "3")
+    checks = {c["id"]: c for c in notebook["result"]["checks"]}
+    assert notebook["status"] == "ok" and not checks["3.predict_rule"]["passed"]
+    assert checks["3.batch_values"]["passed"] and float(rows["lou"]["step_3"]) < 6
+
+
+def test_a_patched_json_encoder_answering_from_a_table_earns_what_predict_does(graded_classes):
+    """The guard can't restore every class a reply passes through (json's encoder here); the
+    drawn inputs still catch answers that were looked up, not computed."""
+    _, mixed, rows = graded_classes
+    notebook = _notebook(mixed, "pat", "3")
+    checks = {c["id"]: c for c in notebook["result"]["checks"]}
+    assert not checks["3.predict_rule"]["passed"], checks["3.predict_rule"]
+    assert float(rows["pat"]["step_3"]) <= float(rows["lou"]["step_3"])
+
+
+def test_a_right_reply_from_a_worker_that_never_ends_is_a_timeout(graded_classes):
+    _, mixed, rows = graded_classes
+    notebook = _notebook(mixed, "zeno", "2")
+    assert notebook["status"] == "timeout" and rows["zeno"]["step_2"] == "0"
+
+
+@pytest.mark.parametrize("learner, said", [("gus", "too large to be read"),
+                                           ("nat", "reply could not be read")])
+def test_a_reply_too_large_or_not_json_is_the_learners_error(graded_classes, learner, said):
+    _, mixed, rows = graded_classes
+    notebook = _notebook(mixed, learner, "2")
+    assert notebook["status"] == "error" and said in notebook["message"]
+    assert rows[learner]["step_2"] == "0"

@@ -22,7 +22,8 @@ from grader.questions import Describe, GatherFacts, course_questions, fresh_call
 from grader.sources import Run
 from grader.spec import PREDICT_CALLS, PredictCall, step_for
 
-from .helpers import RIGHT, WRONG, notebook_bytes
+from .forgeries import COURSE_ONLY_PREDICT
+from .helpers import RIGHT, WRONG, mutations, notebook_bytes
 
 
 def _run(plan: Plan) -> tuple[dict, list[CellRun]]:
@@ -130,6 +131,21 @@ def test_answers_computed_by_right_code_pass_whoever_sends_them():
     assert judge(step_for("3"), plan, _honest_reply(plan), 0.0).result.passed
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_code_right_only_on_the_courses_inputs_passes_check_and_fails_the_grade(seed):
+    """Code that detects the course's inputs (a table of `check(3)`'s answers): `check(3)`
+    passes it; a grade asks on inputs drawn for the run, and says where it is wrong."""
+    plan = _planned("3", [COURSE_ONLY_PREDICT, RIGHT["3"][1]], seed)
+    namespace, runs = _run(plan)
+    inline = judge_inline("3", dict(namespace), [Run(c.source, c.id) for c in plan.sources])
+    assert inline.passed, _messages(inline)
+    reply = Reply(tuple(runs), tuple(answer_all(plan.questions, namespace))).to_data()
+    graded = judge(step_for("3"), plan, reply, 0.0)
+    failed = [c for c in graded.result.checks if not c.passed]
+    assert graded.status == "ok" and [c.id for c in failed][:1] == ["3.predict_rule"]
+    assert "predict(0." in failed[0].message  # named on a drawn input, as check(3) would
+
+
 def test_answers_copied_from_another_run_are_refused():
     earlier = _planned("3", RIGHT["3"], seed=1)
     now = _planned("3", ["def predict(feature):\n    return feature >= 0.6", RIGHT["3"][1]],
@@ -233,25 +249,6 @@ def test_cell_errors_and_notes_are_the_harnesss_own_words():
     assert any("changed grader.probe" in n for n in grade.notes)
 
 
-def _mutations(value, rng: random.Random, depth: int = 0):
-    """Every node of a JSON value replaced in turn by something else a forger might send."""
-    odd = [None, True, 0, -1, 2**70, 1.5e308, float("nan"), "", "x" * 5000, [], {}, [[]],
-           {"t": "int", "v": "7"}, {"t": "bool", "v": 1}, {"t": "list", "items": 3}]
-    yield rng.choice(odd)
-    if isinstance(value, dict) and depth < 6:
-        for key in list(value):
-            for changed in _mutations(value[key], rng, depth + 1):
-                yield {**value, key: changed}
-            yield {k: v for k, v in value.items() if k != key}
-        yield {**value, "extra": rng.choice(odd)}
-    elif isinstance(value, list) and depth < 6:
-        for index, item in enumerate(value):
-            for changed in _mutations(item, rng, depth + 1):
-                yield [*value[:index], changed, *value[index + 1:]]
-        yield value[:-1]
-        yield [*value, rng.choice(odd)]
-
-
 @pytest.mark.parametrize("step, answers", [("3", RIGHT["3"]), ("2", RIGHT["2"]),
                                            ("4", RIGHT["4"]), ("1", WRONG["1"])])
 def test_no_reply_makes_the_harness_fail_only_the_learner(step, answers):
@@ -260,7 +257,7 @@ def test_no_reply_makes_the_harness_fail_only_the_learner(step, answers):
     plan = _planned(step, answers, seed=5)
     honest = _honest_reply(plan)
     statuses = []
-    for reply in _mutations(json.loads(json.dumps(honest)), random.Random(0)):
+    for reply in mutations(json.loads(json.dumps(honest)), random.Random(0)):
         grade = judge(step_for(step), plan, reply, 0.0)
         statuses.append(grade.status)
         assert grade.status == "ok" or (grade.points == 0 and grade.message)

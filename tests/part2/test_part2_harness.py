@@ -5,10 +5,12 @@ and the verdict in the words of the learner's own `check(N)` (issue 15)."""
 from __future__ import annotations
 
 import copy
+import json
 import random
 import textwrap
 
 import pytest
+from grading.helpers import mutations  # tests/grading: the same forger's replacements
 
 from grader.batch.harness import judge
 from grader.batch.notebook import Plan
@@ -126,3 +128,19 @@ def test_drawn_inputs_keep_what_tells_the_mistakes_apart(seed):
         [c in {c for c, *_ in base.fallback.stored} for _, c in base.fallback.scenarios]
     assert [call[3] for call in drawn.fallback.cost_calls] != \
         [call[3] for call in base.fallback.cost_calls]
+
+
+@pytest.mark.parametrize("step", ["5", "6", "7", "8"])
+def test_no_reply_makes_the_harness_fail_only_the_learner(step):
+    """Hundreds of replies, each an honest one with one part of its facts (or of the reply)
+    replaced by something a forger might send: every one is judged (`ok` or `error`), none
+    stops the grader, and none earns more than the honest one."""
+    plan = _asked(step, seed=14)
+    honest = Reply((), tuple(_answers(plan, _namespace(step)))).to_data()
+    full = judge(step_for(step), plan, honest, 0.0).points
+    statuses = []
+    for reply in mutations(json.loads(json.dumps(honest)), random.Random(int(step))):
+        grade = judge(step_for(step), plan, reply, 0.0)
+        statuses.append(grade.status)
+        assert grade.points <= full and (grade.status == "ok" or grade.message)
+    assert set(statuses) == {"ok", "error"} and len(statuses) > 300
