@@ -84,18 +84,56 @@ def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.M
 
 
 
-def test_progress_is_found_where_the_notebooks_are(tmp_path: Path) -> None:
-    notebooks = tmp_path / "course" / "notebooks"
-    notebooks.mkdir(parents=True)
-    (notebooks / progress.FILE_NAME).write_text(json.dumps({"version": 1, "steps": {
-        "1": {"passed": True, "points": 2, "max_points": 2}}}))
+def _progress_file(folder: Path, passed: tuple[str, ...]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / progress.FILE_NAME
+    path.write_text(json.dumps({"version": 1, "steps": {
+        key: {"passed": True, "points": 1, "max_points": 1} for key in passed}}))
+    return path
+
+
+def _progress_command(where: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != progress.ENV_VAR}
+    return subprocess.run([sys.executable, "-m", "grader", "progress", *extra], cwd=where,
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_progress_is_read_beside_the_notebooks_or_from_the_course_folder(tmp_path: Path) -> None:
+    notebooks = tmp_path / "course" / "notebooks"
+    mine = _progress_file(notebooks, ("1",))
     for where in (tmp_path / "course", notebooks):
-        done = subprocess.run([sys.executable, "-m", "grader", "progress"], cwd=where, env=env,
-                              capture_output=True, text=True, timeout=60)
+        done = _progress_command(where)
         assert done.returncode == 0, done.stderr
         assert done.stdout.startswith(f"Progress: 1 / {len(STEPS)} steps"), done.stdout
-        assert str(notebooks / progress.FILE_NAME) in done.stdout
+        assert f"(From {mine}.)" in done.stdout
+
+
+def test_progress_never_reads_a_file_found_in_other_folders(tmp_path: Path) -> None:
+    """Run from a shared parent folder, it reads no one else's progress, however new."""
+    _progress_file(tmp_path / "ana" / "notebooks", ("1", "2"))
+    _progress_file(tmp_path / "ben", ("1", "2", "3"))
+    done = _progress_command(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Progress: 0 / {len(STEPS)} steps"), done.stdout
+    assert "ana" not in done.stdout and "ben" not in done.stdout
+    assert f"No progress yet: no {progress.FILE_NAME} in {tmp_path} or in " \
+           f"{tmp_path / 'notebooks'}" in done.stdout
+
+
+def test_progress_names_a_missing_or_unusable_file_and_leaves_it_as_it_is(
+        tmp_path: Path) -> None:
+    missing = _progress_command(tmp_path, "--file", str(tmp_path / "nope" / "x.json"))
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr.strip() == f"grader progress: there is no file {tmp_path}/nope/x.json."
+    corrupt = tmp_path / progress.FILE_NAME
+    corrupt.write_text("{half a file")
+    for extra in ((), ("--file", str(corrupt))):
+        done = _progress_command(tmp_path, *extra)
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.strip() == (f"grader progress: {corrupt} could not be used (it is "
+                                       "not JSON); it was left as it is.")
+        assert corrupt.read_text() == "{half a file"
+        assert "afresh" not in done.stderr
 
 
 def test_the_readme_calls_the_grader_one_way() -> None:
