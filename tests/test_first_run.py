@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import tomllib
@@ -61,8 +65,9 @@ def test_without_python3_venv_one_sentence_and_nothing_half_made(tmp_path: Path,
     assert not (project / ".venv").exists()
 
 
-def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.MonkeyPatch,
-                                                           tmp_path: Path) -> None:
+def _tasks_with_a_venv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Any, list]:
+    """tasks.py over an empty .venv in `tmp_path`, recording the commands it would run (pip's
+    and the one it hands over to) instead of running them."""
     tasks = _tasks()
     venv = tmp_path / ".venv"
     (venv / "bin").mkdir(parents=True)
@@ -73,6 +78,14 @@ def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.M
     commands: list[list[str]] = []
     monkeypatch.setattr(tasks.subprocess, "call",
                         lambda command, **kw: commands.append([str(c) for c in command]) or 0)
+    monkeypatch.setattr(tasks, "hand_over",
+                        lambda command, cwd: commands.append([str(c) for c in command]) or 0)
+    return tasks, commands
+
+
+def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    tasks, commands = _tasks_with_a_venv(monkeypatch, tmp_path)
     assert tasks.main(["lab"]) == 0
     installs = [c for c in commands if c[1:4] == ["-m", "pip", "install"] and "-e" in c]
     assert [c[-1] for c in installs] == [str(ROOT)], "learners get the project, no extras"
@@ -82,6 +95,97 @@ def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.M
     assert not {re.split(r"[<>=\[ ]", d)[0].lower() for d in runtime} & tools
 
 
+@pytest.mark.parametrize(("argv", "pytest_args"), [
+    (["test"], []),
+    (["test", "--", "-k", "quiz"], ["-k", "quiz"]),
+    (["test", "-k", "quiz", "tests/core"], ["-k", "quiz", "tests/core"]),
+    (["test", "--quick"], ["-m", "not slow"]),
+    (["test", "--quick", "--", "-x"], ["-m", "not slow", "-x"]),
+    (["test", "--", "--quick"], ["--quick"]),
+])
+def test_test_passes_what_follows_on_to_pytest(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                               argv: list[str], pytest_args: list[str]) -> None:
+    tasks, commands = _tasks_with_a_venv(monkeypatch, tmp_path)
+    assert tasks.main(argv) == 0
+    assert commands[-1][1:] == ["-m", "pytest", *pytest_args]
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    ([], "the following arguments are required: task"),
+    (["lab", "--quick"], "--quick is an option of `test` only"),
+    (["build"], "argument task: invalid choice: 'build'"),
+])
+def test_a_wrong_command_line_gets_one_clear_line(argv: list[str], says: str) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "tasks.py"), *argv], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(f"tasks.py: error: {says}"), \
+        done.stderr
+    assert "rest" not in done.stderr
+
+
+FAKE_JUPYTER = """#!{python}
+import os, sys, time
+with open({pid_file!r}, "w") as out:
+    out.write(str(os.getpid()))
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(
+        f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals as on Linux and macOS")
+def test_stopping_tasks_lab_with_sigterm_stops_jupyter_lab(tmp_path: Path) -> None:
+    """A service manager or a `kill` stops `tasks.py lab`: JupyterLab must not stay behind."""
+    project = tmp_path / "course"
+    (project / "notebooks").mkdir(parents=True)
+    shutil.copy(ROOT / "tasks.py", project)
+    shutil.copy(ROOT / "pyproject.toml", project)
+    bin_dir = project / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    os.symlink(sys.executable, bin_dir / "python")
+    digest = hashlib.sha256((project / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    (project / ".venv" / f".installed-runtime-{digest}").touch()  # installed already
+    pid_file = tmp_path / "jupyter.pid"
+    jupyter = bin_dir / "jupyter"
+    jupyter.write_text(FAKE_JUPYTER.format(python=sys.executable, pid_file=str(pid_file)))
+    jupyter.chmod(0o755)
+    task = subprocess.Popen([sys.executable, str(project / "tasks.py"), "lab"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    jupyter_pid = None
+    try:
+        for _ in range(600):
+            if pid_file.exists() and pid_file.read_text():
+                jupyter_pid = int(pid_file.read_text())
+                break
+            time.sleep(0.05)
+        assert jupyter_pid is not None, "the stand-in for jupyter lab never started"
+        task.send_signal(signal.SIGTERM)
+        task.wait(timeout=30)
+        for _ in range(100):
+            if not _alive(jupyter_pid):
+                break
+            time.sleep(0.05)
+        assert not _alive(jupyter_pid), "jupyter lab kept running after tasks.py was stopped"
+    finally:
+        if task.poll() is None:
+            task.kill()
+            task.wait()
+        if jupyter_pid is not None and _alive(jupyter_pid):
+            os.kill(jupyter_pid, signal.SIGKILL)
+
+
+def test_the_readme_shows_the_quick_loop_and_how_to_pass_options_to_pytest() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "python3 tasks.py test --quick" in readme
+    assert "python3 tasks.py test -- -k quiz" in readme
 
 
 def _progress_file(folder: Path, passed: tuple[str, ...]) -> Path:
