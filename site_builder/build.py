@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from grader.progress import OFFERED_ENV
+
 from . import BuildError
 from .course_wheel import build_wheel
 from .downloads import pyodide_core, wheels
@@ -117,17 +119,33 @@ def _stage(root: Path, staging: Path, cache: Path) -> tuple[tuple[str, ...], tup
         (contents / "README.md").write_text(
             "# In the browser\n\n" + "\n\n".join(left_out) + "\n", encoding="utf-8")
 
-    config = {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
-        "appName": "Batch Prediction vs Real-Time Serving",
-        "litePluginSettings": {KERNEL_PLUGIN: {
-            "disablePyPIFallback": True,
-            # Installed before the first cell runs, from this site: `from grader import check`.
-            "loadPyodideOptions": {"packages": [COURSE]},
-        }},
-    }}
-    (staging / "jupyter-lite.json").write_text(json.dumps(config, indent=2))
+    (staging / "jupyter-lite.json").write_text(json.dumps(lite_config(notebooks), indent=2))
     (staging / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES, indent=2))
     return tuple(notebooks), tuple(left_out)
+
+
+def lite_config(notebooks: list[str]) -> dict:
+    """The site's jupyter-lite.json: what JupyterLite and the kernel are told at start."""
+    return {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
+        "appName": "Batch Prediction vs Real-Time Serving",
+        # Which notebooks are open lasts only as long as the page (a memory store for the
+        # workspace): JupyterLab starts a kernel for every notebook it restores, so a site
+        # reopened with three left open would load Pyodide three times before the first cell
+        # runs. Reopened, it opens the notebook asked for, with one kernel; notebooks,
+        # progress and quiz answers are files, kept in the browser's storage as before.
+        "enableMemoryStorage": True,
+        "workspacesStorageDrivers": ["memoryStorageDriver"],
+        "litePluginSettings": {KERNEL_PLUGIN: {
+            "disablePyPIFallback": True,
+            "loadPyodideOptions": {
+                # Installed before the first cell runs, from this site: `from grader import
+                # check`.
+                "packages": [COURSE],
+                # What this site offers, so progress counts only steps that can be done here.
+                "env": {OFFERED_ENV: ",".join(notebooks)},
+            },
+        }},
+    }}
 
 
 def _size(path: Path) -> int:
