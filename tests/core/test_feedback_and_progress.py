@@ -71,3 +71,22 @@ def test_progress_command_with_missing_file(capsys, tmp_path) -> None:
     assert main(["progress", "--file", str(tmp_path / "nope.json")]) == 2
     shown = capsys.readouterr()
     assert shown.out == "" and f"there is no file {tmp_path / 'nope.json'}." in shown.err
+
+
+def test_progress_counts_the_steps_this_copy_of_the_course_offers(monkeypatch, capsys) -> None:
+    """The browser site carries steps 1-4 and the quiz, and says so; every step it counts
+    can be finished there."""
+    part1 = ",".join(f"0{n}_{name}.ipynb" for n, name in (
+        (1, "customer_data"), (2, "prediction_threshold"), (3, "predict_and_batch"),
+        (4, "batch_and_realtime"), (5, "practice_quiz")))
+    monkeypatch.setenv(progress.OFFERED_ENV, part1)
+    namespace: dict = {}
+    exec(CUSTOMERS, namespace)
+    assert repr(check(1, namespace=namespace)).endswith("Progress: 1 / 4 steps")
+    assert main(["progress", "--file", os.environ["COURSE_PROGRESS_FILE"]]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("Progress: 1 / 4 steps\n  ✔ Step 1")
+    assert "Step 5" not in shown
+    assert "(Not in this copy of the course: 06_measure_it.ipynb.)" in shown
+    monkeypatch.delenv(progress.OFFERED_ENV)
+    assert repr(check(1, namespace=namespace)).endswith("Progress: 1 / 8 steps")
