@@ -12,8 +12,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from pathlib import Path
+
+from tests.marking import marks_below
 
 _SCRATCH: list[str] = []
+# nbval's run of solutions/ executes every notebook in a kernel: slow (see tests/marking.py).
+pytest_collection_modifyitems = marks_below(Path(__file__).parent / "solutions", "slow")
 
 
 def pytest_configure(config: object) -> None:

@@ -42,8 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import grading as base  # noqa: E402  (benchmarks/grading.py: the class and the timer)
+from common import add_no_write, work_dir, write_results  # noqa: E402
 
-WORK = ROOT / "benchmarks" / "work" / "cluster"
+WORK = work_dir("cluster")
 PY = sys.executable
 
 
@@ -112,6 +113,7 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--repeat", type=int, default=2, help="rounds; the best of each is kept")
+    add_no_write(parser, "RESULTS-cluster.md")
     args = parser.parse_args()
     base.TIMEOUT_LEARNERS = set()  # no infinite loops: measure the machinery, not the deadline
     folder = WORK / "class"
@@ -162,7 +164,7 @@ def main() -> int:
               f"{os.cpu_count()} CPUs."]
     table = "\n".join(lines)
     print(table)
-    (ROOT / "benchmarks" / "RESULTS-cluster.md").write_text(table + "\n")
+    write_results("RESULTS-cluster.md", table + "\n", args)
     return 0
 
 

@@ -35,9 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from common import add_no_write, work_dir, write_results  # noqa: E402
 from grading import make_class  # noqa: E402  (the class builder of benchmarks/grading.py)
 
-WORK = ROOT / "benchmarks" / "work" / "sandbox"
+WORK = work_dir("sandbox")
 BEFORE = "ef18855"  # the last commit before the hardening (issue 7)
 
 
@@ -74,6 +75,7 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=25)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--before", default=BEFORE, help="git revision (default: %(default)s)")
+    add_no_write(parser, "RESULTS-sandbox.md")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     trees = {"before": export(args.before, WORK / "before"), "after": ROOT}
@@ -113,7 +115,7 @@ def main() -> int:
     table = "\n".join(lines)
     print()
     print(table)
-    (ROOT / "benchmarks" / "RESULTS-sandbox.md").write_text(
+    write_results("RESULTS-sandbox.md",
         f"# Sandbox overhead benchmark\n\n`{' '.join(sys.argv)}`\n\n{table}\n")
     return 0
 

@@ -35,8 +35,6 @@ from .site import (
 )
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
     pytest.mark.skipif(find_chromium() is None, reason=NO_CHROMIUM),
 ]
 
