@@ -116,11 +116,15 @@ def lab(extra: list[str]) -> int:
 #: What `test --quick` leaves out: everything a conftest marks slow (browsers, the JupyterLite
 #: site, notebooks run in kernels, grading runs, the root-only sandbox tests among them).
 QUICK = ["-m", "not slow"]
+#: The whole suite runs on one worker per core (pytest-xdist), a test module (a notebook, for
+#: nbval) on one worker, so its fixtures are built once and its cells run in order, in one
+#: kernel. `-- -n 0` runs it all in one process.
+WHOLE = ["-n", "auto", "--dist", "loadfile"]
 
 
 def test(extra: list[str], quick: bool = False) -> int:
     ensure_env("test")
-    return hand_over([str(PYTHON), "-m", "pytest", *(QUICK if quick else []), *extra], ROOT)
+    return hand_over([str(PYTHON), "-m", "pytest", *(QUICK if quick else WHOLE), *extra], ROOT)
 
 
 def lite(extra: list[str]) -> int:

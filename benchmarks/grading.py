@@ -405,9 +405,9 @@ def main() -> int:
     print()
     print(table)
     write_results("RESULTS-grading.md",
-        f"# Batch grading benchmark\n\n`{' '.join(sys.argv)}` — {n_full} notebooks "
-        f"({args.learners} learners), subset {n_sub}, timeout {args.timeout:g} s, "
-        f"{os.cpu_count()} CPUs.\n\n{table}\n")
+                  f"# Batch grading benchmark\n\n`{' '.join(sys.argv)}` — {n_full} notebooks "
+                  f"({args.learners} learners), subset {n_sub}, timeout {args.timeout:g} s, "
+                  f"{os.cpu_count()} CPUs.\n\n{table}\n", args)
     return 0
 
 

@@ -116,7 +116,7 @@ def main() -> int:
     print()
     print(table)
     write_results("RESULTS-sandbox.md",
-        f"# Sandbox overhead benchmark\n\n`{' '.join(sys.argv)}`\n\n{table}\n")
+                  f"# Sandbox overhead benchmark\n\n`{' '.join(sys.argv)}`\n\n{table}\n", args)
     return 0
 
 

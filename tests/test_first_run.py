@@ -95,13 +95,16 @@ def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.M
     assert not {re.split(r"[<>=\[ ]", d)[0].lower() for d in runtime} & tools
 
 
+WHOLE = ["-n", "auto", "--dist", "loadfile"]  # the whole suite: one worker per core
+
+
 @pytest.mark.parametrize(("argv", "pytest_args"), [
-    (["test"], []),
-    (["test", "--", "-k", "quiz"], ["-k", "quiz"]),
-    (["test", "-k", "quiz", "tests/core"], ["-k", "quiz", "tests/core"]),
+    (["test"], WHOLE),
+    (["test", "--", "-k", "quiz"], [*WHOLE, "-k", "quiz"]),
+    (["test", "-k", "quiz", "tests/core"], [*WHOLE, "-k", "quiz", "tests/core"]),
     (["test", "--quick"], ["-m", "not slow"]),
     (["test", "--quick", "--", "-x"], ["-m", "not slow", "-x"]),
-    (["test", "--", "--quick"], ["--quick"]),
+    (["test", "--", "--quick"], [*WHOLE, "--quick"]),
 ])
 def test_test_passes_what_follows_on_to_pytest(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                argv: list[str], pytest_args: list[str]) -> None:

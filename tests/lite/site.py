@@ -15,6 +15,7 @@ Nothing here asserts on timing: waits are generous because the machine may be bu
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import hashlib
 import http.server
@@ -54,14 +55,18 @@ def _inputs_digest() -> str:
 def built_test_site() -> Path:
     """The site for the current sources, in the git-ignored cache (keyed by everything it is
     built from, so a second test run reuses it); built on first use, as `tasks.py lite` does
-    (a minute; downloads cached)."""
+    (a minute; downloads cached). One build at a time: test workers asking at once wait for
+    the first one's site."""
     from site_builder.build import build_site
 
-    site = CACHE / f"test-site-{_inputs_digest()}"
-    if not (site / "jupyter-lite.json").exists():
-        for old in CACHE.glob("test-site-*"):
-            shutil.rmtree(old, ignore_errors=True)
-        build_site(ROOT, site, CACHE)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".test-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        site = CACHE / f"test-site-{_inputs_digest()}"
+        if not (site / "jupyter-lite.json").exists():
+            for old in CACHE.glob("test-site-*"):
+                shutil.rmtree(old, ignore_errors=True)
+            build_site(ROOT, site, CACHE)
     return site
 
 
