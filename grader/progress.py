@@ -85,12 +85,16 @@ def record(result: StepResult, path: Path | None = None) -> str:
 
 
 def summary(steps: dict) -> str:
+    """"Progress: 3 / 8 steps" (the steps this copy offers), then the points of what is scored
+    rather than counted."""
     counted = offered(STEPS)
     done = sum(1 for s in counted if steps.get(s.key, {}).get("passed"))
     line = f"Progress: {done} / {len(counted)} steps"
-    quiz = steps.get("quiz")
-    if quiz:
-        line += f" · quiz {quiz.get('points', 0):g} / {quiz.get('max_points', 0):g}"
+    for step in offered(ALL_STEPS):
+        entry = steps.get(step.key)
+        if not step.counted and entry:
+            line += (f" · {step.label.lower()} {entry.get('points', 0):g} / "
+                     f"{entry.get('max_points', 0):g}")
     return line
 
 
@@ -127,8 +131,7 @@ def render(steps: dict) -> str:
         else:
             mark = "✔" if entry.get("passed") else "✘"
             detail = f"{entry.get('points', 0):g} / {entry.get('max_points', 0):g} points"
-        label = "Quiz" if step.key == "quiz" else f"Step {step.key}"
-        lines.append(f"  {mark} {label}: {step.title} ({detail})")
+        lines.append(f"  {mark} {step.label}: {step.title} ({detail})")
     left_out = sorted({s.notebook for s in ALL_STEPS if s not in shown})
     if left_out:
         lines.append(f"  (Not in this copy of the course: {', '.join(left_out)}.)")

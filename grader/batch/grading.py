@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ..spec import ALL_STEPS, OPTIONAL_NOTEBOOKS, Step, unit
+from ..spec import ALL_STEPS, Step, unit
 from .collect import MAX_ATTACHMENT_BYTES, Collection, HandIn, LearnerFiles
 from .gradebook import Gradebook, grader_fingerprint, number
 from .lane import handin_hash
@@ -36,11 +36,6 @@ from .notebook import MAX_CLASS_BYTES, MAX_NOTEBOOK_BYTES, InvalidNotebook
 from .readers import READ_ERRORS
 from .sandbox import Limits
 from .verdicts import STATUSES, NotebookGrade, failed
-
-
-def column(step: Step) -> str:
-    """The step's column name in grades.csv."""
-    return "quiz" if step.key == "quiz" else f"step_{step.key}"
 
 
 @dataclass(slots=True)
@@ -192,8 +187,7 @@ def graded_steps(collection: Collection, steps: tuple[Step, ...]) -> tuple[Step,
     """Part 2 is optional: its steps are graded (and get their grades.csv columns) once any
     learner of the class hands in its notebook, so a class doing Part 1 only sees Part 1."""
     handed_in = {name for files in collection.learners.values() for name in files.handins}
-    return tuple(s for s in steps if s.notebook not in OPTIONAL_NOTEBOOKS or
-                 s.notebook in handed_in)
+    return tuple(s for s in steps if not s.optional or s.notebook in handed_in)
 
 
 
