@@ -22,7 +22,7 @@ SMOKE = {
     "part2_figures.py": (["--repeat", "1"], []),
     "grading.py": (["--learners", "1", "--subset", "1", "--overhead", "1", "--jobs", "1",
                     "--skip-nbgrader", "--no-write"], []),
-    "cluster.py": (["--learners", "1", "--repeat", "1", "--no-write"], []),
+    "cluster.py": (["--learners", "1", "--repeat", "1", "--workers", "1", "--no-write"], []),
     "sandbox_overhead.py": (["--learners", "1", "--rounds", "1", "--no-write"], []),
     "scale.py": (["--small", "4", "--large", "8", "--reruns", "1", "--no-write"], []),
     "browser_latency.py": (["--moves", "1", "--warmup", "0", "--no-write"],
