@@ -21,7 +21,7 @@ from . import BuildError
 from .course_wheel import build_wheel
 from .downloads import pyodide_core, wheels
 from .lock import Addition, local_lock
-from .needs import missing_modules
+from .needs import missing_modules, unvendored
 
 COURSE = "batch-vs-realtime-course"
 # Wheels the Pyodide kernel loads at start (micropip, then ipykernel's dependencies), at the
@@ -104,9 +104,10 @@ def _stage(root: Path, staging: Path, cache: Path) -> tuple[tuple[str, ...], tup
     if not found:
         raise BuildError(f"no notebooks in {root / 'notebooks'}: run `python -m grader build`.")
     carried = {name for entry in rewritten["packages"].values() for name in entry["imports"]}
+    lacking = unvendored(core / "python_stdlib.zip")
     notebooks, left_out = [], []
     for path in found:
-        missing = missing_modules(path, carried)
+        missing = missing_modules(path, carried, lacking)
         if missing:
             left_out.append(f"`{path.name}` is not in this browser version of the course: it "
                             f"needs {', '.join(missing)}, which Python in the browser doesn't "
