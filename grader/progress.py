@@ -85,7 +85,7 @@ def record(result: StepResult, path: Path | None = None) -> str:
 
 
 def summary(steps: dict) -> str:
-    """"Progress: 3 / 8 steps" (the steps this copy offers), then the points of what is scored
+    """"Progress: 3 / 9 steps" (the steps this copy offers), then the points of what is scored
     rather than counted."""
     counted = offered(STEPS)
     done = sum(1 for s in counted if steps.get(s.key, {}).get("passed"))

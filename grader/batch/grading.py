@@ -184,8 +184,9 @@ def _progress_bar(total: int, enabled: bool, desc: str = "Grading",
 
 
 def graded_steps(collection: Collection, steps: tuple[Step, ...]) -> tuple[Step, ...]:
-    """Part 2 is optional: its steps are graded (and get their grades.csv columns) once any
-    learner of the class hands in its notebook, so a class doing Part 1 only sees Part 1."""
+    """Part 2 and the choose-the-mode exercise are optional: their steps are graded (and get
+    their grades.csv columns) once any learner of the class hands in their notebook, so a class
+    doing the page's four steps only sees those."""
     handed_in = {name for files in collection.learners.values() for name in files.handins}
     return tuple(s for s in steps if not s.optional or s.notebook in handed_in)
 

@@ -26,7 +26,7 @@ def test_verdict_leads_with_the_failure_folds_passes_and_hides_the_answer_line()
         "`(104, 0.9)`).",
         "      Hint: Compare each tuple with the step's table: the ID, then its value.",
         "  ✔ 1 check passed",
-        "Progress: 0 / 8 steps"]
+        "Progress: 0 / 9 steps"]
     assert "<code>customers</code>" in html and "course-check-failed" in html
     assert "<details class='course-line' style" in html  # collapsed: the learner asks for it
     assert "Show me the line" in html and "(104, 0.9)]</code></pre></details>" in html
@@ -41,8 +41,8 @@ def test_learner_text_is_escaped_in_html() -> None:
 def test_passing_steps_are_remembered_and_shown() -> None:
     namespace: dict = {}
     exec(CUSTOMERS + "threshold = 0.6\n", namespace)
-    assert "Progress: 1 / 8 steps" in repr(check(1, namespace=namespace))
-    assert "Progress: 2 / 8 steps" in repr(check(2, namespace=namespace))
+    assert "Progress: 1 / 9 steps" in repr(check(1, namespace=namespace))
+    assert "Progress: 2 / 9 steps" in repr(check(2, namespace=namespace))
     saved = json.loads(Path(os.environ["COURSE_PROGRESS_FILE"]).read_text())
     assert saved["steps"]["1"]["passed"] and saved["steps"]["2"]["points"] == 1
 
@@ -53,7 +53,7 @@ def test_a_corrupt_progress_file_is_ignored_with_a_note() -> None:
     assert report.passed
     assert "progress file progress.json could not be used (it is not JSON); starting it " \
            "afresh" in repr(report)
-    assert "Progress: 1 / 8 steps" in progress.report()
+    assert "Progress: 1 / 9 steps" in progress.report()
 
 
 def test_progress_command_prints_each_step(capsys) -> None:
@@ -61,7 +61,7 @@ def test_progress_command_prints_each_step(capsys) -> None:
     check(1, namespace={"customers": []})
     assert main(["progress"]) == 0
     out = capsys.readouterr().out
-    assert "Progress: 1 / 8 steps" in out
+    assert "Progress: 1 / 9 steps" in out
     assert "✔ Step 2: Set prediction threshold (1 / 1 points)" in out
     assert "✘ Step 1: Create customer data list (0 / 2 points)" in out
     assert "· Step 3" in out
@@ -74,19 +74,19 @@ def test_progress_command_with_missing_file(capsys, tmp_path) -> None:
 
 
 def test_progress_counts_the_steps_this_copy_of_the_course_offers(monkeypatch, capsys) -> None:
-    """The browser site carries steps 1-4 and the quiz, and says so; every step it counts
-    can be finished there."""
-    part1 = ",".join(f"0{n}_{name}.ipynb" for n, name in (
-        (1, "customer_data"), (2, "prediction_threshold"), (3, "predict_and_batch"),
-        (4, "batch_and_realtime"), (5, "practice_quiz")))
-    monkeypatch.setenv(progress.OFFERED_ENV, part1)
+    """The browser site carries every notebook but Part 2's, and says so; every step it
+    counts can be finished there."""
+    in_the_site = ",".join(("01_customer_data.ipynb", "02_prediction_threshold.ipynb",
+                            "03_predict_and_batch.ipynb", "04_batch_and_realtime.ipynb",
+                            "04b_choose_the_mode.ipynb", "05_practice_quiz.ipynb"))
+    monkeypatch.setenv(progress.OFFERED_ENV, in_the_site)
     namespace: dict = {}
     exec(CUSTOMERS, namespace)
-    assert repr(check(1, namespace=namespace)).endswith("Progress: 1 / 4 steps")
+    assert repr(check(1, namespace=namespace)).endswith("Progress: 1 / 5 steps")
     assert main(["progress", "--file", os.environ["COURSE_PROGRESS_FILE"]]) == 0
     shown = capsys.readouterr().out
-    assert shown.startswith("Progress: 1 / 4 steps\n  ✔ Step 1")
+    assert shown.startswith("Progress: 1 / 5 steps\n  ✔ Step 1")
     assert "Step 5" not in shown
     assert "(Not in this copy of the course: 06_measure_it.ipynb.)" in shown
     monkeypatch.delenv(progress.OFFERED_ENV)
-    assert repr(check(1, namespace=namespace)).endswith("Progress: 1 / 8 steps")
+    assert repr(check(1, namespace=namespace)).endswith("Progress: 1 / 9 steps")

@@ -97,6 +97,7 @@ def test_a_notebook_the_browser_cant_run_is_named_with_what_it_needs(tmp_path: P
     assert "sqlite3" not in lacking and "_sqlite3" not in lacking and "ssl" in lacking
     assert missing_modules(notebook, {"grader", "churn_course"}, lacking) == ["fastapi",
                                                                               "numpy"]
-    for step in ("01_customer_data", "03_predict_and_batch", "05_practice_quiz"):
+    for step in ("01_customer_data", "03_predict_and_batch", "04b_choose_the_mode",
+                 "05_practice_quiz"):
         assert missing_modules(ROOT / "notebooks" / f"{step}.ipynb",
                                {"grader", "churn_course", "ipywidgets", "IPython"}) == []
