@@ -27,6 +27,8 @@ SMOKE = {
     "scale.py": (["--small", "4", "--large", "8", "--reruns", "1", "--no-write"], []),
     "browser_latency.py": (["--moves", "1", "--warmup", "0", "--no-write"],
                            [pytest.mark.browser, NO_BROWSER]),
+    # Its counting takes no time; the walk through JupyterLab is what could rot.
+    "part1_time.py": (["--browser"], [pytest.mark.browser, NO_BROWSER]),
     "lite_cold_load.py": (["--runs", "1", "--no-write", "--site", "{lite_site}"],
                           [pytest.mark.browser, NO_BROWSER]),
 }
