@@ -56,7 +56,7 @@ def _progress(args: argparse.Namespace) -> int:
         print(f"grader progress: {path} could not be used ({problem}); it was left as it is.",
               file=sys.stderr)
         return 2
-    print(render(steps))
+    print(render(steps, path.parent))
     if where:
         print(where)
     return 0

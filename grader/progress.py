@@ -15,28 +15,14 @@ from pathlib import Path
 
 from .files import write_atomic
 from .results import StepResult
-from .spec import ALL_STEPS, STEPS, Step
+from .spec import ALL_STEPS, Step
 
 FILE_NAME = ".course_progress.json"
 ENV_VAR = "COURSE_PROGRESS_FILE"
-#: Set by a copy of the course that carries only some notebooks (the JupyterLite site leaves
-#: out what the browser can't run): their file names, comma-separated. Progress then counts
-#: the steps this copy offers, so every step it counts can be finished here.
-OFFERED_ENV = "COURSE_OFFERED_NOTEBOOKS"
 
 
 def default_path() -> Path:
     return Path(os.environ.get(ENV_VAR) or FILE_NAME)
-
-
-def offered(steps: tuple[Step, ...]) -> tuple[Step, ...]:
-    """The steps of `steps` this copy of the course offers: all of them, unless
-    $COURSE_OFFERED_NOTEBOOKS names the notebooks it carries."""
-    named = os.environ.get(OFFERED_ENV, "").strip()
-    if not named:
-        return steps
-    notebooks = {name.strip() for name in named.split(",")}
-    return tuple(step for step in steps if step.notebook in notebooks)
 
 
 def read(path: Path) -> tuple[dict, str]:
@@ -84,13 +70,33 @@ def record(result: StepResult, path: Path | None = None) -> str:
     return note
 
 
-def summary(steps: dict) -> str:
-    """"Progress: 3 / 9 steps" (the steps this copy offers), then the points of what is scored
-    rather than counted."""
-    counted = offered(STEPS)
+def offered(steps: dict, folder: Path | None = None) -> tuple[Step, ...]:
+    """The steps this place offers: those whose notebook is in `folder` (a course in the browser
+    leaves Part 2 out) or that were checked here; every step when `folder` holds no course
+    notebook (the progress file kept somewhere else) or is not given."""
+    if folder is None:
+        return ALL_STEPS
+    try:
+        present = {path.name for path in folder.iterdir()}
+    except OSError:
+        present = set()
+    if not any(step.notebook in present for step in ALL_STEPS):
+        return ALL_STEPS
+    return tuple(s for s in ALL_STEPS if s.notebook in present or s.key in steps)
+
+
+def _points(entry: dict) -> str:
+    points, most = entry.get("points", 0), entry.get("max_points", 0)
+    return f"{points:g} / {most:g} point{'' if most == 1 else 's'}"
+
+
+def summary(steps: dict, folder: Path | None = None) -> str:
+    """"Progress: 3 / 9 steps" (the steps `folder` offers), then the points of what is
+    scored rather than counted ("· quiz 7 / 10")."""
+    counted = [s for s in offered(steps, folder) if s.counted]
     done = sum(1 for s in counted if steps.get(s.key, {}).get("passed"))
-    line = f"Progress: {done} / {len(counted)} steps"
-    for step in offered(ALL_STEPS):
+    line = f"Progress: {done} / {len(counted)} step{'' if len(counted) == 1 else 's'}"
+    for step in ALL_STEPS:
         entry = steps.get(step.key)
         if not step.counted and entry:
             line += (f" · {step.label.lower()} {entry.get('points', 0):g} / "
@@ -120,29 +126,26 @@ def course_file(folder: Path) -> tuple[Path, str]:
                   "check(N) cell in a notebook of this course first, or pass --file.)")
 
 
-def render(steps: dict) -> str:
-    """The progress report: the summary line, then each step this copy offers."""
-    shown = offered(ALL_STEPS)
-    lines = [summary(steps)]
-    for step in shown:
+def render(steps: dict, folder: Path | None = None) -> str:
+    """The progress report: the summary line, then each step `folder` offers."""
+    lines = [summary(steps, folder)]
+    for step in offered(steps, folder):
         entry = steps.get(step.key)
         if not entry:
             mark, detail = "·", "not checked yet"
         else:
             mark = "✔" if entry.get("passed") else "✘"
-            detail = f"{entry.get('points', 0):g} / {entry.get('max_points', 0):g} points"
+            detail = _points(entry)
         lines.append(f"  {mark} {step.label}: {step.title} ({detail})")
-    left_out = sorted({s.notebook for s in ALL_STEPS if s not in shown})
-    if left_out:
-        lines.append(f"  (Not in this copy of the course: {', '.join(left_out)}.)")
     return "\n".join(lines)
 
 
 def report(path: Path | None = None) -> str:
-    """The progress report of a file (default: this kernel's), saying if it can't be used."""
+    """The progress report of a file (default: this kernel's), out of the steps offered
+    beside it, saying if the file can't be used."""
     path = path or default_path()
     steps, problem = read(path)
-    text = render(steps)
+    text = render(steps, path.parent)
     if problem:
         text += (f"\n(Your progress file {path} could not be used ({problem}); it was left as "
                  "it is: the next check(N) starts it afresh.)")

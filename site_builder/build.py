@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from grader.progress import OFFERED_ENV
-
 from . import BuildError
 from .course_wheel import build_wheel
 from .downloads import pyodide_core, wheels
@@ -120,12 +118,12 @@ def _stage(root: Path, staging: Path, cache: Path) -> tuple[tuple[str, ...], tup
         (contents / "README.md").write_text(
             "# In the browser\n\n" + "\n\n".join(left_out) + "\n", encoding="utf-8")
 
-    (staging / "jupyter-lite.json").write_text(json.dumps(lite_config(notebooks), indent=2))
+    (staging / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=2))
     (staging / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES, indent=2))
     return tuple(notebooks), tuple(left_out)
 
 
-def lite_config(notebooks: list[str]) -> dict:
+def lite_config() -> dict:
     """The site's jupyter-lite.json: what JupyterLite and the kernel are told at start."""
     return {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
         "appName": "Batch Prediction vs Real-Time Serving",
@@ -138,13 +136,8 @@ def lite_config(notebooks: list[str]) -> dict:
         "workspacesStorageDrivers": ["memoryStorageDriver"],
         "litePluginSettings": {KERNEL_PLUGIN: {
             "disablePyPIFallback": True,
-            "loadPyodideOptions": {
-                # Installed before the first cell runs, from this site: `from grader import
-                # check`.
-                "packages": [COURSE],
-                # What this site offers, so progress counts only steps that can be done here.
-                "env": {OFFERED_ENV: ",".join(notebooks)},
-            },
+            # Installed before the first cell runs, from this site: `from grader import check`.
+            "loadPyodideOptions": {"packages": [COURSE]},
         }},
     }}
 
