@@ -131,6 +131,12 @@ def _why(kind: str, detail: str) -> tuple[str, str, str]:
     return (detail[:80], "", "Read the error under that cell and fix the line it points to.")
 
 
+# The grading sandbox's refusals (grader/batch/sandbox/syscalls.py) already say what happened.
+REFUSED = "NotWhileGrading"
+REFUSED_NUDGE = ("Take that line out of the cells that are graded: it works in your own "
+                 "notebook, but graded notebooks can't start programs or open connections.")
+
+
 def explain(broken: BrokenCell, still_defined: bool) -> tuple[str, str]:
     """(message, nudge) for a check whose name was left stale by a failed cell."""
     match = _KIND.match(broken.error.strip())
@@ -139,9 +145,12 @@ def explain(broken: BrokenCell, still_defined: bool) -> tuple[str, str]:
     is_def = re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(broken.name)}\b", broken.source,
                        re.MULTILINE)
     verb = "defines" if is_def or broken.name == "predict" else "builds"
-    said = f"The cell that {verb} `{broken.name}` raised `{kind}`"
-    said += f" ({short})" if short else ""
-    said += f": {meaning}." if meaning else "."
+    if kind == REFUSED:
+        said, nudge = f"The cell that {verb} `{broken.name}` was stopped: {detail}.", REFUSED_NUDGE
+    else:
+        said = f"The cell that {verb} `{broken.name}` raised `{kind}`"
+        said += f" ({short})" if short else ""
+        said += f": {meaning}." if meaning else "."
     state = (f"Until that cell runs cleanly, `{broken.name}` is not checked (it may hold an "
              "older value)" if still_defined or broken.defined
              else f"`{broken.name}` was not created")

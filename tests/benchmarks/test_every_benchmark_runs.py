@@ -24,7 +24,7 @@ SMOKE = {
     "grading.py": (["--learners", "1", "--subset", "1", "--overhead", "1", "--jobs", "1",
                     "--skip-nbgrader", "--no-write"], []),
     "cluster.py": (["--learners", "1", "--repeat", "1", "--workers", "1", "--no-write"], []),
-    "sandbox_overhead.py": (["--learners", "1", "--rounds", "1", "--no-write"], []),
+    "sandbox_overhead.py": (["--notebooks", "2", "--rounds", "1", "--no-write"], []),
     "scale.py": (["--small", "4", "--large", "8", "--reruns", "1", "--no-write"], []),
     "browser_latency.py": (["--moves", "1", "--warmup", "0", "--no-write"],
                            [pytest.mark.browser, NO_BROWSER]),
