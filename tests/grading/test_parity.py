@@ -33,7 +33,6 @@ SUBMISSIONS = [
 ]
 
 
-@pytest.mark.slow
 def test_worker_and_kernel_agree_on_every_check():
     from grader.batch.collect import Collection, HandIn, LearnerFiles
 
@@ -60,7 +59,6 @@ def test_worker_and_kernel_agree_on_every_check():
     assert verdicts == {True, False}  # both kinds of verdict were compared
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("step_key, answers", [SUBMISSIONS[i] for i in (1, 4, 7, 8, 10, 12, 15)])
 def test_grade_equals_the_learners_own_check_cell(tmp_path, step_key, answers):
     """Run the learner's notebook as handed in, check cell and all, in a real kernel: the

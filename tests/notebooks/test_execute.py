@@ -15,7 +15,6 @@ from nbclient import NotebookClient
 from grader.spec import ALL_STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
 
 
 def _run(path: Path, workdir: Path) -> nbformat.NotebookNode:

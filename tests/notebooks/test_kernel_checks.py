@@ -7,7 +7,6 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
 
 
 def _fill_and_run(notebook: str, answers: list[str], tmp_path: Path,
