@@ -8,6 +8,7 @@ message must be identical.
 from __future__ import annotations
 
 import pytest
+from kernels import PrivateKernelManager
 
 from grader.batch.grading import grade_class
 from grader.batch.notebook import plan_notebook
@@ -79,6 +80,7 @@ def test_grade_equals_the_learners_own_check_cell(tmp_path, step_key, answers):
     env = dict(os.environ, PYTHONPATH=str(ROOT),
                COURSE_PROGRESS_FILE=str(tmp_path / "progress.json"))
     NotebookClient(nb, timeout=30, kernel_name="python3", allow_errors=True,
+                   kernel_manager_class=PrivateKernelManager,
                    resources={"metadata": {"path": str(tmp_path)}}).execute(env=env)
     shown = next(o for o in nb.cells[last_check].outputs if o.output_type == "execute_result")
     inline_lines = shown.data["text/plain"].splitlines()[:-1]  # minus the progress line
