@@ -10,7 +10,6 @@ import random
 import textwrap
 
 import pytest
-from grading.helpers import mutations  # tests/grading: the same forger's replacements
 
 from grader.batch.harness import judge
 from grader.batch.notebook import Plan
@@ -18,6 +17,7 @@ from grader.batch.protocol import Reply
 from grader.probe import answer_all
 from grader.questions import GatherFacts, draw
 from grader.spec import step_for
+from tests.grading.helpers import mutations  # the same forger's replacements
 
 from .solution import GIVEN, PARTS, RIGHT, failures, run_part2
 from .test_part2_grading import MISTAKEN, OTHERS, STEP_OF
