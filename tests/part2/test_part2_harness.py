@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 import random
-import textwrap
 
 import pytest
 
@@ -19,16 +18,8 @@ from grader.questions import GatherFacts, draw
 from grader.spec import step_for
 from tests.grading.helpers import mutations  # the same forger's replacements
 
-from .solution import GIVEN, PARTS, RIGHT, failures, run_part2
+from .solution import failures, namespace_for, run_part2
 from .test_part2_grading import MISTAKEN, OTHERS, STEP_OF
-
-
-def _namespace(step: str, **replaced: str) -> dict:
-    namespace: dict = {}
-    exec(GIVEN, namespace)
-    for part in PARTS[step]:
-        exec(textwrap.dedent(replaced.get(part, RIGHT[part])), namespace)
-    return namespace
 
 
 def _asked(step: str, seed: int) -> Plan:
@@ -59,7 +50,7 @@ CASES = [(step, {}) for step in ("5", "6", "7", "8")] + [
 def test_graded_on_drawn_inputs_in_the_words_of_check(step, replaced):
     plan = _asked(step, seed=11)
     assert sum(isinstance(q, GatherFacts) for q in plan.questions) == 2
-    graded = _graded(step, plan, _answers(plan, _namespace(step, **replaced)))
+    graded = _graded(step, plan, _answers(plan, namespace_for(step, **replaced)))
     assert _words(graded) == _words(run_part2(step, **replaced))
 
 
@@ -68,7 +59,7 @@ def test_facts_copied_from_the_courses_inputs_fail_on_the_drawn_ones(step):
     """What `check(N)` heard, given again as the answer on this run's inputs (echoing the
     course's inputs, which the harness writes back over with those it asked)."""
     plan = _asked(step, seed=12)
-    answers = _answers(plan, _namespace(step))
+    answers = _answers(plan, namespace_for(step))
     course, drawn = (i for i, q in enumerate(plan.questions) if isinstance(q, GatherFacts))
     assert _words(_graded(step, plan, answers)) == _words(run_part2(step))
     answers[drawn] = copy.deepcopy(answers[course])
@@ -89,7 +80,7 @@ def test_code_right_only_on_the_courses_inputs_fails():
     fails on the run's inputs: the verdict is on those."""
     assert not failures(run_part2("7", percentile=CANNED))
     plan = _asked("7", seed=13)
-    result = _graded("7", plan, _answers(plan, _namespace("7", percentile=CANNED)))
+    result = _graded("7", plan, _answers(plan, namespace_for("7", percentile=CANNED)))
     assert [c.id for c in failures(result)][:1] == ["7.nearest_rank"]
 
 
@@ -136,7 +127,7 @@ def test_no_reply_makes_the_harness_fail_only_the_learner(step):
     replaced by something a forger might send: every one is judged (`ok` or `error`), none
     stops the grader, and none earns more than the honest one."""
     plan = _asked(step, seed=14)
-    honest = Reply((), tuple(_answers(plan, _namespace(step)))).to_data()
+    honest = Reply((), tuple(_answers(plan, namespace_for(step)))).to_data()
     full = judge(step_for(step), plan, honest, 0.0).points
     statuses = []
     for reply in mutations(json.loads(json.dumps(honest)), random.Random(int(step))):
