@@ -141,8 +141,8 @@ def reserve() -> frozenset[int]:
 
 
 def _drain(listener: socket.socket) -> None:
-    """Close every connection waiting on the listener (left by another block, or by learner
-    code that connected to it directly)."""
+    """Close every connection still waiting on the listener when a block ends (learner code
+    may connect to it directly, from another thread), so the next block starts with none."""
     listener.setblocking(False)
     try:
         for _ in range(BACKLOG * 4):
@@ -166,7 +166,6 @@ class _Endpoint:
         self.listener = self.sockets.listener
         self.own: weakref.WeakSet[socket.socket] = weakref.WeakSet(
             [self.listener, self.sockets.refuser])
-        _drain(self.listener)
         self.address = self.listener.getsockname()
         # down: bound, never listening, so a connection is refused
         self.reached = self.sockets.refuser.getsockname() if scenario == "down" else self.address
