@@ -22,6 +22,7 @@ from grader.batch.sandbox import worker_uids_mapped
 
 from .conftest import grade, read_grades, read_results
 from .helpers import NOTEBOOKS, RIGHT, hand_in
+from .nobody import grade_as_nobody, needs_root_to_play_nobody
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_root = pytest.mark.skipif(
@@ -294,29 +295,7 @@ def test_workers_do_not_inherit_the_session_keyring(session_key):
     assert said.startswith("read 0 b''"), said  # readable: it is its own, and empty
 
 
-NOBODY = 65534
-
-
-def _as_nobody() -> None:
-    """Between fork and exec, as root: become `nobody`, in a mount namespace where /root (0700
-    here, and Python lives in it) is covered by a folder that only lets Python's place through,
-    as a non-root instructor's own Python would be readable to them."""
-    from grader.batch.sandbox import libc
-
-    libc.unshare(libc.CLONE_NEWNS)
-    libc.mount(None, "/", None, libc.MS_REC | libc.MS_PRIVATE)
-    held = os.open("/root/.pyenv", os.O_PATH)
-    libc.mount("tmpfs", "/root", "tmpfs", 0, "mode=711")
-    os.mkdir("/root/.pyenv")
-    libc.mount(f"/proc/self/fd/{held}", "/root/.pyenv", None, libc.MS_BIND | libc.MS_REC)
-    os.setgroups([])
-    os.setresgid(NOBODY, NOBODY, NOBODY)
-    os.setresuid(NOBODY, NOBODY, NOBODY)
-
-
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or
-                    not os.path.isdir("/root/.pyenv"),
-                    reason="plays a non-root instructor from root (this machine's layout)")
+@needs_root_to_play_nobody
 def test_walls_without_root():
     """What an instructor who isn't root gets: Landlock keeps learner code to the allowlist,
     says so before grading, and classmates' grades are untouched."""
@@ -330,9 +309,6 @@ def test_walls_without_root():
 
 
 def _grade_as_nobody(home: Path) -> None:
-    import subprocess
-    import sys
-
     (home / "secret.txt").write_text(SECRET)
     code = textwrap.dedent(f"""\
         import os
@@ -359,12 +335,7 @@ def _grade_as_nobody(home: Path) -> None:
         threshold = 0.6""")
     hand_in(home / "subs", "mallory", {"2": [code]})
     hand_in(home / "subs", "alice", {"2": RIGHT["2"], "1": RIGHT["1"]})
-    for path in [home, *home.rglob("*")]:
-        os.chown(path, NOBODY, NOBODY)
-    done = subprocess.run([sys.executable, "-m", "grader", "grade", str(home / "subs"), "-o",
-                           str(home / "out"), "-q", "--jobs", "2"], cwd=home,
-                          env=dict(os.environ, HOME=str(home), TMPDIR=str(home)),
-                          preexec_fn=_as_nobody, capture_output=True, text=True, timeout=600)
+    done = grade_as_nobody(home, "--jobs", "2")
     assert done.returncode == 0, done.stderr
     assert "Warning: learner code runs as you" in done.stderr  # said before grading
     out = home / "out"
