@@ -42,6 +42,11 @@ MISTAKES = {
 }
 
 
+# A right fallback that asks for the endpoint on IPv6's loopback: redirected like any other
+# (its own check(8) passes it), over an IPv6 socket to the endpoint's IPv4 address.
+OVER_IPV6 = RIGHT["fallback"].replace('f"{ENDPOINT_URL}/predict"', '"http://[::1]:9/predict"')
+
+
 def _with_fallback(code: str) -> list[str]:
     answers = list(ANSWERS)
     answers[FALLBACK] = code
@@ -116,6 +121,7 @@ def graded():
         other, udp_port = listener.getsockname()[1], udp.getsockname()[1]
         for subs in (home / "subs", home / "root-subs"):
             hand_in(subs, "ada", {"8": ANSWERS})
+            hand_in(subs, "ed", {"8": _with_fallback(OVER_IPV6)})
             for learner, fallback in MISTAKES.items():
                 hand_in(subs, learner, {"8": _with_fallback(fallback)})
         hand_in(home / "subs", "mallory", {"8": _with_fallback(_attacks(other, udp_port)),
@@ -137,10 +143,12 @@ def _step8(results: dict, learner: str) -> list[tuple[str, bool, str]]:
 
 
 def test_the_solution_gets_full_marks_for_step_8_without_root(graded):
-    results, _, said, _, _ = graded
-    notebook = results["learners"]["ada"]["notebooks"][STEP8]
-    assert notebook["status"] == "ok", notebook
-    assert notebook["points"] == notebook["max_points"] == 5, _step8(results, "ada")
+    results, as_root, said, _, _ = graded
+    for learner in ("ada", "ed"):  # ed: a right answer that asks over IPv6, without and with root
+        for run in (results, as_root):
+            notebook = run["learners"][learner]["notebooks"][STEP8]
+            assert notebook["status"] == "ok", notebook
+            assert notebook["points"] == notebook["max_points"] == 5, _step8(run, learner)
     assert "Warning: learner code runs as you" in said  # the Landlock walls, said before grading
 
 
