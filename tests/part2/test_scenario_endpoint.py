@@ -83,3 +83,26 @@ def test_connections_left_waiting_are_closed_when_a_block_ends(reserved: Sockets
         sock.settimeout(2)
         assert sock.recv(16) == b""
         sock.close()
+
+
+def test_without_127_0_0_2_down_is_a_second_port(monkeypatch):
+    """A loopback with 127.0.0.1 alone (some systems'): "down" is then a port of its own."""
+    bind = socket.socket.bind
+
+    def only_127_0_0_1(sock: socket.socket, address: tuple) -> None:
+        if address[0] == "127.0.0.2":
+            raise OSError(99, "Cannot assign requested address")
+        bind(sock, address)
+
+    monkeypatch.setattr(socket.socket, "bind", only_127_0_0_1)
+    sockets = Sockets()
+    monkeypatch.setattr(scenario_endpoint, "_reserved", [sockets])
+    try:
+        assert len(sockets.ports) == 2
+        outcomes = []
+        for scenario in ("up", "down"):
+            with scenario_endpoint.scenario_endpoint(scenario, LIVE) as (url, _):
+                outcomes.append(_ask(url))
+        assert outcomes == [200, "refused"]
+    finally:
+        sockets.close()
