@@ -23,8 +23,8 @@ It serves on two sockets: a listener on 127.0.0.1 (up, slow, error) and, on the 
 Each block makes its own pair, unless `reserve` made one for the whole process first: a
 grading worker does that before its walls go up, so learner code can reach that one port and
 no other, and can bind none (`grader/batch/sandbox/walls.py`). Only the connection the
-redirected socket itself opened is served (matched by its port): one another socket left
-waiting is closed, never answered in its place.
+redirected socket itself opened is served (matched by its port): a connection another socket
+left waiting is closed, never answered in its place.
 """
 
 from __future__ import annotations
