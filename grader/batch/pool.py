@@ -275,6 +275,8 @@ class WorkerPool:
                            "out-of-memory killer is retried as if killed from outside")
             else:
                 self._cgroups = made
+                for warning in made.warnings:
+                    self._warn(warning)
         allow, notes = allowlist(self.hide)
         for note in notes:
             self._warn(note)
