@@ -113,6 +113,8 @@ attempt('tgkill', lambda: libc.syscall(234, me, libc.gettid(), 9))
 attempt('sigqueue', lambda: libc.syscall(129, me, 9, info))
 attempt('tgsigqueue', lambda: libc.syscall(297, me, libc.gettid(), 9, info))
 attempt('F_SETSIG', lambda: libc.fcntl(0, 10, 9))
+event = ctypes.create_string_buffer(b'\\0' * 8 + bytes([9, 0, 0, 0]) + b'\\0' * 52)
+attempt('timer', lambda: libc.timer_create(1, event, ctypes.byref(ctypes.c_void_p())))
 attempt('cpu', lambda: resource.setrlimit(resource.RLIMIT_CPU, (1, 1)))
 attempt('rttime', lambda: resource.prlimit(0, resource.RLIMIT_RTTIME, (1, 1)))
 attempt('cpu read', lambda: resource.getrlimit(resource.RLIMIT_CPU) and None)
@@ -183,7 +185,8 @@ def test_no_sigkill_to_itself_and_no_limit_that_ends_in_one(graded_classes):
     assert notebook["output"].strip() == (
         "kill NotWhileGrading, killpg NotWhileGrading, raise PermissionError, "
         "pthread_kill NotWhileGrading, pidfd PermissionError, kill -1 -1 1, tkill -1 1, "
-        "tgkill -1 1, sigqueue -1 1, tgsigqueue -1 1, F_SETSIG -1 1, cpu ValueError, "
+        "tgkill -1 1, sigqueue -1 1, tgsigqueue -1 1, F_SETSIG -1 1, timer -1 1, "
+        "cpu ValueError, "
         "rttime PermissionError, cpu read ALLOWED, term ALLOWED"), notebook["output"]
     assert notebook["points"] == 1  # it lived to answer
 

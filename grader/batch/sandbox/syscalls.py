@@ -112,8 +112,9 @@ SOL_SOCKET = 1
 BUFFER_OPTIONS = (7, 8, 32, 33)  # SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE
 SOCK_TYPE_MASK, SOCK_DGRAM = 0xF, 2  # the type argument also carries SOCK_NONBLOCK|CLOEXEC
 # A SIGKILL a worker sends itself (kill(getpid()), kill(0), kill(-1), raise, a pidfd, a queued
-# signal, F_SETSIG) would read as a kill from outside, the machine's fault: retried, never
-# stored. Refused, as are the limits the kernel enforces with SIGKILL (lowering RLIMIT_CPU or
+# signal, F_SETSIG, a POSIX timer) would read as a kill from outside, the machine's fault:
+# retried, never stored. Refused (POSIX timers altogether: nothing the course imports uses
+# them), as are the limits the kernel enforces with SIGKILL (lowering RLIMIT_CPU or
 # RLIMIT_RTTIME to their hard limit); other fatal signals stay the learner's own verdict.
 SIGKILL = 9
 SIGNAL_ARGUMENT = {"kill": 1, "tkill": 1, "tgkill": 2, "rt_sigqueueinfo": 1,
@@ -143,6 +144,7 @@ def _add_resource_rules(rules: Any, seccomp: Any) -> None:
     for name, argument in SIGNAL_ARGUMENT.items():
         deny(name, seccomp.Arg(argument, seccomp.EQ, SIGKILL))
     deny("fcntl", seccomp.Arg(1, seccomp.EQ, F_SETSIG), seccomp.Arg(2, seccomp.EQ, SIGKILL))
+    deny("timer_create")  # its signal is in memory, where a filter can't read it
     for limit in KILLING_LIMITS:
         deny("setrlimit", seccomp.Arg(0, seccomp.EQ, limit))
         deny("prlimit64", seccomp.Arg(1, seccomp.EQ, limit), seccomp.Arg(2, seccomp.NE, 0))
