@@ -231,11 +231,16 @@ KILLS = {"os.kill": 1, "os.killpg": 1, "signal.pthread_kill": 1}
 
 
 def refuse_kill_in_words(step: str) -> None:
-    """An audit hook that says why a SIGKILL a notebook sends is refused (the filter refuses
-    it anyway, where the call has no audit event: `signal.raise_signal`, pidfds)."""
+    """An audit hook that says why a SIGKILL a notebook sends, or a UDP socket, is refused
+    (the filter refuses them anyway, where the call has no audit event: `signal.raise_signal`,
+    pidfds, C code)."""
     def hook(event: str, args: tuple) -> None:
         if event in KILLS and len(args) > KILLS[event] and args[KILLS[event]] == SIGKILL:
             raise NotWhileGrading(f"while grading, notebooks can't send SIGKILL "
                                   f"(`{event}` in {_where(step)})")
+        if event == "socket.__new__" and len(args) > 2 and args[1] in INET_FAMILIES and \
+                isinstance(args[2], int) and args[2] & SOCK_TYPE_MASK == SOCK_DGRAM:
+            raise NotWhileGrading(f"while grading, notebooks can't use UDP, only TCP on "
+                                  f"127.0.0.1 (`socket.socket` in {_where(step)})")
 
     sys.addaudithook(hook)
