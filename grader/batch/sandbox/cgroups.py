@@ -102,6 +102,7 @@ class SlotCgroups:
     version: int
     memory: dict[int, str]
     others: dict[int, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # for the instructor, before grading
     _oom: dict[int, int] = field(default_factory=dict)
 
     # ------------------------------------------------------------------------ making
@@ -168,6 +169,7 @@ class SlotCgroups:
                 with contextlib.suppress(OSError):  # no swap accounting: nothing to cap
                     _write(os.path.join(memory, "memory.memsw.limit_in_bytes"),
                            str(memory_bytes))
+                made._limit_tcp(memory, memory_bytes)
                 made.others[slot] = []
                 if len(made.others[-1]) > 1:
                     pids = os.path.join(base("pids"), str(slot))
@@ -178,6 +180,18 @@ class SlotCgroups:
             made.remove()
             return f"cgroup v1: a group for the grading workers can't be made ({err})"
         return made
+
+    def _limit_tcp(self, folder: str, memory_bytes: int) -> None:
+        """cgroup v1 charges a group's TCP socket buffers only once this limit is written (and
+        never to `memory.limit_in_bytes`): the same bound again, or a warning."""
+        try:
+            _write(os.path.join(folder, "memory.kmem.tcp.limit_in_bytes"), str(memory_bytes))
+        except OSError as err:
+            why = (f"no TCP memory limit per worker here (cgroup v1: {err.strerror or err}): "
+                   "socket buffers a notebook fills on its own loopback are not counted "
+                   "against --memory, only bounded by its descriptors")
+            if why not in self.warnings:
+                self.warnings.append(why)
 
     # ------------------------------------------------------------------------ using
     def folders(self, slot: int) -> list[str]:
