@@ -143,7 +143,7 @@ FLUSHES = ("sync", "syncfs")
 # endpoints and probes are TCP on 127.0.0.1; "localhost" is read from /etc/hosts).
 SOL_SOCKET = 1
 BUFFER_OPTIONS = (7, 8, 32, 33)  # SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE
-SOCK_DGRAM = 2  # matched under SOCK_TYPE_MASK: the type also carries SOCK_NONBLOCK|CLOEXEC
+SOCK_DGRAM = 2  # the type argument also carries SOCK_NONBLOCK|CLOEXEC: masked with SOCK_TYPE_MASK
 # A SIGKILL a worker sends itself (kill(getpid()), kill(0), kill(-1), raise, a pidfd, a queued
 # signal, F_SETSIG, a POSIX timer) would read as a kill from outside, the machine's fault:
 # retried, never stored. Refused (POSIX timers altogether: nothing the course imports uses
