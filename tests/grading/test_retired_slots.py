@@ -29,7 +29,8 @@ def _stuck_pool(jobs: int = 1) -> WorkerPool:
     pool.start()
     if pool._cgroups is None:
         pool.stop()
-        pytest.skip("needs a memory cgroup per slot (root, or a delegated cgroup v2)")
+        pytest.skip("needs a memory cgroup per slot (root, or a delegated cgroup v2): "
+                    f"{pool.warnings}")
     real = pool._cgroups.empty
     # a slot emptied after its worker (`but`: its server) never is; the pool's own clean-up is
     pool._cgroups.empty = (  # type: ignore[method-assign]

@@ -21,6 +21,7 @@ to the instructor: memory is then bounded by `RLIMIT_AS` alone (which a memfd, S
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import time
@@ -61,6 +62,7 @@ def _mount_points() -> dict[str, str]:
 
 
 PREFIX = "course-grading-"
+_POOLS = itertools.count()
 
 
 def _sweep(groups: dict[str, str], points: dict[str, str]) -> None:
@@ -111,7 +113,8 @@ class SlotCgroups:
                name: str = "") -> SlotCgroups | str:
         """One group per slot, limits set; or, when that can't be done here, why not. Groups
         of earlier pools whose process is gone (a lane killed outright) are removed first."""
-        name = name or f"{PREFIX}{os.getpid()}"
+        name = name or f"{PREFIX}{os.getpid()}-{next(_POOLS)}"  # (a group left busy can't
+        # stop the next pool of this process; _sweep reads the pid, removes it once gone)
         groups, points = _own_groups(), _mount_points()
         _sweep(groups, points)
         if "memory" in points and "memory" in groups:
