@@ -12,10 +12,18 @@ grading, so the two can't disagree. A step module is a list of such functions:
 
 `reads` lets a failed cell that builds the name speak for itself (see `cell_errors`); `line`
 is the answer line offered behind "Show me the line" when the check fails.
+
+Every finding also carries a `kind`: which branch of which check said it, so the class report
+can count a class's mistakes by what was said, not by its exact words (`threshold = 0.7` and
+`threshold = 0.9` are one mistake). A check may name it (`fail(..., kind="swapped")`); else it
+is where the finding was made (`threshold+14`: that function, that many lines in), which is
+stable for as long as the check's code is, and verdicts are only ever compared under one grader
+fingerprint, which changes with the code.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -32,18 +40,25 @@ class Finding:
     hint: str = ""  # a nudge: where to look, never the answer itself
     started: bool = True
     line: str = ""  # the answer line, behind "Show me the line" until asked or failed often
+    kind: str = ""  # which branch said it (see above); the class report counts mistakes by it
 
 
-def ok(message: str) -> Finding:
-    return Finding(True, message)
+def _branch() -> str:
+    """Where the caller of `fail`/`not_started` made its finding: `function+line offset`."""
+    frame = sys._getframe(2)
+    return f"{frame.f_code.co_name}+{frame.f_lineno - frame.f_code.co_firstlineno}"
 
 
-def fail(message: str, hint: str = "", line: str = "") -> Finding:
-    return Finding(False, message, hint, line=line)
+def ok(message: str, kind: str = "") -> Finding:
+    return Finding(True, message, kind=kind)
 
 
-def not_started(message: str, hint: str = "", line: str = "") -> Finding:
-    return Finding(False, message, hint, started=False, line=line)
+def fail(message: str, hint: str = "", line: str = "", kind: str = "") -> Finding:
+    return Finding(False, message, hint, line=line, kind=kind or _branch())
+
+
+def not_started(message: str, hint: str = "", line: str = "", kind: str = "") -> Finding:
+    return Finding(False, message, hint, started=False, line=line, kind=kind or "not started")
 
 
 @dataclass(frozen=True)
@@ -78,7 +93,9 @@ def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str,
     return register
 
 
-from .cell_errors import broken_cell, explain  # noqa: E402  (needs Finding and fail above)
+CHECK_CRASHED = "check crashed"  # a grader bug, not the learner's: the class report lists it
+
+from .cell_errors import broken_cell, error_name, explain  # noqa: E402  (needs Finding and fail above)
 
 # Each step's checks register themselves when their module is imported; a check imports only
 # its own step's module (the quiz's reads the question bank: no cost to steps 1-4).
@@ -108,21 +125,22 @@ def evaluate(snapshot: Snapshot) -> StepResult:
             results[item.id] = CheckResult(
                 item.id, step.key, item.title, False, 0, item.points,
                 "Not checked yet: fix the check above first.", ran=False,
-                started=first.started if first else True)
+                started=first.started if first else True, kind="not reached")
             continue
         try:
             if broken:
                 told.add(broken.name)
-                found = fail(*explain(broken, snapshot.has(broken.name)))
+                found = fail(*explain(broken, snapshot.has(broken.name)),
+                             kind=f"cell raised {error_name(broken)}")
             else:
                 found = item.run(snapshot)
         except Exception as err:  # a grader bug must not become a learner's traceback
             found = fail(f"This check could not run ({type(err).__name__}). Please tell your "
-                         "instructor; your work may be fine.")
+                         "instructor; your work may be fine.", kind=CHECK_CRASHED)
         results[item.id] = CheckResult(
             item.id, step.key, item.title, found.passed, item.points if found.passed else 0,
             item.points, found.message, found.hint, True, found.started,
-            "" if found.passed else found.line or item.line)
+            "" if found.passed else found.line or item.line, found.kind)
     return StepResult(step.key, step.title, tuple(results.values()))
 
 

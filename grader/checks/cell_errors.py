@@ -125,6 +125,12 @@ def _why(kind: str, detail: str) -> tuple[str, str, str]:
     return (detail[:80], "", "Read the error under that cell and fix the line it points to.")
 
 
+def error_name(broken: BrokenCell) -> str:
+    """The exception's name alone (`TypeError`), which names the mistake in the class report."""
+    match = _KIND.match(broken.error.strip())
+    return match.group(1) if match else "an error"
+
+
 def explain(broken: BrokenCell, still_defined: bool) -> tuple[str, str]:
     """(message, nudge) for a check whose name was left stale by a failed cell."""
     match = _KIND.match(broken.error.strip())
