@@ -35,6 +35,7 @@ from .lane import handin_hash
 from .notebook import MAX_CLASS_BYTES, MAX_NOTEBOOK_BYTES, InvalidNotebook
 from .readers import READ_ERRORS
 from .sandbox import Limits
+from .selection import Selection
 from .verdicts import STATUSES, NotebookGrade, failed
 
 
@@ -197,12 +198,13 @@ def _progress_bar(total: int, enabled: bool, desc: str = "Grading",
                 file=sys.stderr, dynamic_ncols=True, smoothing=0.1, leave=desc == "Grading")
 
 
-def graded_steps(collection: Collection, steps: tuple[Step, ...]) -> tuple[Step, ...]:
-    """Part 2 is optional: its steps are graded (and get their grades.csv columns) once any
-    learner of the class hands in its notebook, so a class doing Part 1 only sees Part 1."""
+def graded_steps(collection: Collection, steps: tuple[Step, ...],
+                 optional: tuple[str, ...] = OPTIONAL_NOTEBOOKS) -> tuple[Step, ...]:
+    """Part 2 is optional (unless the instructor named it): its steps are graded (and get
+    their grades.csv columns) once any learner of the class hands in its notebook, so a class
+    doing Part 1 only sees Part 1."""
     handed_in = {name for files in collection.learners.values() for name in files.handins}
-    return tuple(s for s in steps if s.notebook not in OPTIONAL_NOTEBOOKS or
-                 s.notebook in handed_in)
+    return tuple(s for s in steps if s.notebook not in optional or s.notebook in handed_in)
 
 
 
@@ -286,19 +288,20 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
                 limits: Limits | None = None, gradebook: Gradebook | None = None,
                 regrade: bool = False, progress: bool = False,
                 steps: tuple[Step, ...] = ALL_STEPS, cluster: str | None = None,
-                hide: tuple[str, ...] = (), chosen: str = "") -> ClassGrades:
+                hide: tuple[str, ...] = (), chosen: Selection | None = None) -> ClassGrades:
     """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist
     (without one, to a gradebook in memory). `cluster` (a Dask scheduler address, or local:N)
     runs the jobs on Dask workers instead of this machine's lanes; everything else stays here.
     No worker of the local pool sees the submissions, the gradebook or the folders in `hide`
-    (OUT, say). `chosen` says how the instructor chose `steps` (`--notebooks 01,02`): then
-    exactly those count; by default Part 2 counts once anyone hands it in.
+    (OUT, say). `chosen`, the instructor's choice of what counts (`--notebooks 01,02`, see
+    selection.py), replaces `steps`; by default Part 2 counts once anyone hands it in.
 
     Four stages: plan (what the gradebook already knows, one job per distinct hand-in),
     dispatch (the jobs to the lanes), record (each verdict to its learners and the gradebook),
     assemble (the class, whose whole verdicts are loaded from the gradebook on demand)."""
     limits = limits or Limits()
-    steps = steps if chosen else graded_steps(collection, steps)
+    chosen = chosen or Selection(steps)
+    steps = graded_steps(collection, chosen.steps, chosen.optional)
     run = _Run.start(collection, steps, limits, gradebook, hide)
     plan = _plan(collection, steps, run, regrade, progress)
     executor = _executor(cluster, jobs, limits, run.private)
@@ -496,7 +499,7 @@ def _dispatch(plan: _Plan, run: _Run, executor: object, *, inline: bool,
 
 
 def _assemble(collection: Collection, steps: tuple[Step, ...], plan: _Plan, run: _Run,
-              limits: Limits, ran: int, warnings: list[str], chosen: str) -> ClassGrades:
+              limits: Limits, ran: int, warnings: list[str], chosen: Selection) -> ClassGrades:
     """The class as graded, in course order, each learner's whole verdicts loadable from the
     gradebook (or made again from the reason, for a notebook never graded)."""
     reader = run.book.reader()
@@ -520,7 +523,7 @@ def _assemble(collection: Collection, steps: tuple[Step, ...], plan: _Plan, run:
     return ClassGrades(collection.source, steps, plan.learners, limits, run.fingerprint,
                        sorted(collection.ignored), time.perf_counter() - run.started, ran,
                        plan.reused, warnings, collection.layout, list(collection.unplaced),
-                       chosen, reader)
+                       chosen.said, reader)
 
 
 @functools.cache

@@ -1,4 +1,5 @@
-"""What a grading run leaves behind: grades.csv, results.json and one feedback file per learner.
+"""What a grading run leaves behind: grades.csv, results.json, one feedback file per learner
+and the class report (class_report.py).
 
 Every file is written to a temporary name beside its target and renamed into place, so a
 crash or Ctrl-C never leaves half a CSV for an instructor to upload. Learner-derived text is
@@ -29,6 +30,7 @@ from pathlib import Path
 from .. import feedback
 from ..files import write_atomic, write_atomic_parts
 from ..spec import unit
+from .class_report import FIGURES, PAGE, write_class_report
 from .grading import ClassGrades, LearnerGrade, column
 from .verdicts import NotebookGrade
 
@@ -225,13 +227,24 @@ def _results_parts(result: ClassGrades, rows: Iterator[str]) -> Iterator[str]:
     yield "\n}}\n"
 
 
+def _write_class(result: ClassGrades, out: Path, names: dict[str, str], whole: str,
+                 last: object) -> list:
+    """The class report, written again only when what it is made from (`whole`, the digest
+    of every learner's) or its files changed since the last run; returns its new state."""
+    now = [whole, _stamp(out / PAGE), _stamp(out / FIGURES)]
+    if last != now or None in now:
+        (out / STATE).unlink(missing_ok=True)
+        write_class_report(result, out, names)
+    return [whole, _stamp(out / PAGE), _stamp(out / FIGURES)]
+
+
 def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
     """Write every report into `out` (readable by its owner only), rendering only the learners
     whose reports changed; returns what was written, by kind."""
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     (out / "feedback").mkdir(exist_ok=True, mode=0o700)
     written = {"grades": out / "grades.csv", "results": out / "results.json",
-               "feedback": out / "feedback"}
+               "feedback": out / "feedback", "class_html": out / PAGE, "class_json": out / FIGURES}
     _write(written["grades"], grades_csv(result))
     before = _read_state(out)
     names = feedback_names(list(result.learners))
@@ -274,6 +287,7 @@ def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
 
         write_atomic_parts(results, _results_parts(result, rows()), mode=0o600)
     state["results"] = [whole, _stamp(results)]
+    state["class"] = _write_class(result, out, names, whole, before.get("class"))
     if state != before:
         _write(out / STATE, json.dumps(state))
     return written
