@@ -29,6 +29,7 @@ table{border-collapse:collapse;margin:.5em 0 1em;font-size:.95em}
 caption{text-align:left;font-weight:600;padding:.3em 0}
 th,td{border:1px solid #c8c8c8;padding:.25em .6em;text-align:left;vertical-align:top}
 th{background:#f0f2f5}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{white-space:nowrap}
 .pair{display:flex;flex-wrap:wrap;gap:1em 2em;align-items:flex-start}
 .pair figure{margin:0;flex:1 1 26em}.pair table{flex:0 1 auto}
 figcaption{font-size:.9em;color:#444}

@@ -166,10 +166,10 @@ def feedback_html(learner: LearnerGrade,
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>Feedback for {name}</title>"
             "<style>body{font-family:system-ui,sans-serif;max-width:50em;margin:2em auto;"
-            "line-height:1.4}code{background:#f3f3f3;padding:0 3px}</style></head><body>"
+            "line-height:1.4}code{background:#f3f3f3;padding:0 3px}</style></head><body><main>"
             f"<h1>Feedback for {name}</h1><p><i>{html.escape(COURSE)}</i></p>"
             f"<p><b>Total: {_format(learner.total)} / {_format(learner.max_total)} points</b>"
-            f"</p>{''.join(sections)}</body></html>\n")
+            f"</p>{''.join(sections)}</main></body></html>\n")
 
 
 def _write(path: Path, text: str) -> None:

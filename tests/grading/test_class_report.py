@@ -1,0 +1,158 @@
+"""The class report of a graded class with known mistakes (tests/known_class.py): what it
+counts, who it names, the quiz's item analysis, and that it is only written when it changes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+
+from .conftest import grade
+
+
+def _figures(out: Path) -> dict:
+    return json.loads((out / "class.json").read_text(encoding="utf-8"))
+
+
+def _check(figures: dict, check_id: str) -> dict:
+    return next(c for c in figures["checks"] if c["id"] == check_id)
+
+
+def _mistakes(check: dict) -> dict[str, tuple[int, list[str]]]:
+    return {m["said"]: (m["learners"], [e["id"] for e in m["examples"]])
+            for m in check["mistakes"]}
+
+
+def test_each_check_counts_its_failures_by_the_kind_of_mistake(known_class) -> None:
+    _, out = known_class
+    figures = _figures(out)
+    shape = _check(figures, "1.customers_shape")
+    assert (shape["passed"], shape["failed"]) == (3, 3)
+    assert _mistakes(shape) == {
+        "`customers` is a dict, but the step asks for a list of tuples.": (2, ["ben", "eve"]),
+        "Each customer is a list like `[101, 0.2]`; the step asks for tuples like "
+        "`(101, 0.2)`.": (1, ["fay"])}
+    threshold = _check(figures, "2.threshold")
+    assert threshold["failed"] == 4
+    # 0.7 and 0.9 are one mistake, named by what its messages share; most common first,
+    # then by kind
+    assert _mistakes(threshold) == {
+        "`threshold` is …; the step asks for 0.6.": (2, ["cy", "dee"]),
+        "`threshold` is the text `'0.6'`. Text can't be compared with numbers.":
+            (2, ["ben", "eve"])}
+    values = _check(figures, "1.customers_values")  # waits on the shape check
+    assert (values["passed"], values["not_reached"], values["mistakes"]) == (3, 3, [])
+    realtime = _check(figures, "4.prints_realtime")  # cy, dee and fay handed in no step 4
+    assert (realtime["passed"], realtime["failed"], realtime["not_checked"]) == (2, 1, 3)
+    assert _mistakes(realtime) == {"You called `predict(105)`: 105 is the customer's ID, not "
+                                   "the feature value. The model scores features.": (1, ["eve"])}
+
+
+def test_learners_are_linked_to_their_own_reports(known_class) -> None:
+    _, out = known_class
+    shape = _check(_figures(out), "1.customers_shape")
+    for example in shape["mistakes"][0]["examples"]:
+        assert example["report"] == f"feedback/{example['id']}.html"
+        assert (out / example["report"]).is_file()
+    page = (out / "class.html").read_text(encoding="utf-8")
+    assert '<a href="feedback/ben.html">ben</a>' in page
+
+
+def test_scores_steps_and_notebooks(known_class) -> None:
+    _, out = known_class
+    figures = _figures(out)
+    scores = figures["scores"]
+    assert (scores["learners"], scores["max"], scores["full_marks"]) == (6, 21, 1)
+    assert sum(scores["histogram"]["learners"]) == 6
+    assert scores["histogram"]["learners"][21] == 1  # ana
+    steps = {s["step"]: s for s in figures["steps"]}
+    assert [steps["1"][k] for k in ("handed_in", "passed", "pass_rate")] == [6, 3, 50.0]
+    assert [steps["4"][k] for k in ("handed_in", "passed", "pass_rate_of_handed_in")] == \
+        [3, 2, 66.7]
+    assert steps["quiz"]["statuses"]["missing"] == 2  # dee and fay
+    notebooks = figures["notebooks"]
+    assert notebooks["statuses"] == {"ok": 23, "timeout": 0, "error": 0, "invalid": 0,
+                                     "missing": 7}
+    assert notebooks["late_known"] == 0  # plain folders say nothing of lateness
+    assert len(notebooks["slowest"]) == 5
+    assert figures["problems"] == []
+    assert figures["counts"]["chosen"] is None
+    assert "06_measure_it.ipynb" not in figures["counts"]["notebooks"]  # nobody handed it in
+
+
+def test_the_quiz_item_analysis_matches_figures_worked_by_hand(known_class) -> None:
+    """Four graded quizzes: ana 10/10, cy 9 (q3: A), ben 1 (q1 C, q2 B), eve 0 (q1 B, q2 B,
+    q3 A). Question 1: marks x = (ana 1, ben 1, cy 1, eve 0), rest of the quiz X = (9, 0, 8,
+    0): facility 3/4 = 75 %; mean x 0.75, mean X 4.25; deviations (.25, .25, .25, -.75) and
+    (4.75, -4.25, 3.75, -4.25); cov = 4.25/3, var x = .75/3, var X = 72.75/3; discrimination
+    = 100 · 4.25 / √(.75 · 72.75) = 57.5 %; sorted pairs give the same covariance, so the
+    discriminative efficiency is 100 %; SD = 100 · √(.25) = 50 %."""
+    _, out = known_class
+    quiz = _figures(out)["quiz"]
+    assert quiz["attempts"] == 4
+    q1, q2, q3 = quiz["questions"][:3]
+    assert (q1["facility"], q1["sd"], q1["discrimination"], q1["efficiency"]) == \
+        (75.0, 50.0, 57.5, 100.0)
+    assert {o["option"]: o["picked"] for o in q1["options"]} == {"A": 0, "B": 1, "C": 3, "D": 0}
+    assert [o["right"] for o in q1["options"]] == [False, False, True, False]
+    assert q1["facility_reads"] == "fairly easy"
+    # question 2: right A by ana and cy, B by ben and eve: half the class, no more than it
+    assert q2["facility"] == 50.0
+    assert q2["distractors"] == [{"option": "B", "picked": 2, "more_than_the_answer": False}]
+    # question 3 (answer B): only ana; A drew cy and eve; ben left it unanswered
+    assert (q3["facility"], q3["no_answer"]) == (25.0, 1)
+    assert q3["distractors"] == [{"option": "A", "picked": 2, "more_than_the_answer": True}]
+    page = (out / "class.html").read_text(encoding="utf-8")
+    assert "A: 2 (50 %) drew more than the answer" in page
+
+
+def test_the_page_stands_alone(known_class) -> None:
+    _, out = known_class
+    page = (out / "class.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "<link" not in page and "src=" not in page
+    assert page.count("<svg") == 3  # scores, steps, quiz
+    assert page.count('role="img"') == 3 and page.count("<desc id=") == 3
+    ids = [part.split('"')[0] for part in page.split(' id="')[1:]]
+    assert len(ids) == len(set(ids)), "two elements share an id"
+
+
+def test_an_unchanged_rerun_leaves_the_report_alone_and_report_writes_the_same(
+        known_class, tmp_path: Path) -> None:
+    submissions, graded = known_class
+    out = tmp_path / "graded"
+    shutil.copytree(graded, out)
+    before = {name: (out / name).stat().st_mtime_ns for name in ("class.html", "class.json")}
+    assert grade(submissions, out) == 0
+    assert {name: (out / name).stat().st_mtime_ns for name in before} == before
+    # `report` makes the same report from results.json alone (no gradebook needed)
+    html, figures = (out / "class.html").read_bytes(), (out / "class.json").read_bytes()
+    (out / "gradebook.sqlite").unlink()
+    (out / "class.html").unlink()
+    assert main(["report", str(out)]) == 0
+    assert (out / "class.html").read_bytes() == html
+    assert (out / "class.json").read_bytes() == figures
+    # a changed class: the report follows
+    (submissions / "dee" / "03_predict_and_batch.ipynb").write_bytes(
+        (submissions / "ana" / "03_predict_and_batch.ipynb").read_bytes())
+    try:
+        assert grade(submissions, out) == 0
+    finally:
+        (submissions / "dee" / "03_predict_and_batch.ipynb").unlink()
+    steps = {s["step"]: s for s in _figures(out)["steps"]}
+    assert (steps["3"]["handed_in"], steps["3"]["passed"]) == (5, 4)
+
+
+def test_report_without_results_says_what_to_do(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(tmp_path)]) == 2
+    message = capsys.readouterr().err
+    assert message.startswith("grader report: can't read") and "grade the class" in message
+    assert message.count("\n") == 1
+    (tmp_path / "results.json").write_text("{not json")
+    assert main(["report", str(tmp_path)]) == 2
+    assert "is not a results.json this grader wrote" in capsys.readouterr().err
+
