@@ -23,7 +23,7 @@ CLASS: dict[str, dict[str, list[str]]] = {
     "dee": {"1": RIGHT["1"], "2": ["threshold = 0.9"]},  # steps 1-2 only
     "eve": {"1": WRONG["1"], "2": WRONG["2"], "3": WRONG["3"], "4": WRONG["4"],
             "quiz": quiz(q1="B", q2="B", q3="A")},        # quiz 0 / 10
-    "fay": {"1": LIST_OF_LISTS, "2": RIGHT["2"]},
+    "fay": {"1": LIST_OF_LISTS, "2": RIGHT["2"], "3": []},  # step 3 handed in untouched
 }
 
 

@@ -46,6 +46,9 @@ def test_each_check_counts_its_failures_by_the_kind_of_mistake(known_class) -> N
             (2, ["ben", "eve"])}
     values = _check(figures, "1.customers_values")  # waits on the shape check
     assert (values["passed"], values["not_reached"], values["mistakes"]) == (3, 3, [])
+    defined = _check(figures, "3.predict_defined")  # fay handed in step 3 as she got it
+    assert (defined["passed"], defined["not_started"], defined["failed"]) == (4, 1, 0)
+    assert defined["mistakes"] == []  # not starting is not a mistake
     realtime = _check(figures, "4.prints_realtime")  # cy, dee and fay handed in no step 4
     assert (realtime["passed"], realtime["failed"], realtime["not_checked"]) == (2, 1, 3)
     assert _mistakes(realtime) == {"You called `predict(105)`: 105 is the customer's ID, not "
@@ -75,8 +78,8 @@ def test_scores_steps_and_notebooks(known_class) -> None:
         [3, 2, 66.7]
     assert steps["quiz"]["statuses"]["missing"] == 2  # dee and fay
     notebooks = figures["notebooks"]
-    assert notebooks["statuses"] == {"ok": 23, "timeout": 0, "error": 0, "invalid": 0,
-                                     "missing": 7}
+    assert notebooks["statuses"] == {"ok": 24, "timeout": 0, "error": 0, "invalid": 0,
+                                     "missing": 6}
     assert notebooks["late_known"] == 0  # plain folders say nothing of lateness
     assert len(notebooks["slowest"]) == 5
     assert figures["problems"] == []
@@ -143,7 +146,7 @@ def test_an_unchanged_rerun_leaves_the_report_alone_and_report_writes_the_same(
     finally:
         (submissions / "dee" / "03_predict_and_batch.ipynb").unlink()
     steps = {s["step"]: s for s in _figures(out)["steps"]}
-    assert (steps["3"]["handed_in"], steps["3"]["passed"]) == (5, 4)
+    assert (steps["3"]["handed_in"], steps["3"]["passed"]) == (6, 4)
 
 
 def test_report_without_results_says_what_to_do(tmp_path: Path,
