@@ -12,6 +12,8 @@ answers and typical mistakes, no infinite loops) of --small and --large notebook
                 notebooks per second any number of cores can grade), CPU time per notebook
                 writing the reports, and its peak resident memory. Memory per notebook is
                 the slope between the two class sizes.
+                The class report (class.html, class.json) is timed apart within the reports
+                (first run), and `python -m grader report OUT` as a command of its own.
   no-change     grade the large class again with nothing changed: in-process phases (collect,
   re-run        verdicts, reports; best of 3) and the whole `python -m grader grade` command
                 as an instructor runs it (best of 3), with how many report files were written.
@@ -127,6 +129,7 @@ def run_probe(tree: str, mode: str, folder: str, out: str) -> dict:
         book.close()
         collection.close()
     graded, graded_cpu = time.perf_counter(), _cpu()
+    class_seconds = _timing_class_report()
     write_reports(result, out_path)
     done, done_cpu = time.perf_counter(), _cpu()
     after = _report_files(out_path)
@@ -138,7 +141,39 @@ def run_probe(tree: str, mode: str, folder: str, out: str) -> dict:
             "grade_cpu": graded_cpu - cpu, "reports_cpu": done_cpu - graded_cpu,
             "peak_mb": _peak_kb() / 1024,
             "written": sum(after[name] != before.get(name) for name in after),
-            "files": len(after)}
+            "files": len(after), "class_report": sum(class_seconds)}
+
+
+def _timing_class_report() -> list[float]:
+    """Times the class report wherever the reports write it (a grader that has one), matplotlib's
+    import included: the list fills as it is written."""
+    seconds: list[float] = []
+    try:
+        from grader.batch import reports
+    except ImportError:
+        return seconds
+    write = getattr(reports, "write_class_report", None)
+    if write is None:  # a grader from before the class report
+        return seconds
+
+    def timed(*args: object, **kwargs: object) -> object:
+        started = time.perf_counter()
+        try:
+            return write(*args, **kwargs)
+        finally:
+            seconds.append(time.perf_counter() - started)
+
+    reports.write_class_report = timed
+    return seconds
+
+
+def report_command_seconds(tree: Path, out: Path) -> float | None:
+    """`python -m grader report OUT` as an instructor runs it (None: this grader has none)."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "grader", "report", str(out)], env=env,
+                          cwd=tree, capture_output=True)
+    return time.perf_counter() - started if done.returncode == 0 else None
 
 
 def command_seconds(tree: Path, folder: Path, out: Path) -> float:
@@ -147,6 +182,10 @@ def command_seconds(tree: Path, folder: Path, out: Path) -> float:
     subprocess.run([sys.executable, "-m", "grader", "grade", str(folder), "-o", str(out), "-q",
                     "--jobs", "2", "--timeout", "20"], env=env, cwd=tree, check=True)
     return time.perf_counter() - started
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:.2f} s" if value else "—"
 
 
 def main() -> int:
@@ -166,6 +205,7 @@ def main() -> int:
     first: dict[tuple[str, int], dict] = {}
     rerun: dict[str, dict] = {}
     command: dict[str, float] = {}
+    report_command: dict[str, float | None] = {}
     for label, tree in trees.items():
         for size, folder in classes.items():
             out = WORK / f"out-{label}-{size}"
@@ -176,6 +216,7 @@ def main() -> int:
         runs = [probe(tree, "again", str(classes[args.large]), str(out)) for _ in range(3)]
         rerun[label] = min(runs, key=lambda r: r["total"])
         command[label] = min(command_seconds(tree, classes[args.large], out) for _ in range(3))
+        report_command[label] = report_command_seconds(tree, out)
     lines = [f"| measure ({args.large} notebooks unless said) | before ({args.before}) | "
              "after |", "|---|---|---|"]
 
@@ -206,6 +247,12 @@ def main() -> int:
     row("no-change re-run: in-process total", "{total:.2f} s", again)
     row("no-change re-run: report files written", "{written} of {files}", again)
     row("no-change re-run: the whole `grade` command", "{command:.2f} s", again)
+    classes_done = {label: {"written": _seconds(first[label, args.large]["class_report"]),
+                            "command": _seconds(report_command[label])} for label in trees}
+    row("writing the class report within the first run (matplotlib's import included)",
+        "{written}", classes_done)
+    row("`python -m grader report OUT` (a fresh process, from results.json)", "{command}",
+        classes_done)
     lines.append(f"\nOne run; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at "
                  "the end. Coordinator = the `grade` process itself (its lanes, fork server "
                  "and workers are other processes); best of 3 for the re-runs.")

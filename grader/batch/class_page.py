@@ -30,11 +30,11 @@ caption{text-align:left;font-weight:600;padding:.3em 0}
 th,td{border:1px solid #c8c8c8;padding:.25em .6em;text-align:left;vertical-align:top}
 th{background:#f0f2f5}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 td.n{white-space:nowrap}
-.pair{display:flex;flex-wrap:wrap;gap:1em 2em;align-items:flex-start}
-.pair figure{margin:0;flex:1 1 26em}.pair table{flex:0 1 auto}
 figcaption{font-size:.9em;color:#444}
 .right{color:#1b7f3b;font-weight:600}.drew{color:#b3261e;font-weight:600}
-.muted{color:#555}code{background:#f3f3f3;padding:0 3px}
+.muted{color:#555}.reads{color:#555;white-space:normal}.line{white-space:nowrap}
+code{background:#f3f3f3;padding:0 3px}
+figure{margin:0 0 .5em}figure .plot{display:block}summary{cursor:pointer;color:#0b57a4}
 .note{background:#f6f7f9;border-left:4px solid #0b57a4;padding:.5em .8em}
 """
 
@@ -111,9 +111,9 @@ def _scores(figures: dict) -> str:
             if count]
     table = _table("Learners per total score", ["score", "learners"], rows, {1})
     return (f'<section id="scores" aria-labelledby="scores-h"><h2 id="scores-h">Scores</h2>'
-            f"<div class=pair><figure>{plot}<figcaption>Total scores (a bar at 7 counts "
-            f"totals from 7 up to but not including 8).</figcaption></figure>{table}</div>"
-            "</section>")
+            f"<figure>{plot}<figcaption>Total scores (a bar at 7 counts totals from 7 up to "
+            f"but not including 8).</figcaption></figure><details><summary>The same as a "
+            f"table</summary>{table}</details></section>")
 
 
 def _step_name(step: dict) -> str:
@@ -135,8 +135,8 @@ def _steps(figures: dict) -> str:
     return (f'<section id="steps" aria-labelledby="steps-h"><h2 id="steps-h">Steps</h2>'
             f"<p>A step is passed when its notebook ran and every check of it passed. "
             f"Part 2's steps (5-8) appear once anyone hands in its notebook.</p>"
-            f"<div class=pair><figure>{plot}<figcaption>Pass rate per step, of the whole "
-            f"class.</figcaption></figure></div>{table}</section>")
+            f"<figure>{plot}<figcaption>Pass rate per step, of the whole class (the table "
+            f"below gives every figure).</figcaption></figure>{table}</section>")
 
 
 def _mistakes(figures: dict) -> str:
@@ -170,9 +170,9 @@ def _options(question: dict) -> str:
             words = f"<span class=right>{words} right</span>"
         elif any(d["option"] == option["option"] and d["more_than_the_answer"]
                  for d in question["distractors"]):
-            words = f"<span class=drew>{words} drew more than the answer</span>"
+            words = f"<span class=drew>{words} drew the class</span>"
         cells.append(words)
-    return "<br>".join(cells)
+    return "<br>".join(f"<span class=line>{cell}</span>" for cell in cells)
 
 
 def _quiz(figures: dict) -> str:
@@ -188,9 +188,9 @@ def _quiz(figures: dict) -> str:
     plot = class_plots.item_analysis(labels, [q["facility"] for q in questions],
                                      [q["discrimination"] for q in questions], summary)
     rows = [[f"Q{q['number']} ({_e(q['difficulty'])})",
-             f"{_n(q['facility'], ' %')}<br><span class=muted>{_e(q['facility_reads'])}</span>",
+             f"{_n(q['facility'], ' %')}<br><span class=reads>{_e(q['facility_reads'])}</span>",
              _n(q["sd"], " %"),
-             f"{_n(q['discrimination'], ' %')}<br><span class=muted>"
+             f"{_n(q['discrimination'], ' %')}<br><span class=reads>"
              f"{_e(q['discrimination_reads'])}</span>",
              _n(q["efficiency"], " %"), _options(q), _e(q["no_answer"])] for q in questions]
     table = _table(f"Item analysis of {quiz['attempts']} graded quiz attempt(s)",
@@ -207,11 +207,11 @@ def _quiz(figures: dict) -> str:
             "efficiency</b>: the discrimination index as a share of the most it could be "
             "with these marks. <b>Options picked</b>: how often each option was the "
             "learner's answer; a wrong option picked more often than the right one is a "
-            "distractor that drew the class. The quiz counts each learner's latest answer, "
-            "after feedback and a second try, so facility reads high.</p>"
-            f"<div class=pair><figure>{plot}<figcaption>Facility and discrimination index "
-            f"per question (a question without a figure shows none).</figcaption></figure>"
-            f"</div>{table}</section>")
+            "distractor that <em>drew the class</em>. The quiz counts each learner's latest "
+            "answer, after feedback and a second try, so facility reads high.</p>"
+            f"<figure>{plot}<figcaption>Facility and discrimination index per question (a "
+            f"question without a figure shows none; the table below gives every figure)."
+            f"</figcaption></figure>{table}</section>")
 
 
 def _notebooks(figures: dict) -> str:

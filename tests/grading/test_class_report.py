@@ -110,7 +110,7 @@ def test_the_quiz_item_analysis_matches_figures_worked_by_hand(known_class) -> N
     assert (q3["facility"], q3["no_answer"]) == (25.0, 1)
     assert q3["distractors"] == [{"option": "A", "picked": 2, "more_than_the_answer": True}]
     page = (out / "class.html").read_text(encoding="utf-8")
-    assert "A: 2 (50 %) drew more than the answer" in page
+    assert "A: 2 (50 %) drew the class" in page
 
 
 def test_the_page_stands_alone(known_class) -> None:
