@@ -1,8 +1,9 @@
 """The class at a glance, as figures: what `class.json` holds and `class.html` shows.
 
-Read from the stored verdicts, like the learners' own reports (nothing is judged again): one
-pass over the class, one learner's whole verdicts at a time, tallies what an instructor asks
-next. What did the class get wrong (each check's failures, grouped by the *kind* of mistake
+Read from the stored verdicts, like the learners' own reports (nothing is judged again): the
+class's whole verdicts come from the gradebook in one query and are kept in brief (a few
+fields each), then one pass over the class, learner by learner, tallies what an instructor
+asks next. What did the class get wrong (each check's failures, grouped by the *kind* of mistake
 its message names, with a few learners each), how did each step and each quiz question do
 (Moodle's item analysis, in item_analysis.py), which notebooks were not checked and why, who
 handed in late, what was slow, and what went wrong on the grader's side.
@@ -11,19 +12,30 @@ handed in late, what was slow, and what went wrong on the grader's side.
 from __future__ import annotations
 
 import heapq
+import json
 import re
 import statistics
+import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..checks import CHECK_CRASHED
 from ..checks.quiz_answers import NO_ANSWER
-from ..results import CheckResult
 from ..spec import QUIZ, Step, unit
 from .grading import ClassGrades, LearnerGrade, column
-from .item_analysis import DISCRIMINATION_BANDS, FACILITY_BANDS, item_stats, reading
-from .verdicts import STATUSES, NotebookGrade
+from .item_analysis import (
+    DISCRIMINATION_BANDS,
+    FACILITY_BANDS,
+    ItemStats,
+    item_stats,
+    reading,
+)
+from .verdicts import STATUSES
+
+if TYPE_CHECKING:
+    from churn_course.quiz_bank import Question
 
 FORMAT = "churn-course-class-report"
 VERSION = 1
@@ -67,6 +79,82 @@ def _shared(split: list[list[str]], most: int) -> list[str]:
     return shared
 
 
+# ----------------------------------------------------------------- the verdicts, in brief
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """What the class report needs of one check's verdict."""
+
+    id: str
+    step: str
+    title: str
+    passed: bool
+    ran: bool
+    started: bool
+    kind: str
+    message: str  # kept for failures only
+    points: float
+    max_points: float
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """What the class report needs of one whole verdict (a stored verdict, in brief)."""
+
+    notebook: str
+    status: str
+    passed: bool  # the step passed: it ran and every check of it passed
+    points: float
+    max_points: float
+    seconds: float  # as results.json has it (to 0.1 ms)
+    message: str
+    checks: tuple[Check, ...]
+
+
+def brief(verdict: dict) -> Brief:
+    """A whole verdict as stored (`NotebookGrade.to_dict`) in brief."""
+    result = verdict["result"]
+    checks = tuple(Check(sys.intern(c["id"]), c["step"], sys.intern(c["title"]), c["passed"],
+                         c.get("ran", True), c.get("started", True),
+                         sys.intern(c.get("kind", "")), "" if c["passed"] else c["message"],
+                         c["points"], c["max_points"]) for c in result["checks"])
+    return Brief(verdict["notebook"], verdict["status"], result["status"] == "passed",
+                 verdict["points"], verdict["max_points"], verdict.get("runtime", 0.0),
+                 verdict.get("message", ""), checks)
+
+
+def briefs(result: ClassGrades) -> Callable[[LearnerGrade], dict[str, Brief]]:
+    """How to read a learner's whole verdicts in brief: from the gradebook, every verdict of
+    the class in one query (kept in brief only), when the run has one; else (a class read back
+    from results.json) from the learner's own."""
+    if result.stored is None:
+        return lambda learner: {name: brief(grade.to_dict())
+                                for name, grade in learner.notebooks.items()}
+    wanted = {(v.unit, v.sha256) for learner in result.learners.values()
+              for v in learner.verdicts.values() if v.run}
+    stored = {(unit, sha): brief(json.loads(data)) for unit, sha, data in result.stored()
+              if (unit, sha) in wanted}
+    made: dict[tuple, Brief] = {}
+
+    def of(learner: LearnerGrade) -> dict[str, Brief]:
+        found = {}
+        for name, verdict in learner.verdicts.items():
+            key = (name, verdict.sha256)
+            if verdict.run and key in stored:
+                found[name] = stored[key]
+                continue
+            # made here (missing, unreadable) or lost from the gradebook: the learner's own
+            # loader says why; a reason many learners share is made once
+            reason = (name, verdict.status, verdict.message, verdict.run > 0)
+            if reason not in made:
+                made[reason] = brief(learner.loader(verdict).to_dict())  # type: ignore[misc]
+            found[name] = made[reason]
+        return found
+
+    return of
+
+
 # ------------------------------------------------------------------------------ the tallies
 
 
@@ -86,11 +174,11 @@ class _Mistake:
 
 @dataclass
 class _CheckTally:
-    check: CheckResult  # the first seen: its id, step and title
+    check: Check  # the first seen: its id, step and title
     outcomes: Counter = field(default_factory=Counter)
     mistakes: dict[str, _Mistake] = field(default_factory=dict)
 
-    def add(self, learner: str, status: str, check: CheckResult) -> None:
+    def add(self, learner: str, status: str, check: Check) -> None:
         outcome = _outcome(status, check)
         self.outcomes[outcome] += 1
         if outcome == "failed":
@@ -98,7 +186,7 @@ class _CheckTally:
                                                                               check.message)
 
 
-def _outcome(status: str, check: CheckResult) -> str:
+def _outcome(status: str, check: Check) -> str:
     """passed, failed, not started, not reached (a check before it failed) or not checked
     (the notebook was missing, timed out, ...)."""
     if status != "ok":
@@ -121,7 +209,8 @@ class _StepTally:
 
 @dataclass
 class Tally:
-    """Everything the class report counts, filled one learner at a time."""
+    """Everything the class report counts, filled one learner at a time (in the class's
+    order, so the learners named are the same however the verdicts were read)."""
 
     steps: tuple[Step, ...]
     links: dict[str, str]  # learner -> their report, relative to OUT
@@ -129,7 +218,7 @@ class Tally:
     max_total: float = 0.0
     per_step: dict[str, _StepTally] = field(default_factory=dict)
     checks: dict[str, _CheckTally] = field(default_factory=dict)
-    quiz: list[tuple[str, dict[str, tuple[float, float, str]]]] = field(default_factory=list)
+    quiz: list[dict[str, Check]] = field(default_factory=list)
     late: list[str] = field(default_factory=list)
     late_known: int = 0
     slowest: list[tuple[float, str, str, str]] = field(default_factory=list)
@@ -139,7 +228,7 @@ class Tally:
     def __post_init__(self) -> None:
         self.per_step = {unit(s): _StepTally(s) for s in self.steps}
 
-    def add(self, learner: LearnerGrade, notebooks: dict[str, NotebookGrade]) -> None:
+    def add(self, learner: LearnerGrade, notebooks: dict[str, Brief]) -> None:
         self.totals.append(learner.total)
         self.max_total = max(self.max_total, learner.max_total)
         if learner.late is not None:
@@ -147,29 +236,26 @@ class Tally:
             if learner.late:
                 self.late.append(learner.learner)
         for name, grade in notebooks.items():
-            self._add_notebook(learner.learner, self.per_step[name], grade,
-                               learner.verdicts[name].seconds)
+            self._add_notebook(learner.learner, self.per_step[name], grade)
 
-    def _add_notebook(self, learner: str, tally: _StepTally, grade: NotebookGrade,
-                      seconds: float) -> None:
+    def _add_notebook(self, learner: str, tally: _StepTally, grade: Brief) -> None:
         tally.statuses[grade.status] += 1
-        tally.passed += grade.status == "ok" and grade.result.passed
+        tally.passed += grade.status == "ok" and grade.passed
         tally.points += grade.points
         tally.max_points = max(tally.max_points, grade.max_points)
-        if grade.status in ("ok", "timeout", "error") and seconds > 0:
-            entry = (seconds, learner, grade.notebook, grade.status)
+        if grade.status in ("ok", "timeout", "error") and grade.seconds > 0:
+            entry = (grade.seconds, learner, grade.notebook, grade.status)
             (heapq.heappushpop if len(self.slowest) >= SLOWEST else heapq.heappush)(
                 self.slowest, entry)
         if "could not be read back from the gradebook" in grade.message:
             self.unreadable.append((learner, grade.notebook))
-        for check in grade.result.checks:
+        for check in grade.checks:
             self.checks.setdefault(check.id, _CheckTally(check)).add(learner, grade.status,
                                                                      check)
             if check.kind == CHECK_CRASHED:
                 self.crashed.append((learner, check.id))
         if tally.step is QUIZ and grade.status == "ok":
-            self.quiz.append((learner, {c.id: (c.points, c.max_points, c.kind)
-                                        for c in grade.result.checks}))
+            self.quiz.append({c.id: c for c in grade.checks})
 
 
 # ------------------------------------------------------------------------------ the figures
@@ -230,27 +316,35 @@ def _checks(tally: Tally) -> list[dict]:
 
 
 def _quiz(tally: Tally) -> dict | None:
+    """Moodle's item analysis of every question, over the graded quizzes (tally.quiz)."""
     if not any(s is QUIZ for s in tally.steps):
         return None
     from churn_course.quiz_bank import load_bank
 
     bank = load_bank()
     ids = [f"{QUIZ.key}.{q.id}" for q in bank]
-    marks = [[answers.get(i, (0, 1, ""))[0] for i in ids] for _, answers in tally.quiz]
-    maxima = [max((answers[i][1] for _, answers in tally.quiz if i in answers), default=1)
+    marks = [[answers[i].points if i in answers else 0 for i in ids] for answers in tally.quiz]
+    maxima = [max((answers[i].max_points for answers in tally.quiz if i in answers), default=1)
               for i in ids]
-    questions = []
-    for question, check_id, stats in zip(bank, ids, item_stats(marks, maxima), strict=True):
-        picked = Counter(answers.get(check_id, (0, 1, NO_ANSWER))[2] or "not recorded"
-                         for _, answers in tally.quiz)
-        options = [{"option": letter, "text": text, "right": letter == question.answer,
-                    "picked": picked.pop(letter, 0)} for letter, text in question.options]
-        for option in options:
-            option["share"] = _share(option["picked"], stats.attempts)
-        drew = [o for o in options if not o["right"] and o["picked"]]
-        right = next(o["picked"] for o in options if o["right"])
-        questions.append({
-            "id": question.id, "number": question.number, "difficulty": question.difficulty,
+    return {"attempts": len(tally.quiz),
+            "questions": [_question(question, stats, [answers.get(check_id)
+                                                      for answers in tally.quiz])
+                          for question, check_id, stats
+                          in zip(bank, ids, item_stats(marks, maxima), strict=True)]}
+
+
+def _question(question: Question, stats: ItemStats, answers: list[Check | None]) -> dict:
+    """One question's figures, and how often each option was the answer."""
+    picked = Counter(NO_ANSWER if answer is None else answer.kind or "not recorded"
+                     for answer in answers)
+    options = [{"option": letter, "text": text, "right": letter == question.answer,
+                "picked": picked.pop(letter, 0)} for letter, text in question.options]
+    for option in options:
+        option["share"] = _share(option["picked"], stats.attempts)
+    right = next(o["picked"] for o in options if o["right"])
+    drew = sorted((o for o in options if not o["right"] and o["picked"]),
+                  key=lambda o: -o["picked"])
+    return {"id": question.id, "number": question.number, "difficulty": question.difficulty,
             "answer": question.answer, "attempts": stats.attempts,
             "facility": _round(stats.facility), "sd": _round(stats.sd),
             "discrimination": _round(stats.discrimination),
@@ -260,9 +354,7 @@ def _quiz(tally: Tally) -> dict | None:
             "options": options, "no_answer": picked.pop(NO_ANSWER, 0),
             "other": sum(picked.values()),  # a letter that is no option, or not recorded
             "distractors": [{"option": o["option"], "picked": o["picked"],
-                             "more_than_the_answer": o["picked"] > right}
-                            for o in sorted(drew, key=lambda o: -o["picked"])]})
-    return {"attempts": len(tally.quiz), "questions": questions}
+                             "more_than_the_answer": o["picked"] > right} for o in drew]}
 
 
 def _round(value: float | None) -> float | None:
@@ -303,8 +395,9 @@ def _problems(tally: Tally, result: ClassGrades) -> list[str]:
 def class_figures(result: ClassGrades, links: dict[str, str]) -> dict:
     """Every figure of the class report, as JSON-ready data (class.json)."""
     tally = Tally(result.steps, links)
+    read = briefs(result)
     for learner in result.learners.values():
-        tally.add(learner, learner.notebooks)
+        tally.add(learner, read(learner))
     learners = len(result.learners)
     return {"format": FORMAT, "version": VERSION, "source": result.source,
             "grader": result.fingerprint, "counts": result.counts(), "learners": learners,

@@ -23,10 +23,15 @@ _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(url\(#|xlink:href="#|href="#)([^)"]+)')
 
 
-def _figure(width: float, height: float) -> object:
+def _figure(width: float, height: float, left: float = 0.7, bottom: float = 0.6,
+            top: float = 0.15) -> object:
+    """A figure `width` × `height` inches, its margins fixed in inches (laid out once: a
+    'tight' layout would draw every plot twice)."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height))
+    figure.subplots_adjust(left=left / width, right=1 - 0.2 / width, bottom=bottom / height,
+                           top=1 - top / height)
     return figure
 
 
@@ -48,8 +53,7 @@ def _svg(figure: object, name: str, title: str, summary: str) -> str:
 
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": name}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None},  # type: ignore
-                       bbox_inches="tight")
+        figure.savefig(buffer, format="svg", metadata={"Date": None})  # type: ignore
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.DOTALL)
@@ -80,7 +84,7 @@ def histogram(starts: Sequence[int], counts: Sequence[int], maximum: float, summ
 
 def pass_rates(labels: Sequence[str], rates: Sequence[float], summary: str) -> str:
     """Share of the class that passed each step, as horizontal bars."""
-    figure = _figure(6.4, 0.45 * len(labels) + 0.8)
+    figure = _figure(6.4, 0.4 * len(labels) + 0.8, left=0.75)
     axes = _axes(figure, "learners who passed the step (%)", "")
     positions = list(range(len(labels)))[::-1]
     axes.barh(positions, list(rates), color=BAR, height=0.6)
@@ -95,7 +99,7 @@ def pass_rates(labels: Sequence[str], rates: Sequence[float], summary: str) -> s
 def item_analysis(labels: Sequence[str], facility: Sequence[float | None],
                   discrimination: Sequence[float | None], summary: str) -> str:
     """Facility and discrimination index per question, side by side (missing ones left out)."""
-    figure = _figure(6.4, 2.8)
+    figure = _figure(6.4, 2.9, top=0.45)
     axes = _axes(figure, "question", "%")
     positions = range(len(labels))
     axes.bar([p - 0.2 for p in positions], [f or 0 for f in facility], width=0.4,
@@ -106,7 +110,6 @@ def item_analysis(labels: Sequence[str], facility: Sequence[float | None],
     axes.set_xticks(list(positions), list(labels))
     axes.set_ylim(min(-10, *(d or 0 for d in discrimination)) - 5, 105)
     axes.grid(axis="y", color=GRID, linewidth=0.6)
-    axes.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, 1.18), ncols=2,
-                labelcolor=INK)
+    figure.legend(frameon=False, loc="upper center", ncols=2, labelcolor=INK)
     return _svg(figure, "plot-quiz", "Quiz: facility and discrimination per question",
                 summary)

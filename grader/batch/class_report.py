@@ -16,7 +16,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 from ..spec import ALL_STEPS, Step, unit
 from .grading import ClassGrades, LearnerGrade, Verdict
@@ -119,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if args.open:
         import webbrowser
 
-        if not webbrowser.open(f"file://{quote(str(page))}"):
+        if not webbrowser.open(page.as_uri()):
             print(f"No browser to open it with here; open {page} yourself.")
     return 0
 

@@ -25,7 +25,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..spec import ALL_STEPS, OPTIONAL_NOTEBOOKS, Step, unit
@@ -127,7 +127,9 @@ class ClassGrades:
     layout: str = ""  # the shape of download recognised, and why
     unplaced: list[str] = field(default_factory=list)  # files whose learner can't be told
     chosen: str = ""  # how the instructor chose what counts (`--notebooks 01,02`); "": default
-    reader: Gradebook | None = field(default=None, repr=False, compare=False)  # the verdicts
+    # every whole verdict the gradebook holds for this grader: (unit, sha256, verdict JSON)
+    stored: Callable[[], Iterable[tuple[str, str, str]]] | None = field(
+        default=None, repr=False, compare=False)
 
     def counts(self) -> dict:
         """What counts in this run's totals, and who chose it (written into results.json and
@@ -523,7 +525,7 @@ def _assemble(collection: Collection, steps: tuple[Step, ...], plan: _Plan, run:
     return ClassGrades(collection.source, steps, plan.learners, limits, run.fingerprint,
                        sorted(collection.ignored), time.perf_counter() - run.started, ran,
                        plan.reused, warnings, collection.layout, list(collection.unplaced),
-                       chosen.said, reader)
+                       chosen.said, functools.partial(reader.verdicts, run.fingerprint))
 
 
 @functools.cache

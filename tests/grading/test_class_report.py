@@ -159,3 +159,15 @@ def test_report_without_results_says_what_to_do(tmp_path: Path,
     assert main(["report", str(tmp_path)]) == 2
     assert "is not a results.json this grader wrote" in capsys.readouterr().err
 
+
+
+def test_report_open_shows_the_page_in_a_browser(known_class, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import webbrowser
+
+    out = tmp_path / "graded"
+    shutil.copytree(known_class[1], out)
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    assert main(["report", str(out), "--open"]) == 0
+    assert opened == [(out / "class.html").resolve().as_uri()]
