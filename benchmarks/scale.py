@@ -141,13 +141,14 @@ def run_probe(tree: str, mode: str, folder: str, out: str) -> dict:
             "grade_cpu": graded_cpu - cpu, "reports_cpu": done_cpu - graded_cpu,
             "peak_mb": _peak_kb() / 1024,
             "written": sum(after[name] != before.get(name) for name in after),
-            "files": len(after), "class_report": sum(class_seconds)}
+            "files": len(after), "class_report": [sum(w for w, _ in class_seconds),
+                                                  sum(c for _, c in class_seconds)]}
 
 
-def _timing_class_report() -> list[float]:
+def _timing_class_report() -> list[tuple[float, float]]:
     """Times the class report wherever the reports write it (a grader that has one), matplotlib's
-    import included: the list fills as it is written."""
-    seconds: list[float] = []
+    import included: the list fills with (wall, CPU) seconds as it is written."""
+    seconds: list[tuple[float, float]] = []
     try:
         from grader.batch import reports
     except ImportError:
@@ -157,23 +158,30 @@ def _timing_class_report() -> list[float]:
         return seconds
 
     def timed(*args: object, **kwargs: object) -> object:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         try:
             return write(*args, **kwargs)
         finally:
-            seconds.append(time.perf_counter() - started)
+            seconds.append((time.perf_counter() - started, _cpu() - cpu))
 
     reports.write_class_report = timed
     return seconds
 
 
-def report_command_seconds(tree: Path, out: Path) -> float | None:
-    """`python -m grader report OUT` as an instructor runs it (None: this grader has none)."""
+def report_command_seconds(tree: Path, out: Path) -> tuple[float, float] | None:
+    """`python -m grader report OUT` as an instructor runs it: (wall, CPU) seconds (None: this
+    grader has no such command)."""
+    import resource
+
     env = dict(os.environ, PYTHONPATH=str(tree))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "grader", "report", str(out)], env=env,
                           cwd=tree, capture_output=True)
-    return time.perf_counter() - started if done.returncode == 0 else None
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return (wall, cpu) if done.returncode == 0 else None
 
 
 def command_seconds(tree: Path, folder: Path, out: Path) -> float:
@@ -184,8 +192,10 @@ def command_seconds(tree: Path, folder: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def _seconds(value: float | None) -> str:
-    return f"{value:.2f} s" if value else "—"
+def _seconds(value: float | None, cpu: float | None = None) -> str:
+    if not value:
+        return "—"
+    return f"{value:.2f} s" + (f" ({cpu:.2f} s)" if cpu is not None else "")
 
 
 def main() -> int:
@@ -205,7 +215,7 @@ def main() -> int:
     first: dict[tuple[str, int], dict] = {}
     rerun: dict[str, dict] = {}
     command: dict[str, float] = {}
-    report_command: dict[str, float | None] = {}
+    report_command: dict[str, tuple[float, float] | None] = {}
     for label, tree in trees.items():
         for size, folder in classes.items():
             out = WORK / f"out-{label}-{size}"
@@ -247,12 +257,13 @@ def main() -> int:
     row("no-change re-run: in-process total", "{total:.2f} s", again)
     row("no-change re-run: report files written", "{written} of {files}", again)
     row("no-change re-run: the whole `grade` command", "{command:.2f} s", again)
-    classes_done = {label: {"written": _seconds(first[label, args.large]["class_report"]),
-                            "command": _seconds(report_command[label])} for label in trees}
-    row("writing the class report within the first run (matplotlib's import included)",
-        "{written}", classes_done)
-    row("`python -m grader report OUT` (a fresh process, from results.json)", "{command}",
-        classes_done)
+    classes_done = {label: {"written": _seconds(*first[label, args.large]["class_report"]),
+                            "command": _seconds(*(report_command[label] or (None,)))}
+                    for label in trees}
+    row("writing the class report within the first run, wall (CPU), matplotlib's import "
+        "included", "{written}", classes_done)
+    row("`python -m grader report OUT`, wall (CPU): a fresh process, from results.json",
+        "{command}", classes_done)
     lines.append(f"\nOne run; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at "
                  "the end. Coordinator = the `grade` process itself (its lanes, fork server "
                  "and workers are other processes); best of 3 for the re-runs.")

@@ -125,15 +125,13 @@ def brief(verdict: dict) -> Brief:
 
 
 def briefs(result: ClassGrades) -> Callable[[LearnerGrade], dict[str, Brief]]:
-    """How to read a learner's whole verdicts in brief: from the gradebook, every verdict of
-    the class in one query (kept in brief only), when the run has one; else (a class read back
-    from results.json) from the learner's own."""
-    if result.stored is None:
-        return lambda learner: {name: brief(grade.to_dict())
-                                for name, grade in learner.notebooks.items()}
+    """How to read a learner's whole verdicts in brief: every stored verdict of the class in
+    one pass (from the gradebook, or from results.json), kept in brief only; a verdict made
+    without grading (missing, unreadable) from the learner's own loader."""
     wanted = {(v.unit, v.sha256) for learner in result.learners.values()
               for v in learner.verdicts.values() if v.run}
-    stored = {(unit, sha): brief(json.loads(data)) for unit, sha, data in result.stored()
+    stored = {(unit, sha): brief(json.loads(data) if isinstance(data, str) else data)
+              for unit, sha, data in (result.stored() if result.stored else ())
               if (unit, sha) in wanted}
     made: dict[tuple, Brief] = {}
 

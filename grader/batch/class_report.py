@@ -62,9 +62,10 @@ def _learner(row: dict, units: list[str]) -> LearnerGrade:
     verdicts = {}
     for name in units:
         nb = notebooks[name]
+        sha = nb.get("sha256", "")
         verdicts[name] = Verdict(name, nb["status"], nb["points"], nb["max_points"],
-                                 float(nb.get("runtime", 0.0)), nb.get("sha256", ""),
-                                 nb.get("message", ""), list(nb.get("notes", [])))
+                                 float(nb.get("runtime", 0.0)), sha, nb.get("message", ""),
+                                 list(nb.get("notes", [])), run=1 if sha else 0)
     learner = LearnerGrade(row["learner"], verdicts, list(row.get("ignored_files", [])),
                            row.get("name", ""), row.get("late"), row.get("upload_prefix", ""))
     learner.loader = lambda v: NotebookGrade.from_dict(notebooks[v.unit])
@@ -89,11 +90,15 @@ def load_results(out: Path) -> ClassGrades:
         raise ReportError(f"{path} is not a results.json this grader wrote ({err!r}); grade "
                           "the class again to write a new one") from None
     grader = data.get("grader", {})
+    # a hand-in's whole verdict, as results.json holds it (`run` 1 above: it was graded)
+    whole = {(name, nb["sha256"]): nb for row in rows.values()
+             for name, nb in row["notebooks"].items() if nb.get("sha256")}
     return ClassGrades(data.get("source", ""), steps, learners, Limits(),
                        grader.get("fingerprint", ""), list(data.get("ignored", [])),
                        warnings=list(data.get("warnings", [])), layout=data.get("layout", ""),
                        unplaced=list(data.get("unplaced", [])),
-                       chosen=(data.get("counts") or {}).get("chosen") or "")
+                       chosen=(data.get("counts") or {}).get("chosen") or "",
+                       stored=lambda: ((u, s, nb) for (u, s), nb in whole.items()))
 
 
 def _fail(message: str) -> int:

@@ -127,8 +127,9 @@ class ClassGrades:
     layout: str = ""  # the shape of download recognised, and why
     unplaced: list[str] = field(default_factory=list)  # files whose learner can't be told
     chosen: str = ""  # how the instructor chose what counts (`--notebooks 01,02`); "": default
-    # every whole verdict the gradebook holds for this grader: (unit, sha256, verdict JSON)
-    stored: Callable[[], Iterable[tuple[str, str, str]]] | None = field(
+    # every whole verdict stored for this grader: (unit, sha256, the verdict as JSON text or as
+    # a dict), in one pass: how the class report reads the class
+    stored: Callable[[], Iterable[tuple[str, str, str | dict]]] | None = field(
         default=None, repr=False, compare=False)
 
     def counts(self) -> dict:
