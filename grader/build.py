@@ -124,7 +124,7 @@ def build_one(path: Path) -> Built:
     except Exception as err:
         raise BuildError(f"{path} is not a readable notebook: {err}") from err
     solution = normalise_solution(nb, step.key)
-    if step.key != "quiz" and not any(_role(c) == "answer" for c in solution.cells):
+    if step.answer_cells and not any(_role(c) == "answer" for c in solution.cells):
         raise BuildError(f"{path.name} has no cell with {BEGIN}")
     return Built(path.name, _dump(solution), _dump(learner_version(solution)))
 

@@ -17,6 +17,7 @@ import re
 from collections.abc import Collection
 
 from .results import CheckResult, StepResult
+from .spec import Step, step_for
 
 _TICKS = re.compile(r"`([^`]+)`")
 MARKS = {"passed": "✔", "failed": "✘", "skipped": "·"}
@@ -34,8 +35,12 @@ def _rich(text: str) -> str:
     return _TICKS.sub(r"<code>\1</code>", html.escape(text))
 
 
-def _name(result: StepResult) -> str:
-    return "The quiz" if result.step == "quiz" else f"Step {result.step}"
+def _step(result: StepResult) -> Step:
+    """The step a result is of; an unknown key (`check(9)`) gets a plain record to speak of."""
+    try:
+        return step_for(result.step)
+    except ValueError:
+        return Step(result.step, result.title, "", "")
 
 
 def _plural(n: int, word: str) -> str:
@@ -45,16 +50,14 @@ def _plural(n: int, word: str) -> str:
 def headline(result: StepResult) -> str:
     total = len(result.checks)
     passed = sum(c.passed for c in result.checks)
-    name = _name(result)
+    step = _step(result)
+    name = step.name
     if result.problem:
         return f"{name} could not be checked: {result.problem}"
     if result.passed:
         return f"{name} passed. Well done!"
-    if not result.started and result.step == "quiz":
-        return ('The quiz is not started yet: answer the questions above (in the quiz, or with '
-                '`answer(1, "C")`), then run this check.')
     if not result.started:
-        return f"{name} is not started yet: write your answer above, run it, then this check."
+        return f"{name} is not started yet: {step.start}."
     return f"{name}: {passed} of {total} checks passed. Start with the first ✘ below."
 
 
@@ -84,7 +87,7 @@ def _fold_lines(result: StepResult) -> list[tuple[str, str, list[CheckResult]]]:
     """(state, words, checks) for each folded line."""
     _, later, waiting, passed = _groups(result)
     lines = []
-    if later and result.step == "quiz":  # "Question 4 (medium)" -> "4"
+    if later and _step(result).item == "question":  # "Question 4 (medium)" -> "4"
         numbers = ", ".join(c.title.split(" (")[0].removeprefix("Question ") for c in later)
         lines.append(("skipped", f"{_plural(len(later), 'more question')} not answered yet: "
                       f"{numbers}", later))

@@ -1,9 +1,10 @@
 """The probe: the only grader code that runs beside learner code.
 
-It looks at the learner's names, calls their `predict` on chosen inputs (under a time limit, with
-`threshold` swapped and always restored) and, for step 4, re-runs the answer cell to hear what it
-prints. It returns plain JSON-able data: the *snapshot*. Verdicts are computed elsewhere, from the
-snapshot alone, so learner code can't reach the code that judges it.
+It answers a step's `Probe` (see `spec.py`): it describes the names the step's checks read,
+calls the learner's `predict` on the inputs it is given (under a time limit, with `threshold`
+swapped and always restored), for step 4 re-runs the answer cell to hear what it prints, and
+gathers Part 2's facts. It returns plain JSON-able data: the *snapshot*. Verdicts are computed
+elsewhere, from the snapshot alone, so learner code can't reach the code that judges it.
 """
 
 from __future__ import annotations
@@ -14,21 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .deadline import TimeUp, time_limit
-from .part2 import PART2_KEYS
+from .spec import PredictCall, Step, step_for
 from .values import describe
 
-SNAPSHOT_VERSION = 1
-NAMES = ("customers", "threshold", "predict", "batch_results")
+SNAPSHOT_VERSION = 2
 CALL_SECONDS = 1.0
 MAX_PRINTED = 20_000
-
-# (argument, threshold to set first or None): the checks look these calls up by the same pairs.
-PROBE_CALLS: tuple[tuple[Any, float | None], ...] = (
-    (0.2, None), (0.8, None), (0.5, None), (0.9, None), (0.7, None),
-    (0.6, None), (0.59, None), (0.61, None),
-    (0.5, 0.3), (0.8, 0.85),
-    ((105, 0.7), None),
-)
 
 
 class _CappedText(io.StringIO):
@@ -66,22 +58,24 @@ def _run_captured(func: Any, *args: Any) -> dict:
 _MISSING = object()
 
 
-def probe_predict(predict: Any) -> list[dict]:
-    """Call `predict` on every probe input; stop early once it times out (it would again)."""
+def probe_predict(predict: Any, calls: tuple[PredictCall, ...]) -> list[dict]:
+    """Make each call of `predict`; stop early once it times out (it would again)."""
     try:
         home = getattr(predict, "__globals__", None)
     except Exception:  # a learner object whose attribute lookup raises
         home = None
-    calls: list[dict] = []
-    for argument, threshold in PROBE_CALLS:
-        record: dict[str, Any] = {"arg": describe(argument), "threshold": threshold}
-        if any(c.get("outcome") == "timeout" for c in calls):
+    records: list[dict] = []
+    for call in calls:
+        argument, threshold = call.argument, call.threshold
+        record: dict[str, Any] = {"for": call.purpose, "arg": describe(argument),
+                                  "threshold": threshold}
+        if any(r.get("outcome") == "timeout" for r in records):
             record["outcome"] = "skipped"
-            calls.append(record)
+            records.append(record)
             continue
         if threshold is not None and not isinstance(home, dict):
             record["outcome"] = "skipped"  # not a plain function: its threshold can't be swapped
-            calls.append(record)
+            records.append(record)
             continue
         saved = home.get("threshold", _MISSING) if threshold is not None else _MISSING
         try:
@@ -94,8 +88,8 @@ def probe_predict(predict: Any) -> list[dict]:
                     home.pop("threshold", None)
                 else:
                     home["threshold"] = saved
-        calls.append(record)
-    return calls
+        records.append(record)
+    return records
 
 
 def _transform(source: str) -> str:
@@ -120,12 +114,16 @@ def rerun_printing(source: str, namespace: dict) -> dict:
     return _run_captured(exec, code, scratch)
 
 
-def take_snapshot(step: str, namespace: dict, sources: list[str], printing_source: str | None
-                  = None, outcomes: Mapping[str, str] | None = None) -> dict:
-    """Everything the checks of `step` may look at, as JSON-able data. `outcomes` maps a
-    source to the error of its latest run ("" when it ran cleanly)."""
+def take_snapshot(step: str | Step, namespace: dict, sources: list[str],
+                  outcomes: Mapping[str, str] | None = None,
+                  calls: tuple[PredictCall, ...] | None = None) -> dict:
+    """Everything the checks of `step` may look at, as JSON-able data, asked as its `Probe`
+    says. `outcomes` maps a source to the error of its latest run ("" when it ran cleanly);
+    `calls` are the calls of `predict` to make (the step's own unless given)."""
+    record = step if isinstance(step, Step) else step_for(step)
+    probe = record.probe
     names: dict[str, Any] = {}
-    for name in NAMES:
+    for name in probe.names:
         if name in namespace:
             try:
                 names[name] = describe(namespace[name])
@@ -133,7 +131,7 @@ def take_snapshot(step: str, namespace: dict, sources: list[str], printing_sourc
                 names[name] = {"t": "object", "type": "unreadable", "text": error_text(err)}
     snapshot: dict[str, Any] = {
         "version": SNAPSHOT_VERSION,
-        "step": step,
+        "step": record.key,
         "names": names,
         "sources": [s[:20_000] for s in sources[-20:]],
         "errors": [_outcome(outcomes, s) for s in sources[-20:]],
@@ -141,10 +139,15 @@ def take_snapshot(step: str, namespace: dict, sources: list[str], printing_sourc
         "printing": None,
     }
     predict = namespace.get("predict")
-    if step in ("3", "4") and callable(predict):
-        snapshot["calls"] = probe_predict(predict)
-    if step == "4" and printing_source is not None:
-        snapshot["printing"] = rerun_printing(printing_source, namespace)
+    wanted = probe.calls if calls is None else calls
+    if wanted and callable(predict):
+        snapshot["calls"] = probe_predict(predict, wanted)
+    if probe.printing and sources:  # the answer cell is the last source (see sources.py)
+        snapshot["printing"] = rerun_printing(sources[-1], namespace)
+    if probe.facts:  # Part 2's own facts: a sample of their table, their app's replies…
+        from .part2.probe import gather_facts
+
+        snapshot["facts"] = gather_facts(probe.facts, namespace)
     return snapshot
 
 
@@ -154,18 +157,14 @@ def _outcome(outcomes: Mapping[str, str] | None, source: str) -> str:
 
 
 def snapshot_for(step: str, namespace: dict, sources: list[str],
-                 outcomes: Mapping[str, str] | None = None) -> dict:
+                 outcomes: Mapping[str, str] | None = None,
+                 calls: tuple[PredictCall, ...] | None = None) -> dict:
     """The snapshot of one step, taken the same way in the learner's kernel (`check(N)`) and in
-    a grading worker: step 4 re-runs its answer cell (the last source) to hear what it prints;
-    the quiz reads the recorded answers. `outcomes`: each source's latest error, "" if none."""
-    if step == "quiz":
+    a grading worker: the quiz reads the recorded answers, every other step answers its
+    `Probe`. `outcomes`: each source's latest error, "" if none."""
+    record = step_for(step)
+    if record.probe.quiz_answers:
         from .quiz_probe import quiz_snapshot
 
         return quiz_snapshot(namespace)
-    printing = sources[-1] if step == "4" and sources else None
-    snapshot = take_snapshot(step, namespace, sources, printing, outcomes)
-    if step in PART2_KEYS:  # Part 2's own facts: a sample of their table, their app's replies…
-        from .part2.probe import part2_facts
-
-        snapshot["facts"] = part2_facts(step, namespace)
-    return snapshot
+    return take_snapshot(record, namespace, sources, outcomes, calls)

@@ -83,11 +83,14 @@ def record(result: StepResult, path: Path | None = None) -> str:
 
 
 def summary(steps: dict) -> str:
+    """"Progress: 3 / 8 steps", then the points of what is scored rather than counted."""
     done = sum(1 for s in STEPS if steps.get(s.key, {}).get("passed"))
     line = f"Progress: {done} / {len(STEPS)} steps"
-    quiz = steps.get("quiz")
-    if quiz:
-        line += f" · quiz {quiz.get('points', 0):g} / {quiz.get('max_points', 0):g}"
+    for step in ALL_STEPS:
+        entry = steps.get(step.key)
+        if not step.counted and entry:
+            line += (f" · {step.label.lower()} {entry.get('points', 0):g} / "
+                     f"{entry.get('max_points', 0):g}")
     return line
 
 
@@ -117,8 +120,7 @@ def report(path: Path | None = None) -> str:
         else:
             mark = "✔" if entry.get("passed") else "✘"
             detail = f"{entry.get('points', 0):g} / {entry.get('max_points', 0):g} points"
-        label = "Quiz" if step.key == "quiz" else f"Step {step.key}"
-        lines.append(f"  {mark} {label}: {step.title} ({detail})")
+        lines.append(f"  {mark} {step.label}: {step.title} ({detail})")
     if note:
         lines.append(note)
     return "\n".join(lines)

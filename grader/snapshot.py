@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .part2.facts import load_facts
-from .probe import NAMES, PROBE_CALLS, SNAPSHOT_VERSION
-from .spec import ALL_STEPS
+from .probe import SNAPSHOT_VERSION
+from .spec import ALL_STEPS, PredictCall
 from .values import Opaque, SnapshotError, rebuild
 
 _MISSING = object()
@@ -19,12 +19,14 @@ _MISSING = object()
 
 @dataclass(frozen=True)
 class Call:
-    """One probe call of the learner's `predict`."""
+    """One probe call of the learner's `predict`: what it was asked and what it did."""
 
     outcome: str  # returned / raised / timeout / skipped / missing
     value: Any = None
     error: str = ""
     printed: str = ""
+    argument: Any = None  # what `predict` was called with
+    threshold: float | None = None  # what `threshold` was set to for the call (None: as is)
 
     @property
     def returned(self) -> bool:
@@ -49,7 +51,7 @@ def _str(data: dict, key: str, limit: int, default: str = "") -> str:
 
 class Snapshot:
     def __init__(self, step: str, names: dict[str, Any], sources: list[str],
-                 calls: dict[tuple[Any, float | None], Call], printing: Printing | None,
+                 calls: tuple[tuple[str, Call], ...], printing: Printing | None,
                  quiz_answers: dict[str, str] | None = None, facts: dict | None = None,
                  errors: list[str] | None = None) -> None:
         self.step = step
@@ -63,14 +65,17 @@ class Snapshot:
         self.facts = facts or {}  # Part 2 (steps 5-8): see grader/part2/probe.py
 
     @classmethod
-    def load(cls, data: object) -> Snapshot:
+    def load(cls, data: object, asked: tuple[PredictCall, ...] | None = None) -> Snapshot:
+        """Validate `data` as the probe writes it for its step. `asked`: the calls of
+        `predict` the probe was asked to make (the step's own unless given)."""
         if not isinstance(data, dict) or data.get("version") != SNAPSHOT_VERSION:
             raise SnapshotError("not a snapshot of this grader's version")
         step = _str(data, "step", 10)
-        if step not in {s.key for s in ALL_STEPS}:
+        record = next((s for s in ALL_STEPS if s.key == step), None)
+        if record is None:
             raise SnapshotError(f"unknown step {step!r}")
         raw_names = data.get("names")
-        if not isinstance(raw_names, dict) or not set(raw_names) <= set(NAMES):
+        if not isinstance(raw_names, dict) or not set(raw_names) <= set(record.probe.names):
             raise SnapshotError("malformed names")
         names = {key: rebuild(value) for key, value in raw_names.items()}
         sources = data.get("sources")
@@ -81,19 +86,7 @@ class Snapshot:
         if not isinstance(errors, list) or len(errors) != len(sources) or not all(
                 isinstance(e, str) and len(e) <= 300 for e in errors):
             raise SnapshotError("malformed errors")
-        raw_calls = data.get("calls")
-        if not isinstance(raw_calls, list) or len(raw_calls) > len(PROBE_CALLS):
-            raise SnapshotError("malformed calls")
-        calls = {}
-        for raw, (argument, threshold) in zip(raw_calls, PROBE_CALLS, strict=False):
-            if not isinstance(raw, dict) or raw.get("threshold") != threshold:
-                raise SnapshotError("calls out of order")
-            outcome = _str(raw, "outcome", 20)
-            if outcome not in ("returned", "raised", "timeout", "skipped"):
-                raise SnapshotError("unknown call outcome")
-            value = rebuild(raw["value"]) if outcome == "returned" else None
-            calls[(argument, threshold)] = Call(outcome, value, _str(raw, "error", 300),
-                                                _str(raw, "printed", 20_000))
+        calls = _calls(data.get("calls"), record.probe.calls if asked is None else asked)
         printing = None
         raw_printing = data.get("printing")
         if raw_printing is not None:
@@ -103,7 +96,7 @@ class Snapshot:
                                 _str(raw_printing, "printed", 20_000),
                                 _str(raw_printing, "error", 300))
         return cls(step, names, sources, calls, printing, _quiz_answers(data),
-                   load_facts(step, data.get("facts")), errors)
+                   load_facts(record, data.get("facts")), errors)
 
     def has(self, name: str) -> bool:
         return name in self._names
@@ -111,8 +104,13 @@ class Snapshot:
     def value(self, name: str) -> Any:
         return self._names.get(name)
 
-    def call(self, argument: Any, threshold: float | None = None) -> Call:
-        return self._calls.get((argument, threshold), Call("missing"))
+    def calls(self, purpose: str) -> tuple[Call, ...]:
+        """The calls of `predict` made for `purpose` (see `spec.PredictCall`), in order."""
+        return tuple(call for made_for, call in self._calls if made_for == purpose)
+
+    def call(self, purpose: str) -> Call:
+        """The first call made for `purpose`, or a `missing` one."""
+        return next(iter(self.calls(purpose)), Call("missing"))
 
     def threshold_value(self, fallback: float) -> float:
         """The learner's threshold when it is a plain number, else the course's."""
@@ -120,6 +118,26 @@ class Snapshot:
         if type(value) in (int, float):
             return float(value)
         return fallback
+
+
+def _calls(raw_calls: object, asked: tuple[PredictCall, ...]) -> tuple[tuple[str, Call], ...]:
+    """The probe's records of the calls it was asked to make, in the order asked (a prefix:
+    the probe makes none when there is no `predict`)."""
+    if not isinstance(raw_calls, list) or len(raw_calls) > len(asked):
+        raise SnapshotError("malformed calls")
+    calls = []
+    for raw, wanted in zip(raw_calls, asked, strict=False):
+        if not isinstance(raw, dict) or raw.get("for") != wanted.purpose or \
+                raw.get("threshold") != wanted.threshold:
+            raise SnapshotError("calls out of order")
+        outcome = _str(raw, "outcome", 20)
+        if outcome not in ("returned", "raised", "timeout", "skipped"):
+            raise SnapshotError("unknown call outcome")
+        value = rebuild(raw["value"]) if outcome == "returned" else None
+        calls.append((wanted.purpose, Call(outcome, value, _str(raw, "error", 300),
+                                           _str(raw, "printed", 20_000), wanted.argument,
+                                           wanted.threshold)))
+    return tuple(calls)
 
 
 def _quiz_answers(data: dict) -> dict[str, str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 
+from .spec import step_for
+
 
 def answer_cell_prefix(step: str) -> str:
     """Answer cells are given ids `step<N>-answer-<k>` by the notebook builder."""
@@ -59,21 +61,24 @@ def checked_steps(source: str) -> set[str]:
 
 
 def choose_sources(step: str, history: list[str], answers: list[str]) -> list[str]:
-    """The sources the checks of `step` read, newest last.
+    """The sources the checks of `step` read, newest last, by its `Step.sources` rule.
 
     `history` is every cell that ran, oldest first; `answers` the step's answer cells, found by
     tag or id where the front-end gives them. Step 3 looks for the latest cell that builds
     `batch_results`, wherever it is, so it gets the history. Step 4 re-runs *the* answer cell to
     hear what it prints: by id or tag, else the latest cell that prints, else the latest cell.
     """
+    rule = step_for(step).sources
+    if rule == "none":
+        return []
     history = [c for c in history
                if c.strip() and not is_check_source(c) and "serving_panel" not in c]
-    if step in ("5", "6", "7", "8"):
+    if rule == "each_once":
         # Notebook 06 is long and its demonstrations are re-run often: each source once, at its
         # newest run (its outcome is kept per source anyway), so re-runs can't push the step's
         # answer cells out of the 20 the snapshot holds.
         history = list(reversed(dict.fromkeys(reversed(history))))
-    if step != "4":
+    if rule != "answer_cell":
         return history[-20:]
     if answers:
         return answers[-1:]

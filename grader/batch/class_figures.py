@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from ..checks import CHECK_CRASHED
 from ..checks.quiz_answers import NO_ANSWER
 from ..spec import QUIZ, Step, unit
-from .grading import ClassGrades, LearnerGrade, column
+from .grading import ClassGrades, LearnerGrade
 from .item_analysis import (
     DISCRIMINATION_BANDS,
     FACILITY_BANDS,
@@ -286,7 +286,7 @@ def _steps(tally: Tally, learners: int) -> list[dict]:
     rows = []
     for name, step in tally.per_step.items():
         handed_in = learners - step.statuses["missing"]
-        rows.append({"step": step.step.key, "column": column(step.step), "unit": name,
+        rows.append({"step": step.step.key, "column": step.step.column, "unit": name,
                      "title": step.step.title, "notebook": step.step.notebook,
                      "handed_in": handed_in, "checked": step.statuses["ok"],
                      "passed": step.passed, "pass_rate": _share(step.passed, learners),

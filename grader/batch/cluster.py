@@ -12,6 +12,13 @@ nothing else crosses back.
 A worker that dies mid-chunk loses that chunk's work, not its notebooks: Dask runs the task
 again elsewhere (and when Dask gives up on it, this module submits it once more), and an
 outcome is taken only the first time a notebook's comes back, so none is lost or counted twice.
+A worker that answers it can't grade (a daemon process, a sandbox that won't start there) is
+passed over and its chunk sent to the others; only when no worker is left that can grade does
+the run stop, with each worker's reason.
+
+`local:N` keeps Dask's `distributed.worker.daemon` off for the cluster's whole life, not only
+while it starts: Dask's nanny reads it again whenever it restarts a worker that died, and a
+restarted daemon worker could not start the grading pool's processes.
 
 `local:N` starts a `LocalCluster` of N worker processes on this machine (handy to try the path,
 and what the tests use); `tcp://HOST:8786` joins a running scheduler, e.g. one started by
@@ -88,7 +95,7 @@ def grade_chunk(jobs: list[dict], pool_jobs: int | None, limits: dict,
     from .lane import grade_jobs, result_line
 
     if multiprocessing.current_process().daemon:
-        return json.dumps({"grader_error": DAEMON})
+        return json.dumps({"grader_error": DAEMON, "worker": _worker_address()})
     if pool_jobs is None:
         try:
             from distributed import get_worker
@@ -109,9 +116,19 @@ def grade_chunk(jobs: list[dict], pool_jobs: int | None, limits: dict,
         try:
             grade_jobs(jobs, pool, emit)
         except GraderFailure as err:
-            return json.dumps({"grader_error": f"on {socket.gethostname()}: {err}"})
+            return json.dumps({"grader_error": f"on {socket.gethostname()}: {err}",
+                               "worker": _worker_address()})
     return json.dumps({"host": socket.gethostname(), "grader": _code_fingerprint(),
                        "results": lines, "problems": list(getattr(pool, "problems", []))})
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError, AttributeError):
+        return ""
 
 
 def _result(line: Any, wanted: set[int]) -> tuple[dict, str] | None:
@@ -162,37 +179,32 @@ class ClusterPool:
         if local is None and not re.match(r"^(tcp|tls|inproc|ucx)://", self.address):
             raise ClusterError(f"--cluster {self.address!r}: give a Dask scheduler address "
                                "such as tcp://scheduler:8786, or local:N")
+        if local and int(local.group(1)) < 1:
+            raise ClusterError("--cluster local:N needs N of 1 or more")
         scratch = tempfile.mkdtemp(prefix="course-grading-dask-")
-        cluster = None
         try:
-            if local:
-                workers = int(local.group(1))
-                if workers < 1:
-                    raise ClusterError("--cluster local:N needs N of 1 or more")
-                # the grading pool forks workers of its own: Dask workers must not be daemons
-                with dask.config.set({"distributed.worker.daemon": False,
-                                      "temporary-directory": scratch}):
-                    # the workers' temporary files (the pools' working folders) go in
-                    # scratch too, so even a worker killed mid-chunk leaves nothing behind
-                    cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=None,
-                                           local_directory=scratch,
-                                           env={"TMPDIR": scratch},
-                                           silence_logs=logging.ERROR)
-                client = Client(cluster)
-            else:
-                try:
-                    client = Client(self.address, timeout=20)
-                except OSError as err:
-                    raise ClusterError(f"can't reach the Dask scheduler at {self.address}: "
-                                       f"{err}") from err
-            try:
+            with contextlib.ExitStack() as stack:  # closed in reverse: client, cluster, config
+                if local:
+                    # The grading pool starts processes of its own, so Dask workers must not
+                    # be daemons; Dask's nanny reads this each time it (re)starts a worker, so
+                    # it stays set until the cluster is closed, not only while it starts. The
+                    # workers' temporary files (the pools' working folders) go in scratch, so
+                    # even a worker killed mid-chunk leaves nothing behind.
+                    stack.enter_context(dask.config.set({"distributed.worker.daemon": False,
+                                                         "temporary-directory": scratch}))
+                    cluster = stack.enter_context(LocalCluster(
+                        n_workers=int(local.group(1)), threads_per_worker=1, processes=True,
+                        dashboard_address=None, local_directory=scratch,
+                        env={"TMPDIR": scratch}, silence_logs=logging.ERROR))
+                    client = stack.enter_context(Client(cluster))
+                else:
+                    try:
+                        client = stack.enter_context(Client(self.address, timeout=20))
+                    except OSError as err:
+                        raise ClusterError(f"can't reach the Dask scheduler at "
+                                           f"{self.address}: {err}") from err
                 yield client
-            finally:
-                client.close()
         finally:
-            if cluster is not None:
-                cluster.close()
             shutil.rmtree(scratch, ignore_errors=True)
 
     def _chunk_size(self, client: Any) -> int:
@@ -209,73 +221,106 @@ class ClusterPool:
         """Yield `(header, verdict_json)` per job, in the order chunks finish. Jobs are taken
         from `jobs` only as chunks go out (a few per worker in flight), so the hand-ins' bytes
         are never all in memory at once."""
-        from distributed import as_completed
-        from distributed.client import FutureCancelledError
-        from distributed.scheduler import KilledWorker
-
         pending = iter(jobs)
-        expected = _code_fingerprint()
-        limits = self.limits.to_dict()
         with self._client() as client:
             size = self.chunk or self._chunk_size(client)
-            try:
-                workers = max(1, len(client.scheduler_info()["workers"]))
-            except (KeyError, AttributeError, OSError):
-                workers = 1
-            futures: dict[Any, tuple[list[dict], int]] = {}
-            flow = as_completed()
-
-            def send(chunk: list[dict], tries: int) -> None:
-                future = client.submit(grade_chunk, chunk, self.jobs, limits, self.options,
-                                       pure=False)
-                futures[future] = (chunk, tries)
-                flow.add(future)
+            out = _Outstanding(client, (self.jobs, self.limits.to_dict(), self.options))
 
             def send_next() -> None:
                 chunk = list(itertools.islice(pending, size))
                 if chunk:
-                    send(chunk, 0)
+                    out.send(chunk, 0)
 
-            for _ in range(IN_FLIGHT * workers):
+            for _ in range(IN_FLIGHT * max(1, len(out.workers()))):
                 send_next()
             try:
-                for future in flow:
-                    chunk, tries = futures.pop(future)
-                    try:
-                        text = future.result()
-                    except (KilledWorker, FutureCancelledError) as err:
-                        if tries >= RESUBMITS:
-                            raise GraderFailure(
-                                f"Dask workers kept dying while grading {len(chunk)} "
-                                f"notebook(s) ({type(err).__name__}); check the worker hosts' "
-                                "logs and memory") from err
-                        send(chunk, tries + 1)
+                for future in out.flow:
+                    chunk, tries = out.futures.pop(future)
+                    data = out.answer(future, chunk, tries)
+                    if data is None:  # the chunk went out again
                         continue
-                    data = json.loads(text)
-                    if "grader_error" in data:
-                        raise GraderFailure(f"a Dask worker could not grade: "
-                                            f"{data['grader_error']}"[:400])
-                    if data.get("grader") != expected:
-                        raise GraderFailure(
-                            f"the Dask worker on {data.get('host')} runs another version of the "
-                            "grader than this machine; install the same version on every "
-                            "worker host")
-                    self.hosts.add(str(data.get("host")))
-                    self.problems += [str(problem) for problem in data.get("problems", [])
-                                      if str(problem) not in self.problems]
-                    wanted = {int(job["i"]) for job in chunk}
-                    for line in data.get("results", []):
-                        parsed = _result(line, wanted)
-                        if parsed is None:
-                            continue  # malformed, or already counted: never twice
-                        wanted.discard(parsed[0]["i"])
-                        self.warnings += [str(w) for w in parsed[0].get("warnings", ())
-                                          if str(w) not in self.warnings]
-                        yield parsed
-                    if wanted:
-                        raise GraderFailure(f"{len(wanted)} notebook(s) came back from no Dask "
-                                            "worker")
+                    yield from self._verdicts(data, chunk)
                     send_next()
             finally:
-                for future in futures:
-                    future.cancel()
+                out.cancel()
+
+    def _verdicts(self, data: dict, chunk: list[dict]) -> Iterator[tuple[dict, str]]:
+        """The verdicts of one chunk's answer, each checked for shape, each job's once."""
+        if data.get("grader") != _code_fingerprint():
+            raise GraderFailure(
+                f"the Dask worker on {data.get('host')} runs another version of the grader than "
+                "this machine; install the same version on every worker host")
+        self.hosts.add(str(data.get("host")))
+        self.problems += [str(problem) for problem in data.get("problems", [])
+                          if str(problem) not in self.problems]
+        wanted = {int(job["i"]) for job in chunk}
+        for line in data.get("results", []):
+            parsed = _result(line, wanted)
+            if parsed is None:
+                continue  # malformed, or already counted: never twice
+            wanted.discard(parsed[0]["i"])
+            self.warnings += [str(w) for w in parsed[0].get("warnings", ())
+                              if str(w) not in self.warnings]
+            yield parsed
+        if wanted:
+            raise GraderFailure(f"{len(wanted)} notebook(s) came back from no Dask worker")
+
+
+class _Outstanding:
+    """The chunks out on the cluster: each sent to a worker that can grade, each taken back
+    once; a chunk whose worker died, or answered that it can't grade, goes out again."""
+
+    def __init__(self, client: Any, arguments: tuple) -> None:
+        from distributed import as_completed
+
+        self.client = client
+        self.arguments = arguments  # pool jobs, limits, pool options
+        self.futures: dict[Any, tuple[list[dict], int]] = {}
+        self.flow = as_completed()
+        self.unable: dict[str, str] = {}  # worker address -> why it can't grade
+
+    def workers(self) -> list[str]:
+        try:
+            return list(self.client.scheduler_info()["workers"])
+        except (KeyError, AttributeError, OSError):
+            return []
+
+    def send(self, chunk: list[dict], tries: int) -> None:
+        able = None
+        if self.unable:
+            able = [w for w in self.workers() if w not in self.unable]
+            if not able:
+                raise GraderFailure(
+                    "no Dask worker can grade: " + "; ".join(
+                        f"{worker}: {why}" for worker, why in self.unable.items())[:600])
+        future = self.client.submit(grade_chunk, chunk, *self.arguments, pure=False,
+                                    workers=able, allow_other_workers=False)
+        self.futures[future] = (chunk, tries)
+        self.flow.add(future)
+
+    def answer(self, future: Any, chunk: list[dict], tries: int) -> dict | None:
+        """The chunk's answer, or None when the chunk was sent out again."""
+        from distributed.client import FutureCancelledError
+        from distributed.scheduler import KilledWorker
+
+        try:
+            data = json.loads(future.result())
+        except (KilledWorker, FutureCancelledError, OSError, EOFError) as err:
+            if tries >= RESUBMITS:
+                raise GraderFailure(
+                    f"Dask workers kept dying while grading {len(chunk)} notebook(s) "
+                    f"({type(err).__name__}); check the worker hosts' logs and memory") from err
+            self.send(chunk, tries + 1)
+            return None
+        if "grader_error" in data:  # this worker can't: pass it over, try the others
+            why, worker = str(data["grader_error"])[:300], str(data.get("worker") or "")
+            if not worker:
+                raise GraderFailure(f"a Dask worker could not grade: {why}")
+            self.unable[worker] = why
+            self.send(chunk, tries)
+            return None
+        return data
+
+    def cancel(self) -> None:
+        for future in self.futures:
+            future.cancel()

@@ -17,14 +17,16 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..spec import Step
-from .layouts import LayoutError, Placed, Unplaced, recognise
+from ..spec import ALL_STEPS, OPTIONAL_NOTEBOOKS, Step
+from .lms import LayoutError, Placed, Unplaced, is_container, recognise
 from .notebook import MAX_NOTEBOOK_BYTES
 from .readers import FileRef, ZipRef, stat_identity
 
-JUNK = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "desktop.ini"}
+# never hand-ins: `.git` is a repository's history (GitHub Classroom clones carry one each)
+JUNK = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "desktop.ini", ".git"}
 MAX_DEPTH = 4
-MAX_ENTRIES = 200_000  # files and folders in SUBMISSIONS: beyond that, not a class download
+MAX_ENTRIES = 1_000_000  # files and folders in SUBMISSIONS: beyond that, not a class download
+MAX_LEARNER_ENTRIES = 20_000  # in one learner's folder: beyond that, that learner's `invalid`
 
 
 class CollectError(Exception):
@@ -55,8 +57,9 @@ class HandIn:
         return self.opener()
 
 
-# Files graded together with a notebook: the quiz widget saves answers beside the notebook.
-ATTACHMENTS = {"quiz_answers.json": "05_practice_quiz.ipynb"}
+# Files graded together with a notebook (`Step.attachments`): the quiz widget saves answers
+# beside the notebook.
+ATTACHMENTS = {name: step.notebook for step in ALL_STEPS for name in step.attachments}
 MAX_ATTACHMENT_BYTES = 2_000_000
 
 
@@ -70,11 +73,17 @@ class LearnerFiles:
     name: str = ""  # as the download wrote it (an LMS's own), when it did
     late: bool | None = None  # None: the download says nothing about lateness
     upload_prefix: str = ""  # how the LMS named this learner's files (to upload feedback back)
+    prefix_of_used: bool = False  # upload_prefix is that of a file used, not an earlier upload
 
     def identify(self, placed: Placed) -> None:
-        """What the download's layout told about this learner (see layouts/)."""
+        """What the download's layout told about this learner (see lms/): the prefix of the
+        first file used (Canvas's names a file id, which feedback is attached to)."""
         self.name = self.name or placed.name
-        self.upload_prefix = self.upload_prefix or placed.prefix
+        if placed.prefix and not self.prefix_of_used:
+            if not placed.ignore:
+                self.upload_prefix, self.prefix_of_used = placed.prefix, True
+            elif not self.upload_prefix:
+                self.upload_prefix = placed.prefix
         if placed.late is not None:
             self.late = bool(self.late) or placed.late
 
@@ -123,6 +132,7 @@ class _Entry:
     read: FileRef | ZipRef | None  # reads at most MAX_NOTEBOOK_BYTES + 1 bytes when called
     is_link: bool = False
     is_dir: bool = False
+    oversized: bool = False  # a learner's folder of more than MAX_LEARNER_ENTRIES, not read
 
 
 def _junk(parts: tuple[str, ...]) -> bool:
@@ -144,33 +154,69 @@ def _as_text(name: str) -> str:
     return name
 
 
+@dataclass(slots=True)
+class _Budget:
+    """What is left of a learner's folder's MAX_LEARNER_ENTRIES while it is walked."""
+
+    owner: tuple[str, ...]
+    left: int
+
+
+class _Oversized(Exception):
+    def __init__(self, owner: tuple[str, ...]) -> None:
+        super().__init__(owner)
+        self.owner = owner
+
+
+def _is_dir(item: os.DirEntry) -> bool:
+    try:
+        return item.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
 def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_Entry], list[str]]:
     """Every file and folder below `root` (links not followed, junk and too-deep paths left
-    out), one `lstat` each: a class of thousands is listed in milliseconds."""
+    out), one `lstat` each: a class of thousands is listed in milliseconds. A learner's folder
+    (the first below any single wrapper folder) is walked only up to MAX_LEARNER_ENTRIES: one
+    that holds more is marked `oversized` and not read further, so one huge repository costs
+    a bounded walk and that learner's grade, not the class's run."""
     entries, problems = [], []
     excluded = {p.resolve() for p in exclude}
     base = root.resolve()  # no link is followed below root, so base/relative is each real path
 
-    def walk(folder: str, parts: tuple[str, ...], real: Path) -> None:
+    def walk(folder: str, parts: tuple[str, ...], real: Path, budget: _Budget | None,
+             only_child: bool) -> None:
         with os.scandir(folder) as listing:
             found = sorted(listing, key=lambda entry: entry.name)
-        for item in found:
+        kept = [(item, here) for item, here in ((i, (*parts, _as_text(i.name))) for i in found)
+                if len(here) <= MAX_DEPTH + 1 and not _junk(here)]
+        if budget is None and parts and not (only_child and all(_is_dir(i) for i, _ in kept)):
+            budget = _Budget(parts, MAX_LEARNER_ENTRIES)  # not a wrapper: a learner's folder
+        for item, here in kept:
             if len(entries) > MAX_ENTRIES:
                 raise _too_many()
-            here = (*parts, _as_text(item.name))
-            if len(here) > MAX_DEPTH + 1 or _junk(here):
+            if budget is not None:
+                budget.left -= 1
+                if budget.left < 0:
+                    raise _Oversized(budget.owner)
+            if excluded and real / item.name in excluded:
+                problems.append(f"{'/'.join(here)}: the grader's own output, not a hand-in")
                 continue
-            if excluded:
-                if real / item.name in excluded:
-                    problems.append(f"{'/'.join(here)}: the grader's own output, not a hand-in")
-                    continue
             try:
                 if item.is_symlink():
                     problems.append(f"{'/'.join(here)}: a symbolic link, not followed")
                     continue
                 if item.is_dir(follow_symlinks=False):
                     entries.append(_Entry(here, 0, None, is_dir=True))
-                    walk(item.path, here, real / item.name)
+                    marks = len(entries), len(problems)
+                    try:
+                        walk(item.path, here, real / item.name, budget, len(kept) == 1)
+                    except _Oversized as over:
+                        if over.owner != here:
+                            raise
+                        del entries[marks[0]:], problems[marks[1]:]
+                        entries[-1].oversized = True
                     continue
                 if not item.is_file(follow_symlinks=False):
                     continue
@@ -181,7 +227,7 @@ def _folder_entries(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[_E
             entries.append(_Entry(here, state.st_size,
                                   FileRef(item.path, stat_identity(state), state.st_size)))
 
-    walk(os.path.abspath(root), (), base)  # absolute: lanes read these paths from /
+    walk(os.path.abspath(root), (), base, None, False)  # absolute: lanes read these from /
     entries.sort(key=lambda entry: entry.parts)
     return entries, problems
 
@@ -220,18 +266,38 @@ def _zip_entries(archive: zipfile.ZipFile, path: str) -> tuple[list[_Entry], lis
     return entries, problems
 
 
-def _unwrap(entries: list[_Entry], names: set[str]) -> list[_Entry]:
-    """LMS downloads often wrap every learner folder in one more folder: look through it."""
-    while True:
+def _unwrap(entries: list[_Entry], names: set[str],
+            around: tuple[str, ...]) -> tuple[list[_Entry], tuple[str, ...]]:
+    """LMS downloads often wrap every learner folder in one more folder: look through it (but
+    never below a folder an LMS's tool makes to hold the class, such as GitHub Classroom's
+    `<assignment>-submissions`). Also returns `around` with the wrappers looked through."""
+    while not any(is_container(name) for name in around):
         files = [e for e in entries if not e.is_dir]
         tops = {e.parts[0] for e in entries}
         if not files or len(tops) != 1 or any(len(e.parts) < 3 for e in files):
-            return entries
+            break
         if any(unicodedata.normalize("NFC", e.parts[1]) in names
                for e in files):  # the single folder is a learner's
-            return entries
-        entries = [_Entry(e.parts[1:], e.size, e.read, e.is_link, e.is_dir)
+            break
+        around = (*around, unicodedata.normalize("NFC", entries[0].parts[0]))
+        entries = [_Entry(e.parts[1:], e.size, e.read, e.is_link, e.is_dir, e.oversized)
                    for e in entries if len(e.parts) > 1]
+    return entries, around
+
+
+def _cap_learners(entries: list[_Entry]) -> list[_Entry]:
+    """A learner's folder of more than MAX_LEARNER_ENTRIES files and folders (a zip's, counted
+    here; a folder's, cut short while walking it) becomes one `oversized` entry."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        if len(entry.parts) > 1:
+            counts[entry.parts[0]] = counts.get(entry.parts[0], 0) + 1
+    over = {top for top, count in counts.items() if count > MAX_LEARNER_ENTRIES}
+    over |= {entry.parts[0] for entry in entries if entry.oversized}
+    if not over:
+        return entries
+    kept = [e for e in entries if e.parts[0] not in over]
+    return kept + [_Entry((top,), 0, None, is_dir=True, oversized=True) for top in sorted(over)]
 
 
 def _match(name: str, steps: tuple[Step, ...]) -> tuple[Step | None, str]:
@@ -297,7 +363,7 @@ def _add(learner: LearnerFiles, step: Step, entry: _Entry, note: str) -> None:
 def collect(source: Path, steps: tuple[Step, ...], layout: str | None = None,
             exclude: tuple[Path, ...] = ()) -> Collection:
     """Read SUBMISSIONS (a folder or a .zip) into learners and their hand-ins; `layout`
-    forces a shape of download (see layouts/) instead of recognising it. `exclude`: the
+    forces a shape of download (see lms/) instead of recognising it. `exclude`: the
     grader's own output (OUT, the gradebook), should the instructor have put it inside. Close
     the collection (or use it in a `with`) once graded: a zip is read until then."""
     if not source.exists():
@@ -305,7 +371,8 @@ def collect(source: Path, steps: tuple[Step, ...], layout: str | None = None,
     names = {s.notebook for s in steps}
     if source.is_dir():
         entries, problems = _folder_entries(source, exclude)
-        return _assemble(str(source), entries, problems, names, steps, layout)
+        around = (unicodedata.normalize("NFC", _as_text(source.resolve().name)),)
+        return _assemble(str(source), entries, problems, names, steps, layout, around)
     if not zipfile.is_zipfile(source):
         raise CollectError(f"{source} is neither a folder nor a zip file")
     try:
@@ -317,7 +384,8 @@ def collect(source: Path, steps: tuple[Step, ...], layout: str | None = None,
                            f"UTF-8 but is not ({err.object[:80]!r}); zip the class again") from err
     try:
         entries, problems = _zip_entries(archive, str(source.resolve()))
-        collection = _assemble(str(source), entries, problems, names, steps, layout)
+        around = (unicodedata.normalize("NFC", _as_text(source.stem)),)
+        collection = _assemble(str(source), entries, problems, names, steps, layout, around)
     except BaseException:
         archive.close()
         raise
@@ -355,13 +423,15 @@ def _learner_ids(entries: list[_Entry]) -> tuple[dict[str, str], list[str]]:
     return ids, notes
 
 
-def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set[str],
-              steps: tuple[Step, ...], forced: str | None = None) -> Collection:
-    collection = Collection(label, ignored=list(problems))
+def _learner_entries(entries: list[_Entry], names: set[str], around: tuple[str, ...],
+                     collection: Collection) -> tuple[list[_Entry], tuple[str, ...]]:
+    """The download's entries from the learners' level down: wrappers looked through, hidden
+    folders passed over, folder names in NFC, oversized learner folders one entry each."""
     kept, hidden = [], set()
-    for entry in _unwrap(entries, names):
+    entries, around = _unwrap(entries, names, around)
+    for entry in entries:
         top = entry.parts[0]
-        if top.startswith("."):  # .git, .ipynb_checkpoints and the like: not a learner
+        if top.startswith("."):  # .ipynb_checkpoints, .vscode and the like: not a learner
             if top not in hidden:
                 hidden.add(top)
                 collection.ignored.append(f"{top}: a hidden folder, not a learner")
@@ -369,48 +439,78 @@ def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set
         kept.append(entry)
     ids, notes = _learner_ids(kept)
     collection.ignored += notes
-    entries = [_Entry((ids[e.parts[0]], *(unicodedata.normalize("NFC", p) for p in e.parts[1:])),
-                      e.size, e.read, e.is_link, e.is_dir) for e in kept]
+    named = [_Entry((ids[e.parts[0]], *(unicodedata.normalize("NFC", p) for p in e.parts[1:])),
+                    e.size, e.read, e.is_link, e.is_dir, e.oversized) for e in kept]
+    return _cap_learners(named), around
+
+
+def _oversized(learner: LearnerFiles, steps: tuple[Step, ...]) -> None:
+    """A learner whose folder was too large to read: `invalid`, not missing, for each step."""
+    why = (f"your folder (or repository) holds more than {MAX_LEARNER_ENTRIES:,} files and "
+           "folders, so it was not read; hand in only the course notebooks")
+    learner.handins = {s.notebook: HandIn(s.notebook, "", problem=why) for s in steps
+                       if s.notebook not in OPTIONAL_NOTEBOOKS}
+    learner.note_ignored(f"everything: {why}")
+
+
+def _file(learner: LearnerFiles, entry: _Entry, placed: Placed, steps: tuple[Step, ...]) -> None:
+    """One placed file into its learner's hand-ins, attachments or ignored files."""
+    if placed.ignore:
+        learner.ignored.append(f"{'/'.join(entry.parts)}: {placed.ignore}")
+        return
+    entry = _Entry((learner.learner, *placed.parts), entry.size, entry.read, entry.is_link)
+    if entry.parts[-1] in ATTACHMENTS and not entry.is_link:
+        relative = "/".join(entry.parts[1:])
+        if entry.size > MAX_ATTACHMENT_BYTES:
+            learner.ignored.append(f"{relative}: larger than {MAX_ATTACHMENT_BYTES:,} bytes, "
+                                   "not used")
+        else:
+            learner.attachments[relative] = entry.read  # type: ignore[assignment]
+        return
+    step, note = _match(entry.parts[-1], steps)
+    if step is None:
+        learner.ignored.append("/".join(entry.parts[1:]))
+        return
+    _add(learner, step, entry, note)
+    if placed.note and step.notebook in learner.handins:
+        learner.handins[step.notebook].notes.append(placed.note)
+
+
+def _assemble(label: str, entries: list[_Entry], problems: list[str], names: set[str],
+              steps: tuple[Step, ...], forced: str | None = None,
+              around: tuple[str, ...] = ()) -> Collection:
+    collection = Collection(label, ignored=list(problems))
+    entries, around = _learner_entries(entries, names, around, collection)
     try:
-        recognition = recognise(((e.parts, e.is_dir) for e in entries), names, forced)
+        recognition = recognise(((e.parts, e.is_dir) for e in entries),
+                                names | set(ATTACHMENTS), forced, around)
     except LayoutError as err:
         raise CollectError(str(err)) from err
     collection.layout = recognition.describe()
+    too_large = set()
     for entry in entries:
         placed = recognition.layout.place(entry.parts, entry.is_dir)  # type: ignore[attr-defined]
+        if entry.oversized and not isinstance(placed, Placed):
+            placed = Unplaced(f"a folder of more than {MAX_LEARNER_ENTRIES:,} files and "
+                              "folders, not read")
         if placed is None:
             continue
         if isinstance(placed, Unplaced):
             collection.ignored.append(f"{'/'.join(entry.parts)}: {placed.reason}")
-            if recognition.name != "folders":
+            if recognition.from_lms or entry.oversized:
                 collection.unplaced.append(f"{'/'.join(entry.parts)}: {placed.reason}")
             continue
-        learner_id = placed.learner
         # a learner who handed in nothing still gets a row
-        learner = collection.learners.setdefault(learner_id, LearnerFiles(learner_id))
+        learner = collection.learners.setdefault(placed.learner, LearnerFiles(placed.learner))
         learner.identify(placed)
-        if entry.is_dir:
-            continue
-        if placed.ignore:
-            learner.ignored.append(f"{'/'.join(entry.parts)}: {placed.ignore}")
-            continue
-        entry = _Entry((learner_id, *placed.parts), entry.size, entry.read, entry.is_link)
-        if entry.parts[-1] in ATTACHMENTS and not entry.is_link:
-            relative = "/".join(entry.parts[1:])
-            if entry.size > MAX_ATTACHMENT_BYTES:
-                learner.ignored.append(f"{relative}: larger than {MAX_ATTACHMENT_BYTES:,} bytes, "
-                                       "not used")
-            else:
-                learner.attachments[relative] = entry.read  # type: ignore[assignment]
-            continue
-        step, note = _match(entry.parts[-1], steps)
-        if step is None:
-            learner.ignored.append("/".join(entry.parts[1:]))
-            continue
-        _add(learner, step, entry, note)
-        if placed.note and step.notebook in learner.handins:
-            learner.handins[step.notebook].notes.append(placed.note)
+        if entry.oversized:
+            too_large.add(placed.learner)
+        elif not entry.is_dir:
+            _file(learner, entry, placed, steps)
     for learner in collection.learners.values():
+        if learner.learner in too_large:
+            _oversized(learner, steps)
+            continue
         used = {name for handin in learner.handins.values()
                 for name in (str(PurePosixPath(handin.found_as).parent / n) for n in ATTACHMENTS)}
         for stray in sorted(set(learner.attachments) - used):

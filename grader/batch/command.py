@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import lms
 from .sandbox import MAX_JOBS
 
 DESCRIPTION = """\
@@ -100,11 +101,11 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        help="SQLite gradebook to use (default: OUT/gradebook.sqlite)")
     grade.add_argument("--regrade", action="store_true",
                        help="grade every notebook again, even those the gradebook knows")
-    grade.add_argument("--layout", choices=("canvas", "moodle", "github", "folders"),
-                       default=None,
-                       help="the shape of the download, when recognising it is ambiguous: a "
-                            "Canvas flat zip, Moodle folders, GitHub Classroom repositories, "
-                            "or one folder per learner (default: recognised, and said)")
+    grade.add_argument("--layout", choices=lms.NAMES, default=None,
+                       help="the shape of the download, when recognising it is ambiguous: "
+                            + "; ".join(f"{name}, {lms.by_name(name).TITLE}"
+                                        for name in lms.NAMES)
+                            + " (default: recognised, and said)")
     grade.add_argument("--cluster", default=None, metavar="ADDRESS",
                        help="grade on Dask workers instead of this machine: a scheduler "
                             "address (tcp://HOST:8786) or local:N for N local worker "

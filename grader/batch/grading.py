@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..spec import ALL_STEPS, OPTIONAL_NOTEBOOKS, Step, unit
+from ..spec import ALL_STEPS, Step, unit
 from .collect import MAX_ATTACHMENT_BYTES, Collection, HandIn, LearnerFiles
 from .gradebook import Gradebook, Stored, grader_fingerprint, number
 from .lane import handin_hash
@@ -37,11 +37,6 @@ from .readers import READ_ERRORS
 from .sandbox import Limits
 from .selection import Selection
 from .verdicts import STATUSES, NotebookGrade, failed
-
-
-def column(step: Step) -> str:
-    """The step's column name in grades.csv."""
-    return "quiz" if step.key == "quiz" else f"step_{step.key}"
 
 
 @dataclass(slots=True)
@@ -202,12 +197,14 @@ def _progress_bar(total: int, enabled: bool, desc: str = "Grading",
 
 
 def graded_steps(collection: Collection, steps: tuple[Step, ...],
-                 optional: tuple[str, ...] = OPTIONAL_NOTEBOOKS) -> tuple[Step, ...]:
-    """Part 2 is optional (unless the instructor named it): its steps are graded (and get
-    their grades.csv columns) once any learner of the class hands in its notebook, so a class
-    doing Part 1 only sees Part 1."""
+                 exact: bool = False) -> tuple[Step, ...]:
+    """Part 2 is optional (unless the instructor named it: `exact`): its steps are graded (and
+    get their grades.csv columns) once any learner of the class hands in its notebook, so a
+    class doing Part 1 only sees Part 1."""
+    if exact:
+        return steps
     handed_in = {name for files in collection.learners.values() for name in files.handins}
-    return tuple(s for s in steps if s.notebook not in optional or s.notebook in handed_in)
+    return tuple(s for s in steps if not s.optional or s.notebook in handed_in)
 
 
 
@@ -304,7 +301,7 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
     assemble (the class, whose whole verdicts are loaded from the gradebook on demand)."""
     limits = limits or Limits()
     chosen = chosen or Selection(steps)
-    steps = graded_steps(collection, chosen.steps, chosen.optional)
+    steps = graded_steps(collection, chosen.steps, chosen.exact)
     run = _Run.start(collection, steps, limits, gradebook, hide)
     plan = _plan(collection, steps, run, regrade, progress)
     executor = _executor(cluster, jobs, limits, run.private)

@@ -31,7 +31,7 @@ from .. import feedback
 from ..files import write_atomic, write_atomic_parts
 from ..spec import unit
 from .class_report import FIGURES, PAGE, write_class_report
-from .grading import ClassGrades, LearnerGrade, column
+from .grading import ClassGrades, LearnerGrade
 from .verdicts import NotebookGrade
 
 COURSE = "Batch Prediction vs Real-Time Serving"
@@ -71,7 +71,7 @@ def _late(late: bool | None) -> str:
 def grades_csv(result: ClassGrades) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["learner", *(column(s) for s in result.steps), "total", "max_total",
+    writer.writerow(["learner", *(s.column for s in result.steps), "total", "max_total",
                      "status", "late", "name"])
     for learner in result.learners.values():
         points = [_format(learner.verdicts[unit(s)].points) for s in result.steps]
@@ -104,20 +104,43 @@ def _old_rows(path: Path) -> dict[str, str]:
     return rows
 
 
+UNSAFE_IN_NAMES = '/\\:*?"<>|'
+HASHED = "~"  # only in a hashed stem: an id kept as it is never holds it
+
+
+def _safe_stem(learner: str) -> str:
+    stem = "".join("_" if ch in UNSAFE_IN_NAMES or ch == HASHED or ord(ch) < 32 else ch
+                   for ch in learner)
+    stem = stem.strip(". ") or "learner"
+    if len(stem.encode("utf-8", "surrogatepass")) > 180:
+        stem = stem.encode("utf-8", "surrogatepass")[:180].decode("utf-8", "ignore")
+    return stem
+
+
 def feedback_names(learners: list[str]) -> dict[str, str]:
-    """A safe, unique file stem per learner: the id itself wherever possible."""
+    """A file stem per learner, never one for two of them, even on a disk that ignores case:
+    the id itself where it is a safe file name and no other id differs from it only in case;
+    otherwise the id made safe, `~` and 16 hex digits of the id's hash (more, should two hashed
+    stems meet). An id kept as it is never holds `~`, so no learner can pick an id that turns
+    into another's file (` ana-24d4b96f` beside `Ana` and `ana`)."""
+    safe = {learner: _safe_stem(learner) for learner in learners}
+    folded: dict[str, int] = {}
+    for stem in safe.values():
+        folded[stem.casefold()] = folded.get(stem.casefold(), 0) + 1
     names: dict[str, str] = {}
     taken: set[str] = set()
-    for learner in learners:
-        stem = "".join("_" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in learner)
-        stem = stem.strip(". ") or "learner"
-        if len(stem.encode("utf-8")) > 180:
-            stem = stem.encode("utf-8")[:180].decode("utf-8", "ignore")
-        if stem.casefold() in taken:
-            stem = f"{stem}-{hashlib.sha256(learner.encode()).hexdigest()[:8]}"
+    for learner in sorted(learners):
+        stem = safe[learner]
+        if stem != learner or folded[stem.casefold()] > 1:
+            digest = hashlib.sha256(learner.encode("utf-8", "surrogatepass")).hexdigest()
+            size = 16
+            stem = f"{safe[learner]}{HASHED}{digest[:size]}"
+            while stem.casefold() in taken and size < len(digest):
+                size += 8
+                stem = f"{safe[learner]}{HASHED}{digest[:size]}"
         taken.add(stem.casefold())
         names[learner] = stem
-    return names
+    return {learner: names[learner] for learner in learners}
 
 
 def _cell_name(cell_id: str) -> str:

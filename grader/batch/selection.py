@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..spec import ALL_STEPS, OPTIONAL_NOTEBOOKS, PART1, PART2, QUIZ, Step
+from ..spec import ALL_STEPS, PART1, PART2, QUIZ, Step
 
 PARTS = {"1": PART1, "2": PART2}
 
@@ -24,7 +24,7 @@ class SelectionError(ValueError):
 class Selection:
     steps: tuple[Step, ...] = ALL_STEPS  # in course order
     said: str = ""  # how it was asked, e.g. "--notebooks 01,02"; "" for the default
-    optional: tuple[str, ...] = OPTIONAL_NOTEBOOKS  # notebooks that count once handed in
+    exact: bool = False  # named by the instructor: counts even before anyone hands it in
 
 
 DEFAULT = Selection()
@@ -74,4 +74,4 @@ def select(notebooks: str | None = None, parts: list[str] | None = None,
     if not chosen:
         raise SelectionError("nothing left to grade: --no-quiz took away the only notebook "
                              "chosen")
-    return Selection(tuple(s for s in ALL_STEPS if s in chosen), " ".join(said), ())
+    return Selection(tuple(s for s in ALL_STEPS if s in chosen), " ".join(said), exact=True)

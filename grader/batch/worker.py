@@ -35,8 +35,9 @@ from . import sandbox
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 MAX_CELL_ERRORS = 20
 # Modules whose attributes the probe relies on while it describes learner values.
-GUARDED = ("builtins", "grader.probe", "grader.values", "grader.deadline", "grader.quiz_probe",
-           "churn_course.quiz_bank", "churn_course.quiz_record", "grader.batch.worker",
+GUARDED = ("builtins", "grader.probe", "grader.spec", "grader.values", "grader.deadline",
+           "grader.quiz_probe", "churn_course.quiz_bank", "churn_course.quiz_record",
+           "grader.batch.worker",
            "grader.part2.probe", "grader.part2.asgi", "json", "json.encoder", "json.decoder",
            "contextlib", "io", "signal", "inspect", "IPython.core.inputtransformer2")
 OURS = ("grader.", "churn_course.")  # modules whose functions' code is restored too

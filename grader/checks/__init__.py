@@ -97,15 +97,12 @@ CHECK_CRASHED = "check crashed"  # a grader bug, not the learner's: the class re
 
 from .cell_errors import broken_cell, error_name, explain  # noqa: E402  (needs Finding and fail above)
 
-# Each step's checks register themselves when their module is imported; a check imports only
-# its own step's module (the quiz's reads the question bank: no cost to steps 1-4).
-MODULES = {"1": "step1", "2": "step2", "3": "step3", "4": "step4", "quiz": "quiz_answers",
-           "5": "step5", "6": "step6", "7": "step7", "8": "step8"}
-
 
 def checks_for(step: str) -> list[Check]:
-    if step in MODULES:
-        import_module(f"{__name__}.{MODULES[step]}")
+    """The checks of `step`, in order. Each step's checks register themselves when its module
+    (`Step.checks`) is imported, and only that module is: the quiz's reads the question bank,
+    at no cost to steps 1-4."""
+    import_module(f"{__name__}.{step_for(step).checks}")
     return list(REGISTRY.get(step, []))
 
 

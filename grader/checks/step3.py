@@ -15,7 +15,6 @@ PREDICT_LINE = "def predict(feature):\n    return feature > threshold"
 BATCH_HINT = ("A list comprehension over `customers` that calls `predict` on each customer's "
               "feature.")
 BATCH_LINE = "batch_results = [predict(feature) for customer_id, feature in customers]"
-SAMPLES = (0.2, 0.8, 0.5, 0.9, 0.7, 0.59, 0.61)
 
 
 def _required(params: tuple[str, ...]) -> list[str]:
@@ -45,31 +44,31 @@ def predict_defined(snap: Snapshot) -> Finding:
     return ok("`predict` is a function of one value.")
 
 
-def _describe_failure(arg: object, call: Call) -> str:
+def _describe_failure(call: Call) -> str:
     if call.outcome == "timeout":
-        return (f"`predict({arg})` did not finish within a second. Is there a loop that never "
-                "ends?")
-    return f"Calling `predict({arg})` raised `{call.error}`."
+        return (f"`predict({call.argument})` did not finish within a second. Is there a loop "
+                "that never ends?")
+    return f"Calling `predict({call.argument})` raised `{call.error}`."
 
 
 @check("3", "predict_returns", "`predict` returns True or False", needs=("predict_defined",),
        line=PREDICT_LINE)
 def predict_returns(snap: Snapshot) -> Finding:
-    calls = {arg: snap.call(arg) for arg in (*SAMPLES, 0.6)}
-    broken = {arg: c for arg, c in calls.items() if c.outcome in ("raised", "timeout")}
+    calls = (*snap.calls("rule"), *snap.calls("at_threshold"))
+    broken = [c for c in calls if c.outcome in ("raised", "timeout")]
     if broken:
-        as_tuple = snap.call((105, 0.7))
+        as_tuple = snap.call("whole_customer")
         if as_tuple.returned and isinstance(as_tuple.value, bool):
-            return fail("`predict` expects a whole customer tuple like `(105, 0.7)`; it should "
-                        "take just the feature value, like `predict(0.7)`.",
+            return fail(f"`predict` expects a whole customer tuple like `{as_tuple.argument}`; "
+                        "it should take just the feature value, like "
+                        f"`predict({as_tuple.argument[-1]})`.",
                         "Take one input, the feature value, and compare it with `threshold`.",
                         PREDICT_LINE)
-        arg, call = next(iter(broken.items()))
-        return fail(_describe_failure(arg, call),
+        return fail(_describe_failure(broken[0]),
                     "`predict` must work for any number between 0 and 1.", PREDICT_LINE)
-    values = [c.value for c in calls.values()]
+    values = [c.value for c in calls]
     if all(v is None for v in values):
-        if any(c.printed.strip() for c in calls.values()):
+        if any(c.printed.strip() for c in calls):
             return fail("`predict` prints its answer instead of returning it, so the caller gets "
                         "`None`.", "Replace `print(...)` with `return ...` inside `predict`.",
                     PREDICT_LINE)
@@ -97,20 +96,22 @@ def predict_returns(snap: Snapshot) -> Finding:
        needs=("predict_returns",), line=PREDICT_LINE)
 def predict_rule(snap: Snapshot) -> Finding:
     limit = snap.threshold_value(EXPECTED_THRESHOLD)
-    wrong = [arg for arg in SAMPLES if snap.call(arg).value != (arg > limit)]
-    at_limit = snap.call(0.6).value
-    if wrong and len(wrong) == len(SAMPLES):
+    samples = snap.calls("rule")
+    wrong = [c for c in samples if c.value != (c.argument > limit)]
+    at_limit = snap.call("at_threshold")
+    if wrong and len(wrong) == len(samples):
         return fail("`predict` is the wrong way round: it says churn for low values and stays "
                     "for high ones.", "A customer churns when `feature > threshold`.",
                     PREDICT_LINE)
     if wrong:
-        arg = wrong[0]
-        return fail(f"`predict({arg})` returned `{snap.call(arg).value}`; expected "
+        arg = wrong[0].argument
+        return fail(f"`predict({arg})` returned `{wrong[0].value}`; expected "
                     f"`{arg > limit}` because {arg} is {'' if arg > limit else 'not '}greater "
                     f"than {limit}.", PREDICT_HINT, PREDICT_LINE)
-    if at_limit != (0.6 > limit):
-        return fail(f"`predict(0.6)` returned `{at_limit}`, but 0.6 is not greater than the "
-                    "threshold 0.6. Use `>` rather than `>=`.",
+    if at_limit.value != (at_limit.argument > limit):
+        return fail(f"`predict({at_limit.argument})` returned `{at_limit.value}`, but "
+                    f"{at_limit.argument} is not greater than the threshold {limit}. Use `>` "
+                    "rather than `>=`.",
                     "A customer exactly at the threshold stays: `feature > threshold`.",
                     PREDICT_LINE)
     return ok("`predict` says churn exactly when the feature is greater than the threshold, "
@@ -120,11 +121,11 @@ def predict_rule(snap: Snapshot) -> Finding:
 @check("3", "predict_uses_threshold", "`predict` reads `threshold` instead of a fixed 0.6",
        needs=("predict_rule",), line=PREDICT_LINE)
 def predict_uses_threshold(snap: Snapshot) -> Finding:
-    low, high = snap.call(0.5, 0.3), snap.call(0.8, 0.85)
-    if low.outcome == "skipped" or high.outcome == "skipped":
+    swapped = snap.calls("swapped")
+    if any(c.outcome == "skipped" for c in swapped):
         return ok("`predict` gives the right answers (it is not a plain function, so changing "
                   "`threshold` could not be tried).")
-    if low.value is True and high.value is False:
+    if swapped and all(c.value is (c.argument > c.threshold) for c in swapped):
         return ok("`predict` follows `threshold` when it changes.")
     return fail("When `threshold` changes, `predict` still answers as if it were 0.6: the "
                 "number looks typed into the function.",

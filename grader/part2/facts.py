@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..spec import Step
 from ..values import SnapshotError
 
 MAX_DEPTH = 8
@@ -35,11 +36,9 @@ def _walk(value: Any, depth: int, budget: list[int]) -> Any:
     raise SnapshotError("facts hold something that is not plain data")
 
 
-def load_facts(step: str, raw: object) -> dict:
-    """Validated facts for a Part 2 step (an empty dict for the other steps)."""
-    from . import PART2_KEYS
-
-    if step not in PART2_KEYS:
+def load_facts(step: Step, raw: object) -> dict:
+    """Validated facts for a step whose probe gathers them (an empty dict for the others)."""
+    if not step.probe.facts:
         if raw is not None:
             raise SnapshotError("facts for a step that has none")
         return {}

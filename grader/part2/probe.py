@@ -1,6 +1,6 @@
 """Part 2's probe: what the learner's batch job, endpoint, percentile and fallback *do*.
 
-Runs beside learner code, like `grader/probe.py` (which calls `part2_facts` for steps 5-8), and
+Runs beside learner code, like `grader/probe.py` (which calls `gather_facts` for steps 5-8), and
 returns plain JSON-able facts: a sample of the table their job wrote into a fresh in-memory
 SQLite database (and how many transactions it took), their app's replies to fixed requests
 (in memory, see `asgi.py`), their `percentile` on fixed inputs, their fallback against an
@@ -436,9 +436,11 @@ def fallback_facts(namespace: dict) -> dict:
     return facts
 
 
-FACTS = {"5": batch_facts, "6": endpoint_facts, "7": measure_facts, "8": fallback_facts}
+# What each Part 2 step's `Probe.facts` names (see `grader/spec.py`).
+FACTS = {"batch_job": batch_facts, "endpoint": endpoint_facts, "measure": measure_facts,
+         "fallback": fallback_facts}
 
 
-def part2_facts(step: str, namespace: dict) -> dict:
-    """Everything the checks of Part 2's `step` may look at."""
-    return FACTS[step](namespace)
+def gather_facts(name: str, namespace: dict) -> dict:
+    """Every fact the gatherer `name` collects for its step's checks."""
+    return FACTS[name](namespace)

@@ -1,7 +1,7 @@
 """A Canvas group assignment, downloaded as Canvas gives it (each group's files once, under
 the group's name and one member's user id), graded, and exported with the group set's export
-so that every member's gradebook row carries the group's score (grader/batch/groups.py says
-how Canvas behaves, with its sources)."""
+so that every member's gradebook row carries the group's score
+(grader/batch/lms/canvas_groups.py says how Canvas behaves, with its sources)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from grader.batch.groups import GroupsError, read_groups
+from grader.batch.lms.canvas_groups import GroupsError, read_groups
 from grader.cli import main
 
 from .conftest import grade, read_grades
@@ -30,8 +30,11 @@ DOWNLOAD = [
     (f"bothin_123407_9100009_{ONE}", RIGHT["1"]),
     (f"bothin_123406_9100006_{ONE}", WRONG["1"]),
     (f"ngwen_123403_9100003_{ONE}", RIGHT["1"]),  # in no group: graded and exported alone
-    # "Team_7": Canvas drops "_<digits>_" from names, but not a trailing "_7"
+    # "Team_7": Canvas drops "_<digits>_" from names, but not a trailing "_7"; the name alone
+    # also reads as user 7 with file id 123411, so the group's second file (another file id
+    # under the same prefix) tells which (a group's lone file would be listed, not placed)
     (f"team_7_123411_9100011_{ONE}", WRONG["1"]),
+    ("team_7_123411_9100012_quiz_answers.json", None),
 ]
 
 # People > Groups > Export, as Canvas writes it for someone allowed to read SIS ids
@@ -66,7 +69,8 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("groups")
     with zipfile.ZipFile(root / "submissions.zip", "w") as archive:
         for name, answers in DOWNLOAD:
-            archive.writestr(name, notebook_bytes("1", answers))
+            archive.writestr(name, notebook_bytes("1", answers) if answers is not None
+                             else b'{"answers": []}')
     assert grade(root / "submissions.zip", root / "out") == 0
     (root / "groups.csv").write_text(GROUPS, encoding="utf-8")
     (root / "gradebook.csv").write_text(GRADEBOOK, encoding="utf-8", newline="")
@@ -130,12 +134,14 @@ def test_feedback_zip_holds_one_file_per_group(run, capsys):
     assert "5 feedback file(s) (one per group" in capsys.readouterr().out
     with zipfile.ZipFile(target) as archive:
         names = sorted(archive.namelist())
-        assert names == ["bothin_123407_9100009_feedback.html",
+        # "team_7" holds an all-digit part, which Re-Upload Submissions could read as the user
+        # id: its file goes without the name
+        assert names == ["123411_9100011_feedback.html",
+                         "bothin_123407_9100009_feedback.html",
                          "ngwen_123403_9100003_feedback.html",
-                         "team_7_123411_9100011_feedback.html",
                          "teamlate_LATE_123404_9100004_feedback.html",
                          "équipeünïcode1_123401_9100001_feedback.html"]
-        assert b"Feedback for 123407" in archive.read(names[0])
+        assert b"Feedback for 123407" in archive.read(names[1])
 
 
 def test_plain_export_has_a_row_per_member(run):
@@ -228,7 +234,7 @@ def test_without_upload_order_the_best_hand_in_stands_for_the_group(tmp_path):
     """Folders say nothing of which hand-in came last: the highest score is used, and said."""
     from types import SimpleNamespace
 
-    from grader.batch.groups import share
+    from grader.batch.lms.canvas_groups import share
 
     path = tmp_path / "g.csv"
     path.write_text("canvas_user_id,group_name\n1,A\n2,A\n3,A\n", encoding="utf-8")
@@ -238,3 +244,14 @@ def test_without_upload_order_the_best_hand_in_stands_for_the_group(tmp_path):
     assert shared.source == {"1": "2", "2": "2", "3": "2"}
     [choice] = shared.choices
     assert (choice.used, choice.others) == ("2", ["1"]) and "highest score" in choice.why
+
+
+def test_a_groups_file_saved_with_semicolons_reads_the_same(run, tmp_path):
+    """A spreadsheet in a decimal-comma locale saves CSV with `;`: the same groups."""
+    rows = list(csv.reader(io.StringIO(GROUPS)))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows(rows)
+    (tmp_path / "groups.csv").write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")
+    semicolons = read_groups(tmp_path / "groups.csv")
+    commas = read_groups(run / "groups.csv")
+    assert semicolons.members == commas.members and semicolons.groups == commas.groups

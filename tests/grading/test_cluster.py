@@ -1,6 +1,7 @@
-"""Grading on Dask workers (`grade --cluster`): the same verdicts as a local run, and a worker
-killed mid-chunk loses no notebook and counts none twice. Every cluster started here is closed
-and its processes are checked gone."""
+"""Grading on Dask workers (`grade --cluster`): the same verdicts as a local run; a worker
+killed mid-chunk loses no notebook and counts none twice, and the worker Dask starts in its
+place grades like the first; a cluster that can't grade says what to do. Every cluster started
+here is closed and its processes are checked gone."""
 
 from __future__ import annotations
 
@@ -68,53 +69,6 @@ def test_a_local_cluster_of_two_workers_gives_the_verdicts_of_a_local_run(tmp_pa
     assert read_grades(tmp_path / "cluster") == read_grades(tmp_path / "local")
 
 
-def test_killing_a_dask_worker_mid_chunk_loses_nothing(tmp_path):
-    # notebooks that each take a moment, so a chunk is surely mid-way when its worker dies
-    jobs, expected = [], {}
-    for index in range(12):
-        right = index % 3 != 0
-        code = RIGHT["1"] if right else WRONG["1"]
-        data = notebook_bytes("1", [code[0] + f"\nimport time; time.sleep(0.15)  # {index}"])
-        jobs.append(_job(index, data))
-        expected[index] = right
-    with dask.config.set({"distributed.worker.daemon": False,
-                          "temporary-directory": str(tmp_path)}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                     dashboard_address=None, local_directory=str(tmp_path),
-                                     env={"TMPDIR": str(tmp_path)},  # the killed pool's files
-                                     silence_logs=logging.CRITICAL) as cluster, \
-            distributed.Client(cluster) as client:
-        pids = client.run(os.getpid)
-        killed: dict = {}
-
-        def kill_a_busy_worker() -> None:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                busy = [address for address, tasks in client.processing().items() if tasks]
-                if busy:
-                    time.sleep(1.0)  # inside its chunk: the pool is warm and grading
-                    busy = [a for a, tasks in client.processing().items() if tasks and a in pids]
-                    if busy:
-                        killed["address"], killed["pid"] = busy[0], pids[busy[0]]
-                        os.kill(pids[busy[0]], signal.SIGKILL)
-                        return
-                time.sleep(0.05)
-
-        killer = threading.Thread(target=kill_a_busy_worker)
-        killer.start()
-        pool = ClusterPool(cluster.scheduler_address, jobs=1, limits=Limits(timeout=10),
-                           chunk=6)
-        verdicts = list(pool.run(jobs))
-        killer.join()
-        assert killed, "no worker was busy to kill"
-        assert _gone(killed["pid"])
-    assert sorted(head["i"] for head, _ in verdicts) == list(range(12))  # each exactly once
-    for head, verdict in verdicts:
-        assert head["status"] == "ok", verdict
-        assert (head["points"] == head["max_points"]) == expected[head["i"]]
-    assert all(_gone(pid) for pid in pids.values())  # the cluster's workers are all gone
-
-
 def test_bad_cluster_addresses_are_one_line(tmp_path, capsys):
     hand_in(tmp_path / "subs", "ana", {"1": RIGHT["1"]})
     assert grade(tmp_path / "subs", tmp_path / "out", "--cluster", "nowhere:1") == 2
@@ -140,3 +94,104 @@ def test_grading_workers_on_a_dask_host_never_import_its_main_script(tmp_path, m
     answer = json.loads(grade_chunk([job], 1, Limits(timeout=10).to_dict()))
     assert [json.loads(line.split("\t")[0])["status"] for line in answer["results"]] == ["ok"]
     assert not marker.exists()
+
+
+def _children(pid: int) -> list[int]:
+    """This process's own children (from /proc), so a test kills only what it started."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def _is_dask_worker(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return b"spawn_main" in handle.read()
+    except OSError:
+        return False
+
+
+def test_local_cluster_loses_nothing_when_a_worker_dies_mid_chunk(tmp_path):
+    """`--cluster local:2`, one Dask worker killed while its grading pool runs: Dask's nanny
+    starts a new one, which grades like the first; the lost chunk is graded again; the
+    verdicts are a local run's."""
+    subs = tmp_path / "subs"
+    for index in range(16):
+        code = (RIGHT["1"] if index % 3 else WRONG["1"])[0]
+        hand_in(subs, f"l{index:02d}", {"1": [f"{code}\nimport time; time.sleep(0.25)  # {index}"]})
+    killed: list[int] = []
+
+    def kill_a_grading_worker() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            for child in _children(os.getpid()):
+                if _is_dask_worker(child) and _children(child):  # its pool is up: grading
+                    time.sleep(0.5)
+                    os.kill(child, signal.SIGKILL)
+                    killed.append(child)
+                    return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_grading_worker)
+    killer.start()
+    try:
+        assert grade(subs, tmp_path / "cluster", "--timeout", "10", "--cluster", "local:2") == 0
+    finally:
+        killer.join()
+    assert killed and _gone(killed[0])
+    assert grade(subs, tmp_path / "local", "--timeout", "10") == 0
+    local, cluster = read_results(tmp_path / "local"), read_results(tmp_path / "cluster")
+    assert _verdicts(cluster) == _verdicts(local)
+    assert read_grades(tmp_path / "cluster") == read_grades(tmp_path / "local")
+    assert not [c for c in _children(os.getpid()) if _is_dask_worker(c)]  # all closed
+    assert cluster["statuses"]["ok"] == 16
+
+
+def test_a_restarted_local_worker_grades_like_the_first():
+    """Dask's nanny reads `distributed.worker.daemon` again when it restarts a worker that
+    died; `local:N` keeps it off for the cluster's whole life, so the new worker can start the
+    grading pool (a daemon process can't have children)."""
+    import json
+
+    from grader.batch.cluster import grade_chunk
+
+    limits = Limits(timeout=10).to_dict()
+    with ClusterPool("local:1")._client() as client:
+        (first,) = client.run(os.getpid).values()
+        os.kill(first, signal.SIGKILL)
+        deadline, now = time.monotonic() + 120, {}
+        while time.monotonic() < deadline:  # wait for the nanny's new worker
+            try:
+                now = client.run(os.getpid)
+            except (OSError, KeyError, ValueError):
+                now = {}
+            if now and first not in now.values():
+                break
+            time.sleep(0.2)
+        assert now and first not in now.values(), "no worker was started again"
+        job = _job(0, notebook_bytes("1", RIGHT["1"]))
+        answer = json.loads(client.submit(grade_chunk, [job], 1, limits, pure=False).result())
+    assert "grader_error" not in answer, answer
+    assert [json.loads(line.split("\t")[0])["points"] for line in answer["results"]] == [2]
+
+
+def test_a_cluster_that_can_t_grade_says_what_to_do(tmp_path, capsys):
+    """Workers started as Dask starts them by default (daemon processes) can't start the
+    grading pool: one line naming every worker and what to set, no traceback."""
+    hand_in(tmp_path / "subs", "ana", {"1": RIGHT["1"]})
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, local_directory=str(tmp_path),
+                                  silence_logs=logging.CRITICAL) as cluster:
+        code = grade(tmp_path / "subs", tmp_path / "out", "--cluster",
+                     cluster.scheduler_address)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no Dask worker can grade" in err and "DASK_DISTRIBUTED__WORKER__DAEMON=False" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -77,7 +77,7 @@ def test_feedback_zip_named_as_canvas_named_the_hand_ins(canvas_run):
     with zipfile.ZipFile(target) as archive:
         names = sorted(archive.namelist())
         assert names == ["lopezana_123401_9000001_feedback.html",
-                         "müllerjosé_LATE_123402_9000002_feedback.html",
+                         "müllerjosé_LATE_123402_9000012_feedback.html",
                          "ngwen_LATE_123403_9000003_feedback.html"]
         assert b"Feedback for 123401" in archive.read(names[0])
 

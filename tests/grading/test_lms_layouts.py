@@ -33,12 +33,13 @@ def _canvas_download(tmp_path: Path) -> Path:
     return _zip(tmp_path / "submissions.zip", [
         (f"lopezana_123401_9000001_{ONE}", notebook_bytes("1", RIGHT["1"])),
         (f"lopezana_123401_9000001_{TWO}", notebook_bytes("2", RIGHT["2"])),
-        # late, uploaded twice: Canvas renamed the second upload; only that one counts
+        # late, uploaded twice: Canvas renamed the second upload (a later, higher file id);
+        # only that one counts
         (f"müllerjosé_LATE_123402_9000002_{ONE}", notebook_bytes("1", WRONG["1"])),
-        ("müllerjosé_LATE_123402_9000002_01_customer_data-1.ipynb",
+        ("müllerjosé_LATE_123402_9000012_01_customer_data-1.ipynb",
          notebook_bytes("1", RIGHT["1"])),
-        (f"ngwen_late_123403_9000003_{QUIZ}", notebook_bytes("quiz", [""])),
-        ("ngwen_late_123403_9000003_quiz_answers.json", answers),
+        (f"ngwen_LATE_123403_9000003_{QUIZ}", notebook_bytes("quiz", [""])),
+        ("ngwen_LATE_123403_9000004_quiz_answers.json", answers),
         ("my notebook final.ipynb", notebook_bytes("1", RIGHT["1"])),  # whose? can't tell
     ])
 

@@ -20,10 +20,10 @@ def test_the_choice_is_parsed_as_an_instructor_writes_it() -> None:
     assert select("01_customer_data.ipynb, 05").steps == (PART1[0], QUIZ)
     assert select(parts=["1"]).steps == PART1
     assert select(parts=["1"], quiz=True).steps == (*PART1, QUIZ) == select("1,2,3,4,5").steps
-    assert select(parts=["2"]).steps == PART2 and select(parts=["2"]).optional == ()
+    assert select(parts=["2"]).steps == PART2 and select(parts=["2"]).exact
     assert select("06").steps == PART2
     no_quiz = select(quiz=False)
-    assert QUIZ not in no_quiz.steps and no_quiz.optional, "Part 2 still waits for a hand-in"
+    assert QUIZ not in no_quiz.steps and not no_quiz.exact, "Part 2 still waits for a hand-in"
     assert select("01,02", quiz=True).said == "--notebooks 01,02 --quiz"
 
 

@@ -1,6 +1,8 @@
-"""Group assignments: one hand-in per group, a grade for every member.
+"""Canvas group assignments: one hand-in per group, a grade for every member.
 
-How Canvas behaves, from its own source (instructure/canvas-lms) and documentation:
+Part of Canvas's module (canvas.py reads the download; this reads a group set's export and
+gives every member their group's result, for `export canvas|plain --groups`). How Canvas
+behaves, from its own source (instructure/canvas-lms) and documentation:
 
 - A member's hand-in is the group's: `Assignment#submit_homework` writes the same submission
   (same files) for every member of the submitter's group (app/models/assignment.rb).
@@ -39,12 +41,13 @@ or, when the download carries no upload order, the highest score; either way it 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from . import sheet as sheets
+from .grades import ExportError, Graded
 
 USER_COLUMNS = ("canvas_user_id", "user_id", "login_id")
 GROUP_COLUMNS = ("canvas_group_id", "group_id", "group_name")
@@ -107,22 +110,14 @@ def groups_column(id_column: str) -> str:
 
 
 def read_groups(path: Path, id_column: str = "canvas_user_id") -> Groups:
+    """A group set's export, in its own separator (as re-saved by a spreadsheet, say)."""
+    if not path.is_file():
+        raise GroupsError(f"can't read the groups CSV {path}: no such file")
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise GroupsError(f"can't read the groups CSV {path}: {err.strerror or err}") from err
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise GroupsError(f"{path} is not UTF-8 text; export the group set from Canvas again "
-                          "(People › Groups)") from err
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as err:
-        raise GroupsError(f"{path} is not a CSV file ({err})") from err
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise GroupsError(f"{path} is empty")
+        book = sheets.read(path, "the group set from Canvas (People › Groups)")
+    except sheets.SheetError as err:
+        raise GroupsError(str(err)) from err
+    rows = [r for r in book.rows if any(c.strip() for c in r)]
     header = [h.strip().casefold() for h in rows[0]]
     wanted = id_column.casefold()
     if wanted not in header:
@@ -201,3 +196,21 @@ def share(groups: Groups, results: dict[str, Handin]) -> Shared:
             shared.group_of[member] = name
             shared.name_of[member] = groups.members[member].name
     return shared
+
+
+def with_groups(results: dict[str, Graded], path: Path,
+                id_column: str) -> tuple[dict[str, Graded], Shared]:
+    """Every member of a group that handed in, with the group's result (under their own id and
+    name); graded learners in no group as they were. Members of groups with no hand-in are
+    left out (their rows stay as they were), and listed in the Shared."""
+    try:
+        shared = share(read_groups(path, groups_column(id_column)), results)
+    except GroupsError as err:
+        raise ExportError(str(err)) from err
+    members: dict[str, Graded] = {}
+    for member, learner in shared.source.items():
+        graded = results[learner]
+        members[member] = Graded(member, shared.name_of[member] or graded.name, graded.total,
+                                 graded.max_total, graded.late, graded.upload_prefix)
+    alone = {k: g for k, g in results.items() if k not in shared.source}
+    return alone | members, shared

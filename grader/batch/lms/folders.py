@@ -1,15 +1,18 @@
-"""Today's layout: one folder per learner, named with the learner's id."""
+"""One folder per learner, named with the learner's id: any download no LMS module claims."""
 
 from __future__ import annotations
 
 from . import Path, Placed, Unplaced, course_files
+from .grades import Graded
 
 NAME = "folders"
 TITLE = "one folder per learner"
+fill = None  # no gradebook file of its own: `export plain`
 
 
 class Layout:
-    def __init__(self, paths: list[tuple[Path, bool]], names: set[str]) -> None:
+    def __init__(self, paths: list[tuple[Path, bool]], names: set[str],
+                 around: tuple[str, ...] = (), forced: bool = False) -> None:
         self.files = course_files(paths, names)
 
     def fit(self) -> tuple[float, str]:
@@ -23,3 +26,7 @@ class Layout:
         if len(path) < 2:
             return Unplaced("not inside a learner's folder")
         return Placed(path[0], path[1:])
+
+
+def feedback_name(graded: Graded, stem: str) -> str:
+    return f"{stem}.html"
