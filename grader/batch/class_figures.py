@@ -286,7 +286,8 @@ def _steps(tally: Tally, learners: int) -> list[dict]:
     rows = []
     for name, step in tally.per_step.items():
         handed_in = learners - step.statuses["missing"]
-        rows.append({"step": step.step.key, "column": step.step.column, "unit": name,
+        rows.append({"step": step.step.key, "label": step.step.label,
+                     "column": step.step.column, "unit": name,
                      "title": step.step.title, "notebook": step.step.notebook,
                      "handed_in": handed_in, "checked": step.statuses["ok"],
                      "passed": step.passed, "pass_rate": _share(step.passed, learners),

@@ -116,18 +116,14 @@ def _scores(figures: dict) -> str:
             f"table</summary>{table}</details></section>")
 
 
-def _step_name(step: dict) -> str:
-    return "Quiz" if step["step"] == "quiz" else f"Step {step['step']}"
-
-
 def _steps(figures: dict) -> str:
     steps = figures["steps"]
-    labels = [_step_name(s) for s in steps]
+    labels = [s["label"] for s in steps]
     rates = [s["pass_rate"] or 0.0 for s in steps]
     summary = "Horizontal bar chart of the share of the class that passed each step: " + \
         "; ".join(f"{label} {rate:.0f} %" for label, rate in zip(labels, rates, strict=True))
     plot = class_plots.pass_rates(labels, rates, summary) if steps else ""
-    rows = [[f"{_e(_step_name(s))}: {_e(s['title'])}", _e(s["handed_in"]), _e(s["checked"]),
+    rows = [[f"{_e(s['label'])}: {_e(s['title'])}", _e(s["handed_in"]), _e(s["checked"]),
              _e(s["passed"]), _n(s["pass_rate"], " %"), _n(s["pass_rate_of_handed_in"], " %"),
              f"{_n(s['mean_points'])} / {_n(s['max_points'])}"] for s in steps]
     table = _table("Each step", ["step", "handed in", "checked", "passed", "pass rate",
