@@ -175,6 +175,10 @@ def _quiz(figures: dict) -> str:
     quiz = figures["quiz"]
     if not quiz:
         return ""
+    if not quiz["attempts"]:
+        return ('<section id="quiz" aria-labelledby="quiz-h"><h2 id="quiz-h">Quiz: item '
+                "analysis</h2><p>No quiz was graded: nobody's quiz notebook ran and was "
+                "checked.</p></section>")
     questions = quiz["questions"]
     labels = [f"Q{q['number']}" for q in questions]
     summary = ("Grouped bar chart of each question's facility index and discrimination "

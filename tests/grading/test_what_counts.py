@@ -60,8 +60,9 @@ def test_only_the_chosen_notebooks_are_graded_totalled_and_listed(tmp_path: Path
     page = (out / "class.html").read_text(encoding="utf-8")
     assert "chosen with <code>--notebooks 01,02</code>" in page
     assert "Quiz: item analysis" not in page
-    # the same class, everything counted: step 3 and the quiz come back
+    # the same class, everything counted: step 3 and the quiz come back (nobody's quiz yet)
     assert grade(submissions, out) == 0
+    assert "No quiz was graded" in (out / "class.html").read_text(encoding="utf-8")
     rows = read_grades(out)
     assert rows["ana"]["max_total"] == "21" and "quiz" in rows["ana"]
     assert read_results(out)["counts"]["chosen"] is None
