@@ -3,7 +3,10 @@
 In a solution notebook, what the learner writes sits between `### BEGIN SOLUTION` and
 `### END SOLUTION`; a cell that calls `check(...)` is a check cell. The builder tags and locks
 cells by role, gives them stable ids (the inline check finds answer cells by id), replaces each
-answer with a placeholder and clears outputs. The output is a pure function of the input, so
+answer with a placeholder and clears outputs. An answer cell may instead give the learner a
+template to fill in: a `### BEGIN PROMPT` / `### END PROMPT` block of commented lines (inert in
+the solution) becomes, uncommented, the learner's cell in place of the solution (the same idea
+as otter-grader's prompts). The output is a pure function of the input, so
 building twice changes nothing and `--check` can tell a stale `notebooks/` from a fresh one.
 """
 
@@ -24,6 +27,15 @@ END = "### END SOLUTION"
 PLACEHOLDER = "# YOUR CODE HERE"
 SOLUTION_BLOCK = re.compile(
     rf"^([ \t]*){re.escape(BEGIN)}[^\n]*\n.*?^[ \t]*{re.escape(END)}[^\n]*(\n|$)", re.M | re.S)
+PROMPT_BEGIN = "### BEGIN PROMPT"
+PROMPT_END = "### END PROMPT"
+PROMPT_BLOCK = re.compile(
+    rf"^[ \t]*{re.escape(PROMPT_BEGIN)}[^\n]*\n(.*?)^[ \t]*{re.escape(PROMPT_END)}[^\n]*(?:\n|$)",
+    re.M | re.S)
+# Course notebooks are named NN_name.ipynb; a notebook placed between two others takes a letter
+# (04b_choose_the_mode.ipynb sorts after 04_ and before 05_), so names already in gradebooks
+# and LMS downloads never change.
+NOTEBOOK_GLOB = "[0-9][0-9]*_*.ipynb"
 KEEP_CELL_METADATA = ("tags", "editable", "deletable", "collapsed", "jupyter")
 NBVAL_TAGS = ("nbval-ignore-output", "nbval-skip", "raises-exception", "nbval-check-output")
 
@@ -48,9 +60,29 @@ def _role(cell: nbformat.NotebookNode) -> str:
 
 
 def strip_solutions(source: str) -> str:
+    """The learner's version of an answer cell: each solution becomes the placeholder, or, when
+    the cell has a prompt, the prompt (uncommented) takes the solutions' place."""
     if source.count(BEGIN) != source.count(END):
         raise BuildError(f"unbalanced {BEGIN} / {END} markers in:\n{source}")
-    return SOLUTION_BLOCK.sub(lambda m: f"{m.group(1)}{PLACEHOLDER}{m.group(2)}", source)
+    if source.count(PROMPT_BEGIN) != source.count(PROMPT_END) or source.count(PROMPT_BEGIN) > 1:
+        raise BuildError(f"a cell takes one {PROMPT_BEGIN} / {PROMPT_END} pair:\n{source}")
+    prompt = PROMPT_BLOCK.search(source)
+    if prompt is None:
+        return SOLUTION_BLOCK.sub(lambda m: f"{m.group(1)}{PLACEHOLDER}{m.group(2)}", source)
+    template = _uncomment(prompt.group(1), source)
+    return SOLUTION_BLOCK.sub("", PROMPT_BLOCK.sub(lambda _: template, source))
+
+
+def _uncomment(block: str, source: str) -> str:
+    lines = []
+    for line in block.splitlines(keepends=True):
+        if not line.lstrip().startswith("#"):
+            raise BuildError(f"every line of a {PROMPT_BEGIN} block is commented out, so the "
+                             f"solution stays runnable; this one isn't: {line.strip()!r} in:\n"
+                             f"{source}")
+        text = line.lstrip()[1:]
+        lines.append(text[1:] if text.startswith(" ") else text)
+    return "".join(lines)
 
 
 def _clean_metadata(cell: nbformat.NotebookNode, role: str) -> None:
@@ -141,7 +173,7 @@ def build(solutions: Path, notebooks: Path, check_only: bool = False) -> list[Pa
 
     Everything is built in memory first, so one bad solution writes nothing at all.
     """
-    sources = sorted(solutions.glob("[0-9][0-9]_*.ipynb"))
+    sources = sorted(solutions.glob(NOTEBOOK_GLOB))
     if not sources:
         raise BuildError(f"no solution notebooks (NN_name.ipynb) in {solutions}")
     built = [build_one(path) for path in sources]
@@ -154,7 +186,7 @@ def build(solutions: Path, notebooks: Path, check_only: bool = False) -> list[Pa
                 if not check_only:
                     write_atomic(target, text)
     expected = {item.name for item in built}
-    for extra in sorted(notebooks.glob("[0-9][0-9]_*.ipynb")):
+    for extra in sorted(notebooks.glob(NOTEBOOK_GLOB)):
         if extra.name not in expected:
             stale.append(extra)
             if not check_only:

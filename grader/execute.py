@@ -13,11 +13,12 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from .build import NOTEBOOK_GLOB
 from .files import write_atomic
 
 
 def execute_solutions(solutions: Path, timeout: int = 60) -> None:
-    for path in sorted(solutions.glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted(solutions.glob(NOTEBOOK_GLOB)):
         nb = nbformat.read(path, as_version=4)
         with tempfile.TemporaryDirectory() as scratch:
             saved = {k: os.environ.get(k) for k in ("COURSE_PROGRESS_FILE", "COURSE_QUIZ_ANSWERS")}

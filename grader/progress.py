@@ -83,7 +83,7 @@ def record(result: StepResult, path: Path | None = None) -> str:
 
 
 def summary(steps: dict) -> str:
-    """"Progress: 3 / 8 steps", then the points of what is scored rather than counted."""
+    """"Progress: 3 / 9 steps", then the points of what is scored rather than counted."""
     done = sum(1 for s in STEPS if steps.get(s.key, {}).get("passed"))
     line = f"Progress: {done} / {len(STEPS)} steps"
     for step in ALL_STEPS:

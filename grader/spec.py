@@ -62,7 +62,7 @@ SourceRule = Literal["history", "each_once", "answer_cell", "none"]
 
 @dataclass(frozen=True)
 class Step:
-    key: str  # what `check(...)` calls it: "1".."8" or "quiz"
+    key: str  # what `check(...)` calls it: "1".."8", "mode" or "quiz"
     title: str
     notebook: str  # file name in solutions/ and notebooks/
     checks: str  # its module in grader/checks/
@@ -110,6 +110,14 @@ PART1: tuple[Step, ...] = (
     Step("4", "Print batch and real-time prediction results", "04_batch_and_realtime.ipynb",
          "step4", Probe(printing=True), sources="answer_cell"),
 )
+# Between step 4 and the quiz: six cases, and for each when its inputs are known, whether it
+# can be listed ahead, how stale an answer may be, who waits, and batch, real time or hybrid.
+# Counted in progress; graded (with its grades.csv column) once anyone in the class hands it
+# in, so a class that graded the page's four steps before it existed keeps its totals.
+MODE = Step("mode", "Choose the mode: batch, real time or both", "04b_choose_the_mode.ipynb",
+            "mode_choice", Probe(names=("mode_choices",)), name="Choose the mode",
+            start="replace each `...` in `mode_choices` above with one of the words from the "
+            "table, run that cell, then this check", optional=True)
 QUIZ = Step("quiz", "Practice quiz", "05_practice_quiz.ipynb", "quiz_answers",
             Probe(quiz_answers=True), sources="none", name="The quiz", label="Quiz",
             item="question", start='answer the questions above (in the quiz, or with '
@@ -126,8 +134,8 @@ PART2: tuple[Step, ...] = tuple(
         ("7", "Measure: percentiles and a stored-table lookup", "measure"),
         ("8", "Freshness and a fallback", "fallback"),
     ))
-ALL_STEPS: tuple[Step, ...] = (*PART1, QUIZ, *PART2)  # in notebook order
-STEPS: tuple[Step, ...] = tuple(s for s in ALL_STEPS if s.counted)  # "Progress: N / 8 steps"
+ALL_STEPS: tuple[Step, ...] = (*PART1, MODE, QUIZ, *PART2)  # in notebook order
+STEPS: tuple[Step, ...] = tuple(s for s in ALL_STEPS if s.counted)  # "Progress: N / 9 steps"
 OPTIONAL_NOTEBOOKS = tuple(dict.fromkeys(s.notebook for s in ALL_STEPS if s.optional))
 
 

@@ -299,13 +299,15 @@ def _steps(tally: Tally, learners: int) -> list[dict]:
 
 
 def _checks(tally: Tally) -> list[dict]:
+    labels = {s.key: s.label for s in tally.steps}
     rows = []
     for check_id, entry in tally.checks.items():
         if entry.check.step == QUIZ.key:
             continue  # the quiz's questions have their own analysis
         mistakes = sorted(entry.mistakes.items(), key=lambda item: (-item[1].count, item[0]))
         rows.append({
-            "id": check_id, "step": entry.check.step, "title": entry.check.title,
+            "id": check_id, "step": entry.check.step, "label": labels.get(entry.check.step, ""),
+            "title": entry.check.title,
             **{outcome.replace(" ", "_"): entry.outcomes[outcome] for outcome in
                ("passed", "failed", "not started", "not reached", "not checked")},
             "mistakes": [{"kind": kind, "said": common_words(m.messages), "learners": m.count,

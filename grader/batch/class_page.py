@@ -74,7 +74,7 @@ def _what_counts(figures: dict) -> str:
     counts = figures["counts"]
     names = ", ".join(f"<code>{_e(n)}</code>" for n in counts["notebooks"])
     how = (f"chosen with <code>{_e(counts['chosen'])}</code>" if counts["chosen"]
-           else "the default: every notebook, Part 2 once anyone hands it in")
+           else "the default: every notebook, the optional ones once anyone hands them in")
     return f"<p><b>What counts:</b> {names} ({how}).</p>"
 
 
@@ -130,7 +130,8 @@ def _steps(figures: dict) -> str:
                                  "of those handed in", "mean points"], rows, {1, 2, 3, 4, 5, 6})
     return (f'<section id="steps" aria-labelledby="steps-h"><h2 id="steps-h">Steps</h2>'
             f"<p>A step is passed when its notebook ran and every check of it passed. "
-            f"Part 2's steps (5-8) appear once anyone hands in its notebook.</p>"
+            f"Optional notebooks (Part 2's steps 5-8, choosing the mode) appear once anyone "
+            f"hands them in.</p>"
             f"<figure>{plot}<figcaption>Pass rate per step, of the whole class (the table "
             f"below gives every figure).</figcaption></figure>{table}</section>")
 
@@ -147,7 +148,7 @@ def _mistakes(figures: dict) -> str:
         counts = (f"{check['failed']} failed · {check['passed']} passed · "
                   f"{check['not_started']} not started · {check['not_reached']} not reached "
                   f"(a check before it failed) · {check['not_checked']} not checked")
-        parts.append(f"<h3>Step {_e(check['step'])} · {_rich(check['title'])} "
+        parts.append(f"<h3>{_e(check['label'])} · {_rich(check['title'])} "
                      f"<span class=muted>({_e(check['id'])})</span></h3><p>{counts}</p>"
                      + _table(f"Mistakes in {_e(check['id'])}, most common first",
                               ["what the check said", "learners", "for example"], rows, {1}))

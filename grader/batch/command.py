@@ -33,9 +33,9 @@ own, a private /tmp, no network but loopback, a read-only view of the rest of th
 without SUBMISSIONS, OUT or the gradebook; everything of it is killed when it ends. The
 verdicts come from the same checks as the learners' own check(N) cells.
 
-What counts is yours to choose: by default every notebook (Part 2 once anyone hands it in);
---notebooks 01,02, --part 1 and --quiz/--no-quiz grade and total only those, and a notebook
-outside them is not called missing.
+What counts is yours to choose: by default every notebook (Part 2 and 04b once anyone hands
+them in); --notebooks 01,02, --part 1 and --quiz/--no-quiz grade and total only those, and a
+notebook outside them is not called missing.
 
 Writes OUT/grades.csv (one row per learner), OUT/results.json (every check and every
 notebook's status and runtime), OUT/feedback/<learner>.html and .md (to hand back),
@@ -114,7 +114,7 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                             "gradebook and reports stay here. Needs pip install '.[cluster]'")
     grade.add_argument("--notebooks", default=None, metavar="LIST",
                        help="grade and total only these notebooks, comma-separated, by number "
-                            "or name (01,02 or 01_customer_data); the quiz too if named (05)")
+                            "or name (01,02,04b or 01_customer_data); the quiz too if named (05)")
     grade.add_argument("--part", action="append", choices=("1", "2"), default=None,
                        help="grade and total only this part (1: notebooks 01-04; 2: notebook "
                             "06); may be given twice, and with --notebooks")

@@ -198,9 +198,9 @@ def _progress_bar(total: int, enabled: bool, desc: str = "Grading",
 
 def graded_steps(collection: Collection, steps: tuple[Step, ...],
                  exact: bool = False) -> tuple[Step, ...]:
-    """Part 2 is optional (unless the instructor named it: `exact`): its steps are graded (and
-    get their grades.csv columns) once any learner of the class hands in its notebook, so a
-    class doing Part 1 only sees Part 1."""
+    """Part 2 and the choose-the-mode exercise are optional (unless the instructor named them:
+    `exact`): their steps are graded (and get their grades.csv columns) once any learner of the
+    class hands in their notebook, so a class doing the page's four steps only sees those."""
     if exact:
         return steps
     handed_in = {name for files in collection.learners.values() for name in files.handins}

@@ -31,7 +31,8 @@ DEFAULT = Selection()
 
 
 def _notebook(name: str) -> tuple[Step, ...]:
-    """`01`, `1`, `01_customer_data` or `01_customer_data.ipynb`: that notebook's steps."""
+    """`01`, `1`, `04b`, `01_customer_data` or `01_customer_data.ipynb`: that notebook's
+    steps."""
     text = name.strip().casefold().removesuffix(".ipynb")
     if text.isdigit():
         text = f"{int(text):02d}"
@@ -39,7 +40,7 @@ def _notebook(name: str) -> tuple[Step, ...]:
                   if text and (s.notebook.casefold().removesuffix(".ipynb") == text
                                or s.notebook.startswith(f"{text}_")))
     if not found:
-        names = ", ".join(dict.fromkeys(s.notebook[:2] for s in ALL_STEPS))
+        names = ", ".join(dict.fromkeys(s.notebook.split("_")[0] for s in ALL_STEPS))
         raise SelectionError(f"--notebooks: there is no notebook {name.strip()!r}; choose "
                              f"among {names} (or their full names)")
     return found

@@ -13,7 +13,7 @@ THRESHOLD = "threshold = 0.6\n"
 PREDICT = "def predict(feature):\n    return feature > threshold\n"
 BATCH = "batch_results = [predict(feature) for customer_id, feature in customers]\n"
 GIVEN = {"1": "", "2": CUSTOMERS, "3": CUSTOMERS + THRESHOLD,
-         "4": CUSTOMERS + THRESHOLD + PREDICT + BATCH}
+         "4": CUSTOMERS + THRESHOLD + PREDICT + BATCH, "mode": ""}
 
 
 def run_step(step: str, *answer_cells: str) -> StepResult:

@@ -26,7 +26,7 @@ def test_verdict_leads_with_the_failure_folds_passes_and_hides_the_answer_line()
         "`(104, 0.9)`).",
         "      Hint: Compare each tuple with the step's table: the ID, then its value.",
         "  ✔ 1 check passed",
-        "Progress: 0 / 8 steps"]
+        "Progress: 0 / 9 steps"]
     assert "<code>customers</code>" in html and "course-check-failed" in html
     assert "<details class='course-line' style" in html  # collapsed: the learner asks for it
     assert "Show me the line" in html and "(104, 0.9)]</code></pre></details>" in html
@@ -41,8 +41,8 @@ def test_learner_text_is_escaped_in_html() -> None:
 def test_passing_steps_are_remembered_and_shown() -> None:
     namespace: dict = {}
     exec(CUSTOMERS + "threshold = 0.6\n", namespace)
-    assert "Progress: 1 / 8 steps" in repr(check(1, namespace=namespace))
-    assert "Progress: 2 / 8 steps" in repr(check(2, namespace=namespace))
+    assert "Progress: 1 / 9 steps" in repr(check(1, namespace=namespace))
+    assert "Progress: 2 / 9 steps" in repr(check(2, namespace=namespace))
     saved = json.loads(Path(os.environ["COURSE_PROGRESS_FILE"]).read_text())
     assert saved["steps"]["1"]["passed"] and saved["steps"]["2"]["points"] == 1
 
@@ -52,7 +52,7 @@ def test_a_corrupt_progress_file_is_ignored_with_a_note() -> None:
     report = _report({"customers": [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]})
     assert report.passed
     assert "could not be read; starting it afresh" in repr(report)
-    assert "Progress: 1 / 8 steps" in progress.report()
+    assert "Progress: 1 / 9 steps" in progress.report()
 
 
 def test_progress_command_prints_each_step(capsys) -> None:
@@ -60,7 +60,7 @@ def test_progress_command_prints_each_step(capsys) -> None:
     check(1, namespace={"customers": []})
     assert main(["progress"]) == 0
     out = capsys.readouterr().out
-    assert "Progress: 1 / 8 steps" in out
+    assert "Progress: 1 / 9 steps" in out
     assert "✔ Step 2: Set prediction threshold (1 / 1 points)" in out
     assert "✘ Step 1: Create customer data list (0 / 2 points)" in out
     assert "· Step 3" in out
@@ -68,4 +68,4 @@ def test_progress_command_prints_each_step(capsys) -> None:
 
 def test_progress_command_with_missing_file(capsys, tmp_path) -> None:
     assert main(["progress", "--file", str(tmp_path / "nope.json")]) == 0
-    assert "Progress: 0 / 8 steps" in capsys.readouterr().out
+    assert "Progress: 0 / 9 steps" in capsys.readouterr().out

@@ -30,7 +30,8 @@ def test_records_are_told_apart_everywhere() -> None:
     assert len({s.key for s in ALL_STEPS}) == len(ALL_STEPS)
     assert len({s.column for s in ALL_STEPS}) == len(ALL_STEPS)
     assert len({unit(s) for s in ALL_STEPS}) == len(ALL_STEPS)
-    assert [s.column for s in ALL_STEPS[:5]] == ["step_1", "step_2", "step_3", "step_4", "quiz"]
+    assert [s.column for s in ALL_STEPS[:6]] == ["step_1", "step_2", "step_3", "step_4", "mode",
+                                                 "quiz"]
     assert "quiz" not in {s.key for s in STEPS}  # scored, not counted as a step
     assert step_for("Step 3").probe.calls == PREDICT_CALLS
 

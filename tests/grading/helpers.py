@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.checks.mode_scenarios import SCENARIOS
 from grader.spec import ALL_STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +23,13 @@ RIGHT = {
     "4": ["print(batch_results)\nprint(predict(0.7))"],
     "quiz": ["\n".join(f'answer("{q}", "{letter}")' for q, letter in QUIZ_KEY.items())],
 }
+# The choose-the-mode exercise (optional, like Part 2: kept apart from RIGHT and WRONG, whose
+# classes are the page's steps and the quiz).
+MODE_RIGHT = ["mode_choices = {\n" + "\n".join(s.line for s in SCENARIOS) + "\n}"]
+MODE_WRONG = [MODE_RIGHT[0]
+              .replace('"mode": "batch",\n},', '"mode": "real time",\n},', 1)  # daily email
+              .replace('"mode": "hybrid"', '"mode": "hybird"')  # the news feed: a typo
+              .replace('"listed": False, "stale": "none",', '"listed": True, "stale": "none",', 1)]
 WRONG = {
     "1": ["customers = {101: 0.2, 102: 0.8, 103: 0.5, 104: 0.9}"],
     "2": ["threshold = '0.6'"],

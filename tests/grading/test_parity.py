@@ -16,7 +16,7 @@ from grader.batch.sandbox import Limits
 from grader.batch.verdicts import judge_reply
 from grader.spec import step_for
 
-from .helpers import RIGHT, WRONG, notebook_bytes
+from .helpers import MODE_RIGHT, MODE_WRONG, RIGHT, WRONG, notebook_bytes
 
 SUBMISSIONS = [
     ("1", RIGHT["1"]), ("1", WRONG["1"]),
@@ -29,6 +29,7 @@ SUBMISSIONS = [
            "batch_results = [predict(c) for c in customers]"]),
     ("4", RIGHT["4"]), ("4", WRONG["4"]), ("4", ["print(customers)\nprint(predict(105))"]),
     ("4", ["%time x = 1\nprint(batch_results)\nprint(predict(0.7))"]),
+    ("mode", MODE_RIGHT), ("mode", MODE_WRONG),
 ]
 
 
@@ -47,7 +48,7 @@ def test_worker_and_kernel_agree_on_every_check():
         reply = run_in_kernel(plan_notebook(data, step_key), timeout=30)
         kernel_results[learner] = judge_reply(step, reply, 0.0).result
     graded = grade_class(collection, jobs=2, limits=Limits(), steps=tuple(
-        step_for(k) for k in ("1", "2", "3", "4")))
+        step_for(k) for k in ("1", "2", "3", "4", "mode")))
     verdicts = set()
     for index, (step_key, _) in enumerate(SUBMISSIONS):
         learner = f"learner{index:02d}"
@@ -60,7 +61,7 @@ def test_worker_and_kernel_agree_on_every_check():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("step_key, answers", [SUBMISSIONS[i] for i in (1, 4, 7, 8, 10, 12)])
+@pytest.mark.parametrize("step_key, answers", [SUBMISSIONS[i] for i in (1, 4, 7, 8, 10, 12, 15)])
 def test_grade_equals_the_learners_own_check_cell(tmp_path, step_key, answers):
     """Run the learner's notebook as handed in, check cell and all, in a real kernel: the
     verdict their `check(N)` showed them is the verdict the grader gives."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from grader.batch.selection import SelectionError, select
-from grader.spec import ALL_STEPS, PART1, PART2, QUIZ
+from grader.spec import ALL_STEPS, MODE, PART1, PART2, QUIZ
 
 from .conftest import grade, read_grades, read_results
 from .helpers import RIGHT, hand_in
@@ -22,13 +22,15 @@ def test_the_choice_is_parsed_as_an_instructor_writes_it() -> None:
     assert select(parts=["1"], quiz=True).steps == (*PART1, QUIZ) == select("1,2,3,4,5").steps
     assert select(parts=["2"]).steps == PART2 and select(parts=["2"]).exact
     assert select("06").steps == PART2
+    assert select("04").steps == PART1[3:] and select("04b").steps == (MODE,)
     no_quiz = select(quiz=False)
     assert QUIZ not in no_quiz.steps and not no_quiz.exact, "Part 2 still waits for a hand-in"
     assert select("01,02", quiz=True).said == "--notebooks 01,02 --quiz"
 
 
 @pytest.mark.parametrize("notebooks, parts, quiz, words", [
-    ("07", None, None, "--notebooks: there is no notebook '07'; choose among 01, 02"),
+    ("07", None, None, "--notebooks: there is no notebook '07'; choose among 01, 02, 03, 04, "
+                       "04b, 05, 06"),
     (" , ", None, None, "--notebooks: name at least one notebook"),
     (None, ["3"], None, "--part: the course has parts 1 and 2, not '3'"),
     ("05", None, False, "nothing left to grade"),

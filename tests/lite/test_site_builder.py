@@ -87,6 +87,7 @@ def test_a_notebook_the_browser_cant_run_is_named_with_what_it_needs(tmp_path: P
     ]}))
     assert missing_modules(notebook, {"grader", "churn_course"}) == ["fastapi", "numpy",
                                                                      "sqlite3"]
-    for step in ("01_customer_data", "03_predict_and_batch", "05_practice_quiz"):
+    for step in ("01_customer_data", "03_predict_and_batch", "04b_choose_the_mode",
+                 "05_practice_quiz"):
         assert missing_modules(ROOT / "notebooks" / f"{step}.ipynb",
                                {"grader", "churn_course", "ipywidgets", "IPython"}) == []

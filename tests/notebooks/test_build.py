@@ -6,7 +6,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.build import BEGIN, END, PLACEHOLDER, build
+from grader.build import (
+    BEGIN,
+    END,
+    PLACEHOLDER,
+    PROMPT_BEGIN,
+    PROMPT_END,
+    BuildError,
+    build,
+    strip_solutions,
+)
 from grader.cli import main
 from grader.spec import ALL_STEPS
 
@@ -54,8 +63,9 @@ def test_learner_notebook_is_the_solution_without_answers(step) -> None:
             assert mine.outputs == [] and mine.execution_count is None
         if BEGIN in sol.source:
             assert "answer" in tags and mine.metadata["editable"] is True
-            assert PLACEHOLDER in mine.source
+            assert PLACEHOLDER in mine.source or PROMPT_BEGIN in sol.source
             assert BEGIN not in mine.source and END not in mine.source
+            assert PROMPT_BEGIN not in mine.source and PROMPT_END not in mine.source
             assert "raise" not in mine.source
         else:
             assert mine.source == sol.source
@@ -81,3 +91,24 @@ def test_unbalanced_markers_are_refused(tmp_path, capsys) -> None:
     assert code == 2
     assert "unbalanced" in capsys.readouterr().err
     assert not (tmp_path / "notebooks").exists()
+
+
+def test_a_prompt_gives_the_learner_a_template_in_place_of_the_solution() -> None:
+    source = (f"{PROMPT_BEGIN}\n# # Fill in each ...\n# answers = {{\n#     \"a\": ...,\n#\n# }}\n"
+              f"{PROMPT_END}\n{BEGIN}\nanswers = {{\"a\": 1}}\n{END}\n")
+    assert strip_solutions(source) == '# Fill in each ...\nanswers = {\n    "a": ...,\n\n}\n'
+    # in the solution the prompt is only comments: the solution's own code is what runs
+    namespace: dict = {}
+    exec(source, namespace)
+    assert namespace["answers"] == {"a": 1}
+
+
+@pytest.mark.parametrize("source, words", [
+    (f"{PROMPT_BEGIN}\nanswers = ...\n{PROMPT_END}\n{BEGIN}\nanswers = 1\n{END}\n",
+     "commented out"),
+    (f"{PROMPT_BEGIN}\n# a = ...\n{BEGIN}\na = 1\n{END}\n", "one"),
+    (f"{PROMPT_BEGIN}\n# a\n{PROMPT_END}\n" * 2 + f"{BEGIN}\na = 1\n{END}\n", "one"),
+])
+def test_a_malformed_prompt_is_refused(source, words) -> None:
+    with pytest.raises(BuildError, match=words):
+        strip_solutions(source)

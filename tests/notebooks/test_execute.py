@@ -26,7 +26,7 @@ def _run(path: Path, workdir: Path) -> nbformat.NotebookNode:
 
 
 def _name(step) -> str:
-    return "The quiz" if step.key == "quiz" else f"Step {step.key}"
+    return step.name  # "Step 3", "Choose the mode", "The quiz"
 
 
 def _verdict(nb: nbformat.NotebookNode) -> str:

@@ -43,3 +43,32 @@ def test_step4_mistake_is_caught_through_the_kernel(tmp_path) -> None:
     verdict = _text(next(c for c in nb.cells if "check" in c.metadata.get("tags", [])))
     assert "You called `predict(105)`" in verdict
     assert "✔ 1 check passed" in verdict  # printing the batch
+
+
+def test_the_mode_exercise_is_judged_through_the_kernel(tmp_path) -> None:
+    """The learner's template, filled in with one wrong pick and one typo, as typed in the
+    notebook: the kernel's `check("mode")` speaks to each."""
+    nb = nbformat.read(ROOT / "notebooks" / "04b_choose_the_mode.ipynb", as_version=4)
+    template = next(c for c in nb.cells if "answer" in c.metadata.get("tags", [])).source
+    filled = template
+    for key, words in (
+            ("daily_email", ('"ahead"', "True", '"a day"', '"nobody"', '"real time"')),
+            ("support_call", ('"at request"', "True", '"none"', '"seconds"', '"Real-Time"')),
+            ("card_fraud", ('"at request"', "False", '"none"', '"under a second"',
+                            '"realtime"')),
+            ("news_feed", ('"both"', "True", '"minutes"', '"under a second"', '"hybird"')),
+            ("first_session", ('"at request"', '"no"', '"none"', '"under a second"',
+                               '"real time"')),
+    ):
+        start = filled.index(f'"{key}"')
+        end = filled.index("},", start)
+        entry = filled[start:end]
+        for word in words:
+            entry = entry.replace("...", word, 1)
+        filled = filled[:start] + entry + filled[end:]
+    nb = _fill_and_run("04b_choose_the_mode.ipynb", [filled], tmp_path)
+    verdict = _text(next(c for c in nb.cells if "check" in c.metadata.get("tags", [])))
+    assert "Choose the mode: 4 of 7 checks passed." in verdict
+    assert "they argue for batch, not real time" in verdict  # the daily email
+    assert 'did you mean "hybrid"?' in verdict  # the news feed
+    assert "1 more part not started yet: Scenario 6: a monthly report" in verdict

@@ -121,3 +121,29 @@ def test_an_unreadable_bank_is_refused(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(BankError, match="cannot read the question bank"):
         load_bank(path)
+
+
+# The exercise page's own words (seed/exercise-page.txt): its five questions stay as worded.
+PAGE_STEMS = {
+    "q1": "What is the main difference between batch prediction and real-time serving in "
+          "machine learning?",
+    "q2": "Which of the following is the correct way to describe real-time serving in a sentence?",
+    "q3": "Consider this Python pseudocode for batch prediction and real-time serving. What will "
+          "be printed?",
+    "q4": "You have this code snippet for real-time serving. What is the error and how to fix it?",
+    "q5": "A company wants to predict customer churn. They have 1 million customers and want to "
+          "update predictions once a day. They also want to offer instant offers to customers "
+          "calling support. Which approach fits best?",
+}
+
+
+def test_the_page_questions_keep_the_page_wording() -> None:
+    assert {q.id: q.question for q in BANK[:5]} == PAGE_STEMS
+
+
+def test_every_wrong_option_has_words_of_its_own() -> None:
+    """No feedback copied from one option to another: each says why *that* option is tempting."""
+    for question in BANK:
+        words = [question.option_feedback(letter) for letter in question.letters
+                 if letter != question.answer]
+        assert len(set(words)) == len(words), question.id
