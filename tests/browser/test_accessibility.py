@@ -5,6 +5,8 @@ Screenshots in artifacts/screenshots/a11y-*.png and class-report.png."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +34,29 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(find_chromium() is None, reason=NO_CHROMIUM),
 ]
+
+
+@pytest.fixture
+def left_as_found(lab_server: LabServer) -> Iterator[None]:
+    """The session's JupyterLab as this test found it: the progress and quiz answers files as
+    they were, and the kernels this test started shut down (a kernel remembers the answers and
+    requests of its session), so the other browser tests never meet this one's picks."""
+    files = (lab_server.progress_file, lab_server.quiz_answers_file)
+    before = {path: path.read_bytes() if path.exists() else None for path in files}
+    with urllib.request.urlopen(lab_server.url("/api/sessions"), timeout=30) as response:
+        running = {s["id"] for s in json.load(response)}
+    yield
+    with urllib.request.urlopen(lab_server.url("/api/sessions"), timeout=30) as response:
+        started = [s["id"] for s in json.load(response) if s["id"] not in running]
+    for session in started:
+        request = urllib.request.Request(lab_server.url(f"/api/sessions/{session}"),
+                                         method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+    for path, data in before.items():
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(data)
 
 
 @pytest.fixture
@@ -88,7 +113,8 @@ def test_a_learners_feedback_page_passes_axe(page: Any, known_class: Any,
 
 
 def test_the_quiz_widget_passes_axe_and_answers_from_the_keyboard(
-        page: Any, lab_server: LabServer, axe_script: str, screenshots: Any) -> None:
+        left_as_found: None, page: Any, lab_server: LabServer, axe_script: str,
+        screenshots: Any) -> None:
     open_notebook(page, lab_server, QUIZ_NOTEBOOK)
     run_all_cells(page)
     quiz = page.locator(".quiz").first
@@ -115,7 +141,8 @@ def test_the_quiz_widget_passes_axe_and_answers_from_the_keyboard(
 
 
 def test_the_serving_panel_passes_axe_and_serves_from_the_keyboard(
-        page: Any, lab_server: LabServer, axe_script: str, screenshots: Any) -> None:
+        left_as_found: None, page: Any, lab_server: LabServer, axe_script: str,
+        screenshots: Any) -> None:
     open_serving_panel(page, lab_server)
     found = violations(page, axe_script, ".serving-panel", exclude=(".noUi-handle",))
     assert not found, describe(found)
