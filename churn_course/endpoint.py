@@ -86,19 +86,39 @@ def start_endpoint(app: Any) -> Endpoint | None:
 atexit.register(stop_endpoint)
 
 
-def send_requests(url: str, customers: list[tuple[int, float]], count: int = 1000
-                  ) -> list[float]:
-    """Ask `url`/predict for `count` customers, one after another as customers would, and
+def send_requests(url: str, customer_ids: list[int], count: int = 1000) -> list[float]:
+    """Ask `url`/predict about `count` customers, one after another as customers would, and
     return each request's latency in milliseconds (measured by the client: network, server,
     model and JSON together)."""
     import httpx
 
     latencies = []
     with httpx.Client(base_url=url, timeout=5.0) as client:
-        for customer_id, feature in customers[:count]:
+        for customer_id in customer_ids[:count]:
             started = time.perf_counter()
-            reply = client.get("/predict", params={"customer_id": customer_id,
-                                                   "feature": feature})
+            reply = client.get("/predict", params={"customer_id": customer_id})
             latencies.append((time.perf_counter() - started) * 1000)
             reply.raise_for_status()
     return latencies
+
+
+def slowed(app: Any, seconds: float) -> Any:
+    """`app` behind a delay: every HTTP request waits `seconds` before `app` sees it (an
+    endpoint that is overloaded, or stuck on a slow feature store)."""
+    import asyncio
+
+    async def slow_app(scope: dict, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http":
+            await asyncio.sleep(seconds)
+        await app(scope, receive, send)
+
+    return slow_app
+
+
+def warm_up(url: str, customer_id: int, count: int = 20) -> None:
+    """A few requests before measuring: connections, imports and caches get paid for here."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=5.0) as client:
+        for _ in range(count):
+            client.get("/predict", params={"customer_id": customer_id})

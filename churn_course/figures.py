@@ -75,3 +75,28 @@ class Table:
                  for row in (self.header, *self.rows)]
         lines.insert(1, "-+-".join("-" * w for w in widths))
         return "\n".join(lines)
+
+
+def warm_median(func: Callable[..., Any], *args: Any, repeat: int = 5) -> float:
+    """Seconds `func(*args)` takes, warm: one untimed call first (caches, first-use costs),
+    then the median of `repeat` timed calls."""
+    import statistics
+
+    func(*args)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func(*args)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def latency_words(latencies_ms: list[float], marks: dict[str, float]) -> str:
+    """What the percentiles in `marks` (p50, p99) say about `latencies_ms`, computed."""
+    mean = sum(latencies_ms) / len(latencies_ms)
+    p50, p99 = marks["p50"], marks["p99"]
+    slower = sum(v > p99 for v in latencies_ms)
+    return (f"mean {mean:.2f} ms, p50 {p50:.2f} ms, p99 {p99:.2f} ms. {slower} of "
+            f"{len(latencies_ms):,} requests took longer than p99, up to "
+            f"{max(latencies_ms):.1f} ms: {p99 / p50:.1f}× the median. The mean "
+            f"({mean:.2f} ms) says nothing about them.")

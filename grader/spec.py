@@ -130,9 +130,9 @@ PART2: tuple[Step, ...] = tuple(
          optional=True)
     for key, title, facts in (
         ("5", "A batch job that writes a predictions table", "batch_job"),
-        ("6", "A real-time endpoint", "endpoint"),
-        ("7", "Measure: percentiles and a stored-table lookup", "measure"),
-        ("8", "Freshness and a fallback", "fallback"),
+        ("6", "A real-time endpoint that looks features up", "serving"),
+        ("7", "Latency under load: percentiles and capacity", "measure"),
+        ("8", "Freshness, a fallback and the cost per used prediction", "fallback"),
     ))
 ALL_STEPS: tuple[Step, ...] = (*PART1, MODE, QUIZ, *PART2)  # in notebook order
 STEPS: tuple[Step, ...] = tuple(s for s in ALL_STEPS if s.counted)  # "Progress: N / 9 steps"

@@ -5,11 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..snapshot import a_kind
+from ..snapshot import Snapshot, a_kind
 from ..values import SnapshotError, rebuild
 from . import Finding, fail, not_started
 
 NOT_RETURNED = object()
+
+
+def fact_record(snap: Snapshot, key: str) -> dict:
+    """One of the step's facts that should be a record; {} when it isn't one."""
+    value = snap.facts.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def records(snap: Snapshot, key: str) -> list[dict]:
+    """One of the step's facts that should be a list of records; only its records."""
+    value = snap.facts.get(key)
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
 
 
 def returned(record: Any) -> Any:
@@ -58,3 +70,12 @@ def call_problem(record: Any, call: str, hint: str) -> Finding | None:
         return fail(f"`{call}` did not finish in time: look for a loop that never ends or a "
                     "wait with no timeout.", hint)
     return None
+
+
+def model_replaced() -> Finding:
+    """The learner's route function is called `predict`: the model is gone from the notebook."""
+    return fail("`predict` is now your endpoint's function: `@app.get(...)` on `def predict(...)` "
+                "put the route in the model's place, so everything that calls `predict` calls "
+                "the endpoint instead.", "Give the endpoint function its own name, then run the "
+                "cell that defines the model again (or Run All).",
+                "@app.get(\"/predict\")\ndef predict_endpoint(customer_id: int):")

@@ -8,7 +8,7 @@ from typing import Any
 from ..spec import Step
 from ..values import SnapshotError
 
-MAX_DEPTH = 8
+MAX_DEPTH = 12  # a recorded call's value is a described value inside a record inside a list
 MAX_ITEMS = 200
 MAX_TEXT = 20_000
 MAX_TOTAL = 400_000
@@ -50,8 +50,9 @@ def load_facts(step: Step, raw: object) -> dict:
 # The fact that tells whether each name a Part 2 check reads exists in the learner's namespace
 # (Part 2's names are not among the snapshot's own names; their facts say `"defined"`).
 DEFINED_FACT = {"run_batch_job": "job", "predict_vectorised": "vectorised",
-                "rows_per_second": "rate", "app": "app", "percentile": "percentile",
-                "lookup": "lookup", "share_wrong": "share", "predict_with_fallback": "fallback"}
+                "skew_share": "skew", "serving_feature": "serving", "app": "app",
+                "percentile": "percentile", "capacity": "capacity", "lookup": "lookup",
+                "predict_with_fallback": "fallback", "cost_per_used": "cost"}
 
 
 def defined(facts: dict, name: str) -> bool:

@@ -14,20 +14,35 @@ from grader.batch.notebook import plan_notebook
 from grader.sources import is_demo_source
 from grader.spec import PART1, PART2, PART2_NOTEBOOK, QUIZ, unit
 
-from .solution import RIGHT, failures, run_part2
+from .solution import ORDER, RIGHT, failures, run_part2
 
 ROOT = Path(__file__).resolve().parents[2]
-ANSWERS = [RIGHT["job"], RIGHT["vectorised"], RIGHT["rate"], RIGHT["app"], RIGHT["percentile"],
-           RIGHT["lookup"], RIGHT["share"], RIGHT["fallback"]]
+ANSWERS = [RIGHT[part] for part in ORDER]
 # One mistake per step: commits per row, "True" as a string, unsorted percentiles, no timeout.
 MISTAKEN = dict(enumerate(ANSWERS))
 MISTAKEN[0] = RIGHT["job"].replace("    conn.executemany(", "    for row in rows:\n"
                                    "        conn.execute(").replace(
     '"INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?, ?)", rows)\n    conn.commit()',
     '"INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?, ?)", row)\n        conn.commit()')
-MISTAKEN[3] = RIGHT["app"].replace('"churn": predict(feature)', '"churn": str(predict(feature))')
-MISTAKEN[4] = RIGHT["percentile"].replace("ordered = sorted(values)", "ordered = values")
-MISTAKEN[7] = RIGHT["fallback"].replace(", timeout=0.2", "")
+MISTAKEN[4] = RIGHT["app"].replace('"churn": predict(serving_feature(customer_id))',
+                                  '"churn": str(predict(serving_feature(customer_id)))')
+MISTAKEN[5] = RIGHT["percentile"].replace("ordered = sorted(values)", "ordered = values")
+MISTAKEN[7] = RIGHT["fallback"].replace(",\n                          timeout=0.2)", ")")
+STEP_OF = {"5": ("job", 0), "6": ("app", 4), "7": ("percentile", 5), "8": ("fallback", 7)}
+# Another learner's mistakes, one per step, in other parts: a fixed 0.6 in numpy, a measure
+# that counts instead of sharing, capacity by the mean, a fallback over urllib with no timeout.
+OTHERS = {
+    "5": ("vectorised", "def predict_vectorised(features):\n    return features > 0.6\n"),
+    "6": ("skew", RIGHT["skew"].replace("return differ / len(customers)", "return differ")),
+    "7": ("capacity", RIGHT["capacity"].replace("percentile(measured, 99)",
+                                                "sum(measured) / len(measured)")),
+    "8": ("fallback", "import json, urllib.request\n\ndef predict_with_fallback(customer_id):\n"
+                      "    try:\n        reply = urllib.request.urlopen(f'{ENDPOINT_URL}/predict"
+                      "?customer_id={customer_id}')\n        return {'churn': json.load(reply)"
+                      "['churn'], 'source': 'live'}\n    except OSError:\n        return "
+                      "{'churn': lookup(conn, customer_id), 'source': 'batch'}\n"),
+}
+DI = [dict(OTHERS.values()).get(part, RIGHT[part]) for part in ORDER]
 
 
 def _notebook(answers: list[str]) -> bytes:
@@ -42,7 +57,8 @@ def _notebook(answers: list[str]) -> bytes:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("part2-class")
-    for learner, answers in (("ada", ANSWERS), ("bo", [MISTAKEN[i] for i in range(8)])):
+    for learner, answers in (("ada", ANSWERS), ("bo", [MISTAKEN[i] for i in range(len(ORDER))]),
+                             ("di", DI)):
         (root / learner).mkdir()
         (root / learner / PART2_NOTEBOOK).write_bytes(_notebook(answers))
     (root / "cy").mkdir()  # hands in Part 1 only
@@ -58,9 +74,8 @@ def test_the_solution_gets_every_point_of_steps_5_to_8(graded) -> None:
 
 def test_grades_agree_with_the_inline_check(graded) -> None:
     """Bo's mistakes, judged in a grading worker and inline, give the same verdicts."""
-    inline = {"5": run_part2("5", job=MISTAKEN[0]), "6": run_part2("6", app=MISTAKEN[3]),
-              "7": run_part2("7", percentile=MISTAKEN[4]),
-              "8": run_part2("8", fallback=MISTAKEN[7])}
+    inline = {step: run_part2(step, **{part: MISTAKEN[index]})
+              for step, (part, index) in STEP_OF.items()}
     for step in PART2:
         worker = graded.learners["bo"].notebooks[unit(step)].result
         assert [(c.id, c.passed, c.message) for c in worker.checks] == \
@@ -68,6 +83,20 @@ def test_grades_agree_with_the_inline_check(graded) -> None:
         assert failures(worker), step.key
     assert "committed 40 times" in failures(graded.learners["bo"].notebooks[unit(PART2[0])]
                                             .result)[0].message
+
+
+def test_other_mistakes_are_judged_alike_in_the_worker_and_inline(graded) -> None:
+    """Di's mistakes (one per step, in other answers than Bo's), worker against inline: the
+    same verdicts word for word, each step failing where its mistake is."""
+    expected = {"5": "5.vectorised", "6": "6.skew_share", "7": "7.capacity",
+                "8": "8.short_timeout"}
+    for step in PART2:
+        part, code = OTHERS[step.key]
+        inline = run_part2(step.key, **{part: code})
+        worker = graded.learners["di"].notebooks[unit(step)].result
+        assert [(c.id, c.passed, c.message) for c in worker.checks] == \
+            [(c.id, c.passed, c.message) for c in inline.checks]
+        assert failures(worker)[0].id == expected[step.key]
 
 
 def test_a_learner_without_part_2_has_it_missing_once_in_the_status(graded) -> None:
@@ -99,7 +128,7 @@ def test_a_real_kernel_and_the_worker_agree(graded, step) -> None:
     from grader.batch.reference import run_in_kernel
     from grader.batch.verdicts import judge_reply
 
-    data = _notebook([MISTAKEN[i] for i in range(8)])
+    data = _notebook([MISTAKEN[i] for i in range(len(ORDER))])
     reply = run_in_kernel(plan_notebook(data, step.key), timeout=60)
     kernel = judge_reply(step, reply, 0.0).result
     worker = graded.learners["bo"].notebooks[unit(step)].result

@@ -16,19 +16,18 @@ from grader.sources import choose_sources
 from grader.spec import PART2_NOTEBOOK
 from tests.core.helpers import run_cell
 
-from .solution import GIVEN, PARTS, RIGHT
+from .solution import GIVEN, ORDER, PARTS, RIGHT
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = ("job", "vectorised", "rate", "app", "percentile", "lookup", "share", "fallback")
 
 # (step, the answer part, its broken latest version, the check that must fail, words it says).
 # Each broken cell either raises while defining (the old function stays) or defines the name
 # and then raises on a later line.
 CASES = {
     "5: run_batch_job raises on definition": (
-        "5", "job", RIGHT["job"].replace("model_version):", "model_version=MODEL_VERSION):"),
+        "5", "job", RIGHT["job"].replace("model_version):", "model_version=VERSION):"),
         "5.job_runs", "The cell that defines `run_batch_job` raised `NameError` "
-        "(`MODEL_VERSION` is not defined)"),
+        "(`VERSION` is not defined)"),
     "6: app defined, then a later line raises": (
         "6", "app", RIGHT["app"] + "print(app.routes[10])\n", "6.app",
         "The cell that builds `app` raised `IndexError`"),
@@ -39,9 +38,15 @@ CASES = {
         "8", "fallback", RIGHT["fallback"] + "print(predict_with_fallback.timeout)\n",
         "8.live_when_up", "The cell that defines `predict_with_fallback` raised "
         "`AttributeError`"),
-    "8: lookup (step 7) defined, then a later line raises": (
-        "8", "lookup", RIGHT["lookup"] + "print(lookup(conn, 105))\n", "8.batch_when_down",
-        "The cell that defines `lookup` raised `NameError` (`conn` is not defined)"),
+    "8: cost_per_used defined, then a later line raises": (
+        "8", "cost", RIGHT["cost"] + "print(cost_per_used(1, 1, 0, 1))\n", "8.cost_per_used",
+        "The cell that defines `cost_per_used` raised `ZeroDivisionError`"),
+    "6: serving_feature defined, then a later line raises": (
+        "6", "serving", RIGHT["serving"] + "print(serving_feature(1))\n", "6.serving_fixed",
+        "The cell that defines `serving_feature` raised `KeyError`"),
+    "7: capacity raises on definition": (
+        "7", "capacity", RIGHT["capacity"].replace("budget_ms):", "budget_ms=BUDGET):"),
+        "7.capacity", "The cell that defines `capacity` raised `NameError`"),
 }
 
 
@@ -116,7 +121,7 @@ def test_grading_a_broken_cell_fixed_below_it_gives_full_marks() -> None:
 def test_a_definition_that_raises_in_a_fresh_kernel_says_it_was_not_created() -> None:
     namespace: dict = {}
     broken = CASES["5: run_batch_job raises on definition"][2]
-    cells = [GIVEN, broken, _code("vectorised"), _code("rate")]
+    cells = [GIVEN, broken, _code("vectorised")]
     outcomes = {cell: run_cell(cell, namespace) for cell in cells}
     failed = judge("5", namespace, cells, outcomes).checks[0]
     assert failed.message.startswith("The cell that defines `run_batch_job` raised `NameError`")
@@ -130,7 +135,21 @@ def test_demonstrations_run_again_and_again_do_not_hide_the_failed_answer_cell()
     demo = "# Demonstration: tonight's run\nrows = len(customers)\n"
     broken = CASES["5: run_batch_job raises on definition"][2]
     history = [GIVEN, "customers = [(1, 0.5)]\n", _code("job"), broken, _code("vectorised"),
-               _code("rate"), *[demo] * 25]
+               *[demo] * 25]
     outcomes = {cell: run_cell(cell, namespace) for cell in history}
     result = judge("5", namespace, choose_sources("5", history, []), outcomes)
     assert result.checks[0].message.startswith("The cell that defines `run_batch_job` raised")
+
+
+def test_a_broken_run_of_the_given_lookup_is_named_by_the_fallback_check() -> None:
+    """`lookup` is given code; if the learner edits its cell and that run fails, the fallback's
+    check says so instead of judging the fallback with an older `lookup`."""
+    namespace: dict = {}
+    lookup = GIVEN[GIVEN.index("def lookup("):]
+    broken = lookup + "print(lookup(conn, 105))\n"
+    cells = [GIVEN, *(_code(p) for p in PARTS["8"]), broken]
+    outcomes = {cell: run_cell(cell, namespace) for cell in cells}
+    result = judge("8", namespace, cells, outcomes)
+    failed = next(c for c in result.checks if c.id == "8.batch_when_down")
+    assert failed.message.startswith("The cell that defines `lookup` raised `NameError` "
+                                     "(`conn` is not defined)"), failed.message
