@@ -14,6 +14,7 @@ from numbers import Real
 from typing import Any
 
 from grader.deadline import TimeUp, time_limit
+from grader.values import with_article
 
 
 class Problem(Exception):
@@ -33,9 +34,7 @@ def describe(value: Any) -> str:
         text = "<a value that cannot be shown>"
     if len(text) > 60:
         text = text[:57] + "..."
-    name = type(value).__name__
-    article = "an" if name[:1].lower() in "aeiou" else "a"
-    return f"{text} ({article} {name})"
+    return f"{text} ({with_article(type(value).__name__)})"
 
 
 def short(error: BaseException) -> str:

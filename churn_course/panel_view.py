@@ -185,9 +185,11 @@ def render_stored(answers: list[StoredAnswer], live: dict[int, bool | None]) -> 
             f"<th>Live now</th></tr></thead><tbody>{''.join(body)}</tbody></table></div>{more}")
 
 
-def stored_summary(answers: list[StoredAnswer], stale: int, file_name: str,
-                   threshold_now: float | None) -> str:
-    """One line on the stored table: when and with what threshold, and how stale it is."""
+def stored_summary(answers: list[StoredAnswer], live: dict[int, bool], why: str,
+                   file_name: str, threshold_now: float | None) -> str:
+    """One line on the stored table: when and with what threshold, and how it compares with
+    live predict now. `live`: live predict's answer by row position, for the rows it could
+    answer; `why`: why the others were not compared. "Matches" only for what was compared."""
     if not answers:
         return "Nothing stored yet: press <b>Run batch</b> to run the batch job."
     first = answers[0]
@@ -195,13 +197,22 @@ def stored_summary(answers: list[StoredAnswer], stale: int, file_name: str,
         f"threshold {format_number(first.threshold)}"
     line = (f"Stored in <code>{html.escape(file_name)}</code> by the run of "
             f"{html.escape(first.scored_at)}, with {used}.")
+    total, compared = len(answers), len(live)
+    stale = sum(1 for i, now in live.items() if now != answers[i].churn)
+    rest = html.escape(f" ({total - compared} not compared: {why})") if compared < total else ""
+    if not compared:
+        return (f"{line} <b>Live predict gives no answer now, so the stored answers can't be "
+                f"compared with it:</b> {html.escape(why)}")
     if stale:
         now = "" if threshold_now is None else \
             f" (threshold now {format_number(threshold_now)})"
-        return (f"{line} <b>{stale} of {len(answers)} stored answers are stale</b>: live "
+        of = f"{total}" if compared == total else f"the {compared} compared"
+        return (f"{line} <b>{stale} of {of} stored answers are stale</b>: live "
                 f"predict now answers differently{now}. Run the batch job again to refresh "
-                "them.")
-    return f"{line} Every stored answer matches live predict now."
+                f"them.{rest}")
+    if compared == total:
+        return f"{line} Every stored answer matches live predict now."
+    return f"{line} The {compared} stored answers compared match live predict now.{rest}"
 
 
 def threshold_mark(threshold: float | None) -> str:

@@ -10,6 +10,7 @@ Colours always come with an icon and a word, so no one needs to tell red from gr
 from __future__ import annotations
 
 import html
+import re
 
 from .quiz_bank import Question
 
@@ -32,14 +33,25 @@ def state_of(question: Question, tries: list[str], asked: bool = False) -> str:
     return "wrong" if asked or wrong >= TRIES_BEFORE_SOLUTION else "retry"
 
 
+_TICKS = re.compile(r"`([^`]+)`")
+
+
+def rich(text: str) -> str:
+    """Text from the bank as HTML: escaped, with `code` in backticks shown as code."""
+    return _TICKS.sub(r"<code>\1</code>", html.escape(text))
+
+
 def _verdict(question: Question, letter: str, state: str) -> tuple[str, str]:
     """(icon and word, the rest of the verdict sentence)."""
-    picked = f"{letter}. {question.option_text(letter)}"
+    text = question.option_text(letter).rstrip()
+    picked = f"{letter}. {text}"
     if state == "right":
         return "✓ Right!", picked
     if state == "retry":
         return "✗ Not yet.", f"You picked {picked}"
-    return "✗ Not quite.", f"You picked {picked} The answer is {question.answer}."
+    # An option's words may end without a full stop: one goes before the next sentence.
+    ended = picked if text.endswith((".", "!", "?")) else f"{picked}."
+    return "✗ Not quite.", f"You picked {ended} The answer is {question.answer}."
 
 
 def _retry_words(question: Question) -> str:
@@ -69,35 +81,33 @@ def as_lines(question: Question, letter: str, state: str) -> list[str]:
 
 
 def solution_html(question: Question) -> str:
-    esc = html.escape
     steps = "".join(
-        f"<li><b>{esc(step.title)}.</b> {esc(step.text)}</li>" for step in question.solution
+        f"<li><b>{rich(step.title)}.</b> {rich(step.text)}</li>" for step in question.solution
     )
-    mistakes = "".join(f"<li>{esc(m)}</li>" for m in question.common_mistakes)
+    mistakes = "".join(f"<li>{rich(m)}</li>" for m in question.common_mistakes)
     return (
         f"<p><b>Worked solution</b></p><ol>{steps}</ol>"
-        f"<p><b>Final answer:</b> {esc(question.final_answer)}</p>"
-        f"<p><b>Quick check:</b> {esc(question.quick_check)}</p>"
+        f"<p><b>Final answer:</b> {rich(question.final_answer)}</p>"
+        f"<p><b>Quick check:</b> {rich(question.quick_check)}</p>"
         f"<p><b>Common mistakes</b></p><ul>{mistakes}</ul>"
     )
 
 
 def as_html(question: Question, letter: str, state: str) -> str:
     """The feedback as the widget shows it."""
-    esc = html.escape
     mark, rest = _verdict(question, letter, state)
     colour, background, bar = _STYLE[state]
     parts = [
         f'<p class="quiz-verdict quiz-{state}" style="color:{colour};background:{background};'
         f'border-left:4px solid {bar};padding:4px 8px;margin:4px 0">'
-        f"<b>{esc(mark)}</b> {esc(rest)}</p>"
+        f"<b>{html.escape(mark)}</b> {rich(rest)}</p>"
     ]
     why = question.option_feedback(letter)
     if why:
-        parts.append(f'<p class="quiz-why"><b>Why not:</b> {esc(why)}</p>')
+        parts.append(f'<p class="quiz-why"><b>Why not:</b> {rich(why)}</p>')
     if state == "retry":
         parts.append(f'<p class="quiz-retry-note"><b>Try again:</b> one more pick before the '
                      f"worked solution shows (or press Show solution). <b>Hint:</b> "
-                     f"{esc(question.hint)}</p>")
+                     f"{rich(question.hint)}</p>")
         return "".join(parts)
     return "".join(parts) + solution_html(question)

@@ -36,6 +36,8 @@ _MAX_ANSWERS_BYTES = 2_000_000
 _SESSION: dict[str, str] = {}
 # Every try of this kernel, per question id, oldest first (the file may not be writable).
 _SESSION_TRIES: dict[str, list[str]] = {}
+# Questions whose worked solution the learner asked to see in this kernel.
+_SESSION_SHOWN: set[str] = set()
 # Callbacks of live widgets, told (question id) whenever an answer is recorded.
 _LISTENERS: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -87,10 +89,35 @@ def record_answer(question: Question, letter: str,
     _SESSION[question.id] = letter
     _SESSION_TRIES.setdefault(question.id, []).append(letter)
     try:
-        return _save(question, letter, path)
+        return _save({"question": question.id, "letter": letter}, path)
     finally:
         for listener in list(_LISTENERS):
             listener.answered(question.id)
+
+
+def record_solution_shown(question: Question,
+                          path: str | os.PathLike[str] | None = None) -> list[str]:
+    """Remember that the learner asked for the worked solution (Show solution), in memory and
+    in the answers file, so the quiz's check and the instructor's grading know it was seen;
+    return notes for the learner (as `record_answer`)."""
+    _SESSION_SHOWN.add(question.id)
+    return _save({"question": question.id, "shown": "solution"}, path)
+
+
+def solutions_seen(path: str | os.PathLike[str] | None = None) -> set[str]:
+    """The questions whose worked solution the learner has seen: asked for (Show solution),
+    or shown after wrong tries (see `quiz_feedback.state_of`)."""
+    from .quiz_feedback import TRIES_BEFORE_SOLUTION
+
+    entries, _problem = _read_entries(answers_path(path))
+    seen = set(_SESSION_SHOWN) | {e["question"] for e in entries if isinstance(e, dict)
+                                  and e.get("shown") == "solution"
+                                  and isinstance(e.get("question"), str)}
+    key = answer_key()
+    for qid, tries in attempts(path).items():
+        if sum(letter != key.get(qid) for letter in tries) >= TRIES_BEFORE_SOLUTION:
+            seen.add(qid)
+    return {qid for qid in seen if qid in key}
 
 
 def on_answer(listener: Any) -> None:
@@ -98,7 +125,8 @@ def on_answer(listener: Any) -> None:
     _LISTENERS.add(listener)
 
 
-def _save(question: Question, letter: str, path: str | os.PathLike[str] | None) -> list[str]:
+def _save(entry: dict[str, str], path: str | os.PathLike[str] | None) -> list[str]:
+    """Append `entry` (an answer, or a worked solution shown) to the answers file."""
     target = answers_path(path)
     notes: list[str] = []
     entries, problem = _read_entries(target)
@@ -112,8 +140,9 @@ def _save(question: Question, letter: str, path: str | os.PathLike[str] | None) 
             notes.append(f"Note: {problem}; a new one was started.")
         # The new file starts with this session's answers, so none of them is lost for grading.
         entries = [{"question": qid, "letter": given, "answered_at": now}
-                   for qid, given in _SESSION.items() if qid != question.id]
-    entries.append({"question": question.id, "letter": letter, "answered_at": now})
+                   for qid, given in _SESSION.items()
+                   if "letter" not in entry or qid != entry["question"]]
+    entries.append({**entry, "answered_at": now})
     try:
         record = {"format": _FILE_FORMAT, "version": 1, "answers": entries}
         write_atomic(target, json.dumps(record, indent=2, ensure_ascii=False) + "\n")

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from . import quiz_feedback
 from .quiz_bank import DIFFICULTIES, Question, find_question, load_bank
-from .quiz_record import attempts, current_answers, on_answer, record_answer, score_line
+from .quiz_record import (
+    attempts,
+    current_answers,
+    on_answer,
+    record_answer,
+    record_solution_shown,
+    score_line,
+)
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -66,7 +73,7 @@ class QuestionView:
         self.asked = False  # the learner pressed Show solution
         self.prompt = w.HTML(
             f"<p><b>Question {question.number}</b> <i>({esc(question.difficulty)})</i><br>"
-            f"{esc(question.question)}</p>"
+            f"{quiz_feedback.rich(question.question)}</p>"
         ).add_class("quiz-prompt")
         parts: list[ipywidgets.Widget] = [self.prompt]
         if question.code:
@@ -191,11 +198,12 @@ class Quiz:
         view.show(attempts(self.path).get(view.question.id, []), notes)
 
     def _on_hint(self, view: QuestionView) -> None:
-        view.hint.value = f"<b>Hint:</b> {html.escape(view.question.hint)}"
+        view.hint.value = f"<b>Hint:</b> {quiz_feedback.rich(view.question.hint)}"
 
     def _on_solution(self, view: QuestionView) -> None:
         view.asked = True
-        view.show(attempts(self.path).get(view.question.id, []))
+        notes = record_solution_shown(view.question, self.path)
+        view.show(attempts(self.path).get(view.question.id, []), notes)
 
     def text_fallback(self) -> str:
         """What shows where widgets can't: the same every run, so nbval can compare it."""

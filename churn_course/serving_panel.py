@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from numbers import Real
@@ -39,7 +40,6 @@ from .learner_code import (
 )
 from .panel_view import (
     BADGE_STYLES,
-    BATCH_ROWS_SHOWN,
     PANEL_CSS,
     LogEntry,
     as_html,
@@ -63,6 +63,11 @@ TEXT_FALLBACK = (
 LOG_SIZE = 10
 #: Seconds one real-time request (or one whole batch) may take before it is stopped.
 DEFAULT_TIME_LIMIT = 1.0
+#: Seconds the panel may spend asking live predict about the stored answers when it redraws
+#: (after every cell run): a slow predict delays a cell by this much at most.
+REFRESH_SECONDS = 0.3
+#: Stored answers compared with live predict at most, per redraw.
+COMPARE_ROWS = 1000
 MODES = (("Live: call predict", "live"), ("Stored: batch table", "stored"))
 _WAITING = "No request yet: move the slider or press Serve."
 
@@ -153,6 +158,7 @@ class ServingPanel:
         self.batch_button.on_click(self._on_batch)
         self.widget = self._layout()
         self.refresh()
+        self._watch_cells()
 
     # ----------------------------------------------------------------- display
 
@@ -303,7 +309,8 @@ class ServingPanel:
         return rows
 
     def refresh(self) -> None:
-        """Redraw the threshold mark and the stored table next to live predict *now*."""
+        """Redraw the threshold mark and the stored table next to live predict *now*: after
+        a request, a batch run, and every cell the learner runs (see `_watch_cells`)."""
         try:
             namespace = self._namespace_now()
         except Problem:
@@ -316,16 +323,30 @@ class ServingPanel:
             self.stored_summary.value = as_html(f"The stored table can't be read: {err}")
             self.stored_table.value = ""
             return
-        live: dict[int, bool | None] = {}
-        for position, answer in enumerate(answers[:BATCH_ROWS_SHOWN]):
-            live[position] = self._live_quietly(answer.feature)
-            if live[position] is None:
-                break  # predict gives no answer (or hangs): don't ask it twenty times
-        stale = sum(1 for i, a in enumerate(answers) if live.get(i) is not None
-                    and live[i] != a.churn)
-        self.stored_summary.value = stored_summary(answers, stale, self.store.path.name,
+        live, why = self._compare(answers)
+        self.stored_summary.value = stored_summary(answers, live, why, self.store.path.name,
                                                    threshold)
         self.stored_table.value = render_stored(answers, live) if answers else ""
+
+    def _compare(self, answers: list[Any]) -> tuple[dict[int, bool], str]:
+        """Live predict's answer for each stored answer it could give one for, by position,
+        within `REFRESH_SECONDS`; and why it stopped short ("" when it compared them all)."""
+        live: dict[int, bool] = {}
+        ends = time.perf_counter() + REFRESH_SECONDS
+        for position, answer in enumerate(answers[:COMPARE_ROWS]):
+            left = min(self.time_limit, ends - time.perf_counter())
+            if left <= 0:
+                return live, "live predict took too long to ask about them all"
+            try:
+                live[position] = call_predict(find_predict(self._namespace_now()),
+                                              answer.feature, left)
+            except Problem as problem:  # stop at the first: don't ask twenty times
+                if time.perf_counter() >= ends and left < self.time_limit:
+                    return live, "live predict took too long to ask about them all"
+                return live, str(problem)
+        if len(answers) > COMPARE_ROWS:
+            return live, f"only the first {COMPARE_ROWS} are compared"
+        return live, ""
 
     def _live_quietly(self, feature: float) -> bool | None:
         """Live predict's answer, or None when it gives none (the message says why elsewhere)."""
@@ -344,6 +365,23 @@ class ServingPanel:
 
     def _on_batch(self, _button: widgets.Button) -> None:
         self.run_batch()
+
+    def _watch_cells(self) -> None:
+        """Redraw after every cell the learner runs, so a changed `threshold` or `predict`
+        shows at once, not at the next request."""
+        if self._namespace is not None:
+            return  # a namespace passed in: its owner says when it changes
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return
+        shell = get_ipython()
+        if shell is None:
+            return
+        _WATCHED[str(self.store.path.resolve())] = weakref.ref(self)
+        if not getattr(shell, "_serving_panel_watch", False):
+            shell.events.register("post_run_cell", _redraw_panels)
+            shell._serving_panel_watch = True
 
     def _namespace_now(self) -> Mapping[str, Any]:
         if self._namespace is not None:
@@ -372,6 +410,23 @@ class ServingPanel:
             self._style_badge("none")
         else:
             self._style_badge("churn" if entry.prediction else "stays")
+
+
+# The newest panel over each stored table (re-running the panel's cell replaces it).
+_WATCHED: dict[str, weakref.ref[ServingPanel]] = {}
+
+
+def _redraw_panels(_result: Any = None) -> None:
+    """IPython's `post_run_cell`: redraw every watched panel; never disturb the cell."""
+    for key, ref in list(_WATCHED.items()):
+        panel = ref()
+        if panel is None:
+            del _WATCHED[key]
+            continue
+        try:
+            panel.refresh()
+        except Exception:  # a panel that can't redraw must not turn into a cell's error
+            continue
 
 
 def serving_panel(namespace: Mapping[str, Any] | None = None, *,

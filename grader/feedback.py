@@ -58,7 +58,8 @@ def headline(result: StepResult) -> str:
         return f"{name} passed. Well done!"
     if not result.started:
         return f"{name} is not started yet: {step.start}."
-    return f"{name}: {passed} of {total} checks passed. Start with the first ✘ below."
+    return (f"{name}: {passed} of {total} {step.item}s {step.passed_as}. Start with the first ✘ "
+            "below.")
 
 
 def _groups(result: StepResult) -> tuple[list[CheckResult], list[CheckResult],
@@ -98,7 +99,8 @@ def _fold_lines(result: StepResult) -> list[tuple[str, str, list[CheckResult]]]:
         lines.append(("skipped", f"{_plural(len(waiting), 'more check')} will run once the "
                       f"first ✘ is fixed", waiting))
     if passed:
-        lines.append(("passed", f"{_plural(len(passed), 'check')} passed", passed))
+        step = _step(result)
+        lines.append(("passed", f"{_plural(len(passed), step.item)} {step.passed_as}", passed))
     return lines
 
 

@@ -1,27 +1,30 @@
 """`check(N)`: the real-time path. Probe the learner's own kernel, judge, show, remember.
 
 Imported by the first cell of every notebook, so it stays light (no nbformat, no widgets) and
-installs a tiny recorder of which cell ran what (so step 3 and 4 checks can read the learner's
-answer cells by their ids) and how each run ended (so a value left behind by a cell whose
-latest run failed is never judged as if that run had worked).
+installs a tiny recorder of every cell run: its cell id (front-ends such as JupyterLab send
+one), its source, how it ended and what it printed. So the checks read the learner's answer
+cells by their ids, never judge a value left behind by a cell whose latest run failed or no
+longer builds it, and judge step 4 by what its cells printed when they ran.
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import Any
 
 from . import feedback, progress
 from .checks import evaluate
-from .probe import error_text, snapshot_for
+from .probe import MAX_PRINTED, error_text, snapshot_for
 from .results import CheckResult, StepResult
 from .snapshot import Snapshot
-from .sources import answer_cell_prefix, choose_sources
+from .sources import Run, answer_cell_prefix, as_runs, choose_sources
 from .spec import step_for
 
-_RECORDED: dict[str, str] = {}  # cell id -> the source it last ran
-_RAN: list[str] = []  # every cell run since the import, oldest first (front-ends may send no ids)
-_OUTCOMES: dict[str, str] = {}  # source -> the error of its latest run, "" when it ran cleanly
+MAX_RUNS = 200
+_RUNS: list[Run] = []  # every cell run since the import, oldest first
+_OPEN: list[bool] = [False]  # the newest run has started and not yet ended
+_LISTENING: list[Any] = []  # [the stdout stream whose writes are heard, the cell's parts]
 
 
 def _ipython() -> Any:
@@ -32,28 +35,77 @@ def _ipython() -> Any:
     return get_ipython()
 
 
+def _listen(stream: Any) -> None:
+    """Hear what a cell prints while it runs: the stream's own `write` is wrapped for the
+    cell (on the object, so `sys.stdout` stays the kernel's) and unwrapped after it."""
+    parts: list[str] = []
+    kept = [0]  # characters kept so far: a cell printing a million lines costs no more
+    write = getattr(stream, "write", None)
+    if write is None:
+        return
+
+    def heard(text: Any) -> Any:
+        if isinstance(text, str) and kept[0] < MAX_PRINTED:
+            parts.append(text[:MAX_PRINTED - kept[0]])
+            kept[0] += len(parts[-1])
+        return write(text)
+
+    try:
+        stream.write = heard
+    except (AttributeError, TypeError):  # a stream that can't be wrapped: prints not heard
+        return
+    _LISTENING[:] = [stream, parts]
+
+
+def _stop_listening() -> str | None:
+    """What the cell printed (None when it was not heard)."""
+    if not _LISTENING:
+        return None
+    stream, parts = _LISTENING
+    _LISTENING.clear()
+    try:
+        del stream.write
+    except (AttributeError, TypeError):
+        pass
+    return "".join(parts)[:MAX_PRINTED]
+
+
 def _remember_cell(info: Any) -> None:
+    """IPython's `pre_run_cell`: a cell starts; note it, and listen to what it prints."""
+    _stop_listening()  # a run whose end was never told
     cell_id = getattr(info, "cell_id", None)
-    source = str(getattr(info, "raw_cell", ""))
-    if cell_id:
-        _RECORDED[str(cell_id)] = source
-    _RAN.append(source)
-    del _RAN[:-200]
+    _RUNS.append(Run(str(getattr(info, "raw_cell", "")), str(cell_id) if cell_id else ""))
+    del _RUNS[:-MAX_RUNS]
+    _OPEN[0] = True
+    _listen(sys.stdout)
 
 
 def _remember_outcome(result: Any) -> None:
-    """IPython's `post_run_cell`: how the cell's run ended (SyntaxError, a raise, or cleanly)."""
-    source = str(getattr(getattr(result, "info", None), "raw_cell", ""))
+    """IPython's `post_run_cell`: how the cell's run ended (SyntaxError, a raise, or cleanly)
+    and what it printed."""
+    info = getattr(result, "info", None)
+    source = str(getattr(info, "raw_cell", ""))
     err = getattr(result, "error_before_exec", None) or getattr(result, "error_in_exec", None)
-    _OUTCOMES.pop(source, None)  # newest last, so the oldest can be dropped
-    _OUTCOMES[source] = error_text(err) if err is not None else ""
-    while len(_OUTCOMES) > 200:
-        del _OUTCOMES[next(iter(_OUTCOMES))]
+    error = error_text(err) if err is not None else ""
+    printed = _stop_listening()
+    if _OPEN[0] and _RUNS and _RUNS[-1].source == source:
+        _RUNS[-1] = Run(source, _RUNS[-1].cell, error, printed)
+    else:  # a blank cell (IPython tells only its end), or the cell that installed the recorder
+        cell_id = getattr(info, "cell_id", None)
+        printed = "" if not source.strip() else printed  # nothing ran, so nothing printed
+        _RUNS.append(Run(source, str(cell_id) if cell_id else "", error, printed))
+        del _RUNS[:-MAX_RUNS]
+    _OPEN[0] = False
 
 
 def cell_outcomes() -> dict[str, str]:
     """Each source run in this kernel since the import, with its latest run's error ("")."""
-    return dict(_OUTCOMES)
+    return {run.source: run.error for run in _RUNS}
+
+
+def recorded_runs() -> list[Run]:
+    """Every cell run in this kernel since the import, oldest first."""
+    return list(_RUNS)
 
 
 def install_recorder(shell: Any) -> None:
@@ -64,16 +116,16 @@ def install_recorder(shell: Any) -> None:
     shell._course_recorder = True
 
 
-def answer_sources(step: str, shell: Any) -> list[str]:
-    """The learner's code the checks may read, newest last (see `sources.choose_sources`).
+def answer_sources(step: str, shell: Any) -> list[Run]:
+    """The learner's runs the checks may read, newest last (see `sources.choose_sources`).
 
     The history is what the recorder saw since the import cell, else IPython's `In`; answer
     cells are known by their ids where the front-end sends ids (JupyterLab, Notebook 7).
     """
-    history = _RAN or list(getattr(shell, "user_ns", {}).get("In", []) or [])
+    history = _RUNS or as_runs(str(s) for s in getattr(shell, "user_ns", {}).get("In", []) or [])
     prefix = answer_cell_prefix(step)
-    answers = [_RECORDED[k] for k in sorted(_RECORDED) if k.startswith(prefix)]
-    return choose_sources(step, history, answers)
+    latest = {run.cell: run for run in history if run.cell.startswith(prefix)}
+    return choose_sources(step, history, [latest[k] for k in sorted(latest)])
 
 
 _FAILURES: dict[str, int] = {}  # check id -> its failures in a row in this kernel
@@ -120,11 +172,12 @@ class CheckReport:
     __str__ = __repr__
 
 
-def judge(step: str, namespace: dict, sources: list[str],
+def judge(step: str, namespace: dict, sources: list[str] | list[Run],
           outcomes: dict[str, str] | None = None) -> StepResult:
     """Probe and judge one step. The snapshot goes through JSON-shaped validation exactly as a
-    grading worker's would, so inline verdicts and grades agree."""
-    return evaluate(Snapshot.load(snapshot_for(step, namespace, sources, outcomes)))
+    grading worker's would, so inline verdicts and grades agree. `sources`: the runs the checks
+    read (or bare sources, with `outcomes` giving each one's latest error)."""
+    return evaluate(Snapshot.load(snapshot_for(step, namespace, as_runs(sources, outcomes))))
 
 
 def check(step: int | str, namespace: dict | None = None, source: str | list[str] | None = None,
@@ -146,11 +199,11 @@ def check(step: int | str, namespace: dict | None = None, source: str | list[str
             caller = inspect.currentframe().f_back  # type: ignore[union-attr]
             namespace = caller.f_globals if caller else {}
     if source is None:
-        sources, outcomes = answer_sources(key, shell), cell_outcomes()
+        runs = answer_sources(key, shell)
     else:
-        sources, outcomes = [source] if isinstance(source, str) else list(source), None
+        runs = as_runs([source] if isinstance(source, str) else list(source))
     try:
-        result = judge(key, namespace, sources, outcomes)
+        result = judge(key, namespace, runs)
     except Exception as err:  # learner objects can be stranger than any probe foresees
         return CheckReport(StepResult(key, step_for(key).title, problem=(
             f"something in your code stopped the check ({type(err).__name__}). Run your "
@@ -158,7 +211,8 @@ def check(step: int | str, namespace: dict | None = None, source: str | list[str
             "instructor.")))
     note = progress.record(result) if record else ""
     steps, _ = progress.load()
-    line = progress.summary(steps) + (f" {note}" if note else "")
+    line = progress.summary(steps, progress.default_path().parent)
+    line += f" {note}" if note else ""
     return CheckReport(result, line, count_failures(result))
 
 

@@ -2,8 +2,8 @@
 
 It answers a step's `Probe` (see `spec.py`): it describes the names the step's checks read,
 calls the learner's `predict` on the inputs it is given (under a time limit, with `threshold`
-swapped and always restored), for step 4 re-runs the answer cell to hear what it prints, and
-gathers Part 2's facts. It returns plain JSON-able data: the *snapshot*. Verdicts are computed
+swapped and always restored), tells what step 4's cells printed when they ran, and gathers
+Part 2's facts. It returns plain JSON-able data: the *snapshot*. Verdicts are computed
 elsewhere, from the snapshot alone, so learner code can't reach the code that judges it.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Mapping
 from typing import Any
 
 from .deadline import TimeUp, time_limit
+from .sources import Run, as_runs
 from .spec import PredictCall, Step, step_for
 from .values import describe
 
@@ -104,24 +104,50 @@ def _transform(source: str) -> str:
         return source
 
 
-def rerun_printing(source: str, namespace: dict) -> dict:
-    """Run an answer cell again in a copy of the namespace and keep what it prints."""
-    try:
-        code = compile(_transform(source), "<answer cell>", "exec")
-    except (SyntaxError, ValueError) as err:
-        return {"outcome": "raised", "error": error_text(err), "printed": ""}
+def rerun_printing(sources: list[str], namespace: dict) -> tuple[list[Run], bool]:
+    """Run cells again in a copy of the namespace and keep what each prints: for an API caller
+    (`check(4, source=...)`) whose cells' own prints were not recorded. (runs, timed out)."""
     scratch = dict(namespace)
-    return _run_captured(exec, code, scratch)
+    runs = []
+    for source in sources:
+        try:
+            code = compile(_transform(source), "<answer cell>", "exec")
+        except (SyntaxError, ValueError) as err:
+            runs.append(Run(source, error=error_text(err), printed=""))
+            break
+        outcome = _run_captured(exec, code, scratch)
+        runs.append(Run(source, error=outcome.get("error", ""), printed=outcome["printed"]))
+        if outcome["outcome"] == "timeout":
+            return runs, True
+        if outcome["outcome"] != "returned":
+            break
+    return runs, False
 
 
-def take_snapshot(step: str | Step, namespace: dict, sources: list[str],
-                  outcomes: Mapping[str, str] | None = None,
+def printing(runs: list[Run], namespace: dict) -> dict:
+    """What the step's cells printed when they ran, in order, and the first error among them;
+    cells whose prints were not recorded are run again (in a copy of the namespace)."""
+    timed_out = False
+    if any(run.printed is None for run in runs):
+        runs, timed_out = rerun_printing([run.source for run in runs], namespace)
+    share = MAX_PRINTED // max(len(runs), 1)  # one cell's flood can't push the others' out
+    printed = "".join((run.printed or "")[:share] for run in runs)
+    failed = next((run for run in runs if run.error), None)
+    if timed_out:
+        return {"outcome": "timeout", "printed": printed}
+    if failed is not None:
+        return {"outcome": "raised", "error": failed.error[:300], "printed": printed}
+    return {"outcome": "returned", "printed": printed}
+
+
+def take_snapshot(step: str | Step, namespace: dict, runs: list[Run] | list[str],
                   calls: tuple[PredictCall, ...] | None = None) -> dict:
     """Everything the checks of `step` may look at, as JSON-able data, asked as its `Probe`
-    says. `outcomes` maps a source to the error of its latest run ("" when it ran cleanly);
-    `calls` are the calls of `predict` to make (the step's own unless given)."""
+    says. `runs`: the cells the checks read (see `sources.choose_sources`), newest last;
+    `calls`: the calls of `predict` to make (the step's own unless given)."""
     record = step if isinstance(step, Step) else step_for(step)
     probe = record.probe
+    runs = as_runs(runs)[-20:]
     names: dict[str, Any] = {}
     for name in probe.names:
         if name in namespace:
@@ -133,8 +159,9 @@ def take_snapshot(step: str | Step, namespace: dict, sources: list[str],
         "version": SNAPSHOT_VERSION,
         "step": record.key,
         "names": names,
-        "sources": [s[:20_000] for s in sources[-20:]],
-        "errors": [_outcome(outcomes, s) for s in sources[-20:]],
+        "sources": [run.source[:20_000] for run in runs],
+        "cells": [run.cell[:200] for run in runs],
+        "errors": [run.error[:300] for run in runs],
         "calls": [],
         "printing": None,
     }
@@ -142,8 +169,8 @@ def take_snapshot(step: str | Step, namespace: dict, sources: list[str],
     wanted = probe.calls if calls is None else calls
     if wanted and callable(predict):
         snapshot["calls"] = probe_predict(predict, wanted)
-    if probe.printing and sources:  # the answer cell is the last source (see sources.py)
-        snapshot["printing"] = rerun_printing(sources[-1], namespace)
+    if probe.printing and runs:
+        snapshot["printing"] = printing(runs, namespace)
     if probe.facts:  # Part 2's own facts: a sample of their table, their app's replies…
         from .part2.probe import gather_facts
 
@@ -151,20 +178,14 @@ def take_snapshot(step: str | Step, namespace: dict, sources: list[str],
     return snapshot
 
 
-def _outcome(outcomes: Mapping[str, str] | None, source: str) -> str:
-    error = outcomes.get(source, "") if outcomes else ""
-    return error[:300] if isinstance(error, str) else ""
-
-
-def snapshot_for(step: str, namespace: dict, sources: list[str],
-                 outcomes: Mapping[str, str] | None = None,
+def snapshot_for(step: str, namespace: dict, runs: list[Run] | list[str],
                  calls: tuple[PredictCall, ...] | None = None) -> dict:
     """The snapshot of one step, taken the same way in the learner's kernel (`check(N)`) and in
     a grading worker: the quiz reads the recorded answers, every other step answers its
-    `Probe`. `outcomes`: each source's latest error, "" if none."""
+    `Probe` about `runs`, the cells its checks read (`sources.choose_sources`)."""
     record = step_for(step)
     if record.probe.quiz_answers:
         from .quiz_probe import quiz_snapshot
 
         return quiz_snapshot(namespace)
-    return take_snapshot(record, namespace, sources, outcomes, calls)
+    return take_snapshot(record, namespace, runs, calls)

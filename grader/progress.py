@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .files import write_atomic
 from .results import StepResult
-from .spec import ALL_STEPS, STEPS
+from .spec import ALL_STEPS, Step
 
 FILE_NAME = ".course_progress.json"
 ENV_VAR = "COURSE_PROGRESS_FILE"
@@ -82,10 +82,32 @@ def record(result: StepResult, path: Path | None = None) -> str:
     return note
 
 
-def summary(steps: dict) -> str:
-    """"Progress: 3 / 9 steps", then the points of what is scored rather than counted."""
-    done = sum(1 for s in STEPS if steps.get(s.key, {}).get("passed"))
-    line = f"Progress: {done} / {len(STEPS)} steps"
+def offered(steps: dict, folder: Path | None = None) -> tuple[Step, ...]:
+    """The steps this place offers: those whose notebook is in `folder` (a course in the browser
+    leaves Part 2 out) or that were checked here; every step when `folder` holds no course
+    notebook (the progress file kept somewhere else) or is not given."""
+    if folder is None:
+        return ALL_STEPS
+    try:
+        present = {path.name for path in folder.iterdir()}
+    except OSError:
+        present = set()
+    if not any(step.notebook in present for step in ALL_STEPS):
+        return ALL_STEPS
+    return tuple(s for s in ALL_STEPS if s.notebook in present or s.key in steps)
+
+
+def _points(entry: dict) -> str:
+    points, most = entry.get("points", 0), entry.get("max_points", 0)
+    return f"{points:g} / {most:g} point{'' if most == 1 else 's'}"
+
+
+def summary(steps: dict, folder: Path | None = None) -> str:
+    """"Progress: 3 / 9 steps" (the steps `folder` offers), then the points of what is
+    scored rather than counted ("· quiz 7 / 10")."""
+    counted = [s for s in offered(steps, folder) if s.counted]
+    done = sum(1 for s in counted if steps.get(s.key, {}).get("passed"))
+    line = f"Progress: {done} / {len(counted)} step{'' if len(counted) == 1 else 's'}"
     for step in ALL_STEPS:
         entry = steps.get(step.key)
         if not step.counted and entry:
@@ -111,15 +133,16 @@ def locate(start: Path) -> tuple[Path | None, str]:
 
 def report(path: Path | None = None) -> str:
     """What `python -m grader progress` prints."""
+    path = path or default_path()
     steps, note = load(path)
-    lines = [summary(steps)]
-    for step in ALL_STEPS:
+    lines = [summary(steps, path.parent)]
+    for step in offered(steps, path.parent):
         entry = steps.get(step.key)
         if not entry:
             mark, detail = "·", "not checked yet"
         else:
             mark = "✔" if entry.get("passed") else "✘"
-            detail = f"{entry.get('points', 0):g} / {entry.get('max_points', 0):g} points"
+            detail = _points(entry)
         lines.append(f"  {mark} {step.label}: {step.title} ({detail})")
     if note:
         lines.append(note)

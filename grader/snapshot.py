@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .part2.facts import load_facts
+from .part2.facts import hide_facts, load_facts
 from .probe import SNAPSHOT_VERSION
 from .spec import ALL_STEPS, PredictCall
-from .values import Opaque, SnapshotError, rebuild
+from .values import Opaque, SnapshotError, rebuild, with_article
 
 _MISSING = object()
 
@@ -53,15 +53,19 @@ class Snapshot:
     def __init__(self, step: str, names: dict[str, Any], sources: list[str],
                  calls: tuple[tuple[str, Call], ...], printing: Printing | None,
                  quiz_answers: dict[str, str] | None = None, facts: dict | None = None,
-                 errors: list[str] | None = None) -> None:
+                 errors: list[str] | None = None, cells: list[str] | None = None,
+                 quiz_seen: frozenset[str] = frozenset()) -> None:
         self.step = step
         self._names = names
-        self.sources = sources
-        # The error of each source's latest run ("" when it ran cleanly), aligned with sources.
+        self.sources = sources  # the runs of the learner's cells the checks read, newest last
+        # Aligned with sources: the error of each run ("" when it ran cleanly) and the id of
+        # the cell that ran ("" when the front-end sent none).
         self.errors = errors if errors is not None else [""] * len(sources)
+        self.cells = cells if cells is not None else [""] * len(sources)
         self._calls = calls
         self.printing = printing
         self.quiz_answers = quiz_answers or {}
+        self.quiz_seen = quiz_seen  # the questions whose worked solution the learner has seen
         self.facts = facts or {}  # Part 2 (steps 5-8): see grader/part2/probe.py
 
     @classmethod
@@ -86,6 +90,10 @@ class Snapshot:
         if not isinstance(errors, list) or len(errors) != len(sources) or not all(
                 isinstance(e, str) and len(e) <= 300 for e in errors):
             raise SnapshotError("malformed errors")
+        cells = data.get("cells", [""] * len(sources))
+        if not isinstance(cells, list) or len(cells) != len(sources) or not all(
+                isinstance(c, str) and len(c) <= 200 for c in cells):
+            raise SnapshotError("malformed cells")
         calls = _calls(data.get("calls"), record.probe.calls if asked is None else asked)
         printing = None
         raw_printing = data.get("printing")
@@ -96,7 +104,14 @@ class Snapshot:
                                 _str(raw_printing, "printed", 20_000),
                                 _str(raw_printing, "error", 300))
         return cls(step, names, sources, calls, printing, _quiz_answers(data),
-                   load_facts(record, data.get("facts")), errors)
+                   load_facts(record, data.get("facts")), errors, cells, _quiz_seen(data))
+
+    def hiding(self, *names: str) -> Snapshot:
+        """This snapshot as if `names` had never been made (their values are stale)."""
+        facts = hide_facts(self.facts, names)
+        return Snapshot(self.step, {k: v for k, v in self._names.items() if k not in names},
+                        self.sources, self._calls, self.printing, self.quiz_answers, facts,
+                        self.errors, self.cells, self.quiz_seen)
 
     def has(self, name: str) -> bool:
         return name in self._names
@@ -149,6 +164,14 @@ def _quiz_answers(data: dict) -> dict[str, str]:
     return dict(answers)
 
 
+def _quiz_seen(data: dict) -> frozenset[str]:
+    seen = data.get("quiz_seen", [])
+    if not isinstance(seen, list) or len(seen) > 50 or not all(
+            isinstance(q, str) and len(q) <= 10 for q in seen):
+        raise SnapshotError("malformed quiz solutions seen")
+    return frozenset(seen)
+
+
 def type_name(value: Any) -> str:
     """The name a learner would recognise for a value's type."""
     if isinstance(value, Opaque):
@@ -159,6 +182,4 @@ def type_name(value: Any) -> str:
 def a_kind(value: Any) -> str:
     """"a dict", "an int", "None": a value's type as a sentence needs it."""
     name = type_name(value)
-    if name == "None":
-        return "None"
-    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+    return "None" if name == "None" else with_article(name)

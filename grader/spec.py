@@ -47,7 +47,7 @@ class Probe:
 
     names: tuple[str, ...] = ()  # learner names whose values are described
     calls: tuple[PredictCall, ...] = ()  # calls of the learner's `predict`
-    printing: bool = False  # what the step's answer cell printed
+    printing: bool = False  # what the step's cells printed when they ran
     facts: str = ""  # a gatherer of Part 2 facts (`grader.part2.probe.FACTS`), "" for none
     quiz_answers: bool = False  # the quiz answers recorded in the kernel and beside it
 
@@ -55,9 +55,10 @@ class Probe:
 # Which of the learner's cells the checks read (see `grader.sources.choose_sources`):
 #   history     every cell that ran, newest last (the last 20)
 #   each_once   the same, each source once at its newest run (a long notebook re-run often)
-#   answer_cell the step's answer cell (by id or tag, else the latest cell that prints)
+#   printing_cells  the latest run of the answer cells and cells the learner added, in order
+#               (without cell ids: the answer cell, else the latest cell that prints)
 #   none        no code at all (the quiz reads recorded answers)
-SourceRule = Literal["history", "each_once", "answer_cell", "none"]
+SourceRule = Literal["history", "each_once", "printing_cells", "none"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Step:
     name: str = ""  # in a verdict's headline: "Step 3" (default) or "The quiz"
     label: str = ""  # in a list of steps: "Step 3" (default) or "Quiz"
     item: str = "check"  # what a learner calls one of its checks: "check", "question"
+    passed_as: str = "passed"  # what a passed one is: "3 of 10 questions right"
     start: str = "write your answer above, run it, then this check"  # after "not started yet: "
     counted: bool = True  # one of the "Progress: N / M steps" (else its points are shown)
     optional: bool = False  # its notebook is graded once anyone in the class hands it in
@@ -108,7 +110,7 @@ PART1: tuple[Step, ...] = (
     Step("3", "Write prediction function and batch prediction", "03_predict_and_batch.ipynb",
          "step3", Probe(names=("threshold", "predict", "batch_results"), calls=PREDICT_CALLS)),
     Step("4", "Print batch and real-time prediction results", "04_batch_and_realtime.ipynb",
-         "step4", Probe(printing=True), sources="answer_cell"),
+         "step4", Probe(printing=True), sources="printing_cells"),
 )
 # Between step 4 and the quiz: six cases, and for each when its inputs are known, whether it
 # can be listed ahead, how stale an answer may be, who waits, and batch, real time or hybrid.
@@ -120,9 +122,9 @@ MODE = Step("mode", "Choose the mode: batch, real time or both", "04b_choose_the
             "table, run that cell, then this check", optional=True)
 QUIZ = Step("quiz", "Practice quiz", "05_practice_quiz.ipynb", "quiz_answers",
             Probe(quiz_answers=True), sources="none", name="The quiz", label="Quiz",
-            item="question", start='answer the questions above (in the quiz, or with '
-            '`answer(1, "C")`), then run this check', counted=False, answer_cells=False,
-            attachments=("quiz_answers.json",))
+            item="question", passed_as="right",
+            start='answer the questions above (in the quiz, or with `answer(1, "C")`), then run '
+            'this check', counted=False, answer_cells=False, attachments=("quiz_answers.json",))
 # Part 2, "Measure it": four steps in one notebook, each with its own check cell.
 PART2_NOTEBOOK = "06_measure_it.ipynb"
 PART2: tuple[Step, ...] = tuple(

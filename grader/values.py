@@ -9,6 +9,7 @@ make the snapshot large, and a forged snapshot can't make the grader recurse or 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,12 @@ class Opaque:
     params: tuple[str, ...] | None = None  # None: a callable whose signature can't be read
 
 
+def with_article(name: str) -> str:
+    """"a dict", "an int", "an ndarray" (said "en-dee array"): a type's name in a sentence."""
+    sound = name[:1].lower() in "aeiou" or name.lower().startswith("nd")
+    return f"{'an' if sound else 'a'} {name}"
+
+
 def _safe_repr(value: object) -> str:
     try:
         text = repr(value)
@@ -41,8 +48,24 @@ def _safe_repr(value: object) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def _numpy_scalar(value: Any) -> Any:
+    """numpy's own number and bool scalars (`np.float64(0.6)`, what numpy code gives back) as
+    the Python value they hold; anything else as it is."""
+    numpy = sys.modules.get("numpy")
+    kind = type(value)
+    if numpy is None or getattr(kind, "__module__", "") != "numpy" or not isinstance(
+            value, (numpy.integer, numpy.floating, numpy.bool_)):
+        return value
+    try:
+        plain = value.item()
+    except Exception:
+        return value
+    return plain if type(plain) in (bool, int, float) else value
+
+
 def describe(value: Any, depth: int = 0) -> dict:
     """Plain-JSON description of `value` (runs beside learner code, so it trusts nothing)."""
+    value = _numpy_scalar(value)
     kind = type(value)
     if value is None:
         return {"t": "none"}

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 
 from ..sources import (
+    Run,
     answer_cell_prefix,
     checked_steps,
     choose_sources,
@@ -46,7 +47,7 @@ class Plan:
 
     step: str
     cells: tuple[Cell, ...]
-    sources: tuple[str, ...]
+    sources: tuple[Cell, ...]  # the cells whose runs the checks read (`choose_sources`)
     notes: tuple[str, ...] = ()
     files: tuple[tuple[str, bytes], ...] = ()  # placed in the worker's empty folder first
 
@@ -144,6 +145,7 @@ def plan_notebook(data: bytes, step: str) -> Plan:
     """
     notebook, notes = load_notebook(data)
     code = []
+    seen: set[str] = set()
     total = 0
     for index, cell in enumerate(notebook["cells"]):
         if cell.get("cell_type") == "code":
@@ -156,8 +158,11 @@ def plan_notebook(data: bytes, step: str) -> Plan:
             if total > MAX_CODE_CHARS:
                 raise InvalidNotebook(f"its code cells hold more than {MAX_CODE_CHARS:,} "
                                       "characters in all")
-            code.append((cell, cell_id[:200] if isinstance(cell_id, str) else f"cell-{index + 1}",
-                         source))
+            name = cell_id[:200] if isinstance(cell_id, str) and cell_id else f"cell-{index + 1}"
+            if name in seen:  # ids are unique in a valid notebook; a hand-edited one may repeat
+                name = f"{name}-{index + 1}"
+            seen.add(name)
+            code.append((cell, name, source))
     if not code:
         raise InvalidNotebook("it has no code cells, so there is nothing to grade")
     checks = [i for i, (cell, _, source) in enumerate(code) if is_check_cell(cell, source)]
@@ -169,9 +174,9 @@ def plan_notebook(data: bytes, step: str) -> Plan:
     if not checks:
         notes.append("no check cell found: every code cell was run")
     prefix = answer_cell_prefix(step)
-    answers = [source for cell, cell_id, source in code[:last]
+    answers = [Run(source, cell_id) for cell, cell_id, source in code[:last]
                if "answer" in _tags(cell) or cell_id.startswith(prefix)]
-    if step_for(step).sources == "answer_cell" and not answers:
-        notes.append("no answer cell tagged: the checks read the latest cell that prints")
-    sources = choose_sources(step, [c.source for c in run], answers)
-    return Plan(step, tuple(run), tuple(sources), tuple(notes))
+    if step_for(step).sources == "printing_cells" and not answers:
+        notes.append("no answer cell tagged: the checks read what its code cells printed")
+    chosen = choose_sources(step, [Run(c.source, c.id) for c in run], answers)
+    return Plan(step, tuple(run), tuple(Cell(r.cell, r.source) for r in chosen), tuple(notes))

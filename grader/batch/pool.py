@@ -163,7 +163,8 @@ class WorkerPool:
         uid = self._uids.uid(slot) if self._uids is not None else None
         folder = make_folder()
         job = {"step": plan.step, "cells": [(c.id, c.source) for c in plan.cells],
-               "sources": list(plan.sources), "files": list(plan.files), "folder": folder,
+               "sources": [(c.id, c.source) for c in plan.sources], "files": list(plan.files),
+               "folder": folder,
                "uid": uid, "hide": self.hide, "namespaces": self.namespaces,
                "limits": self.limits.to_dict()}
         receive, send = self._ctx.Pipe(duplex=False)

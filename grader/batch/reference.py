@@ -19,10 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 _PROBE_CELL = """\
 import json as _course_json
-from grader.inline import cell_outcomes as _course_outcomes
+from grader.inline import recorded_runs as _course_runs
 from grader.probe import snapshot_for as _course_snapshot_for
+from grader.sources import Run as _CourseRun
+_course_ran = {{r.source: r for r in _course_runs()}}  # nbclient sends no cell ids
 print({marker!r} + _course_json.dumps(_course_snapshot_for({step!r}, get_ipython().user_ns,
-      {sources!r}, _course_outcomes())))
+      [_CourseRun(s, i, _course_ran[s].error, _course_ran[s].printed) if s in _course_ran
+       else _CourseRun(s, i) for i, s in {sources!r}])))
 """
 
 
@@ -34,9 +37,9 @@ def run_in_kernel(plan: Plan, timeout: float = 30.0, kernel_name: str = "python3
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c.source) for c in plan.cells]
+    nb.cells = [nbformat.v4.new_code_cell(c.source, id=c.id) for c in plan.cells]
     nb.cells.append(nbformat.v4.new_code_cell(_PROBE_CELL.format(
-        marker=MARKER, step=plan.step, sources=list(plan.sources))))
+        marker=MARKER, step=plan.step, sources=[(c.id, c.source) for c in plan.sources])))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory(prefix="course-kernel-") as workdir:

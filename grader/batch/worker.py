@@ -29,20 +29,21 @@ import time
 from typing import Any
 
 from .. import quiz_probe as _quiz_probe  # noqa: F401  (loaded before learner code: guarded)
-from ..probe import snapshot_for
+from ..probe import MAX_PRINTED, snapshot_for
+from ..sources import Run
 from . import sandbox
 
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 MAX_CELL_ERRORS = 20
 # Modules whose attributes the probe relies on while it describes learner values.
-GUARDED = ("builtins", "grader.probe", "grader.spec", "grader.values", "grader.deadline",
-           "grader.quiz_probe", "churn_course.quiz_bank", "churn_course.quiz_record",
-           "grader.batch.worker",
-           "grader.part2.probe", "grader.part2.asgi", "grader.part2.calls",
-           "grader.part2.batch", "grader.part2.serving", "grader.part2.measure",
-           "grader.part2.fallback", "grader.part2.scenario_endpoint", "grader.part2.questions",
-           "json", "json.encoder", "json.decoder",
-           "contextlib", "io", "signal", "inspect", "IPython.core.inputtransformer2")
+GUARDED = ("builtins", "grader.probe", "grader.spec", "grader.sources", "grader.values",
+           "grader.deadline", "grader.quiz_probe", "churn_course.quiz_bank",
+           "churn_course.quiz_record", "grader.batch.worker", "grader.part2.probe",
+           "grader.part2.asgi", "grader.part2.calls", "grader.part2.batch",
+           "grader.part2.serving", "grader.part2.measure", "grader.part2.fallback",
+           "grader.part2.scenario_endpoint", "grader.part2.questions", "json", "json.encoder",
+           "json.decoder", "contextlib", "io", "signal", "inspect",
+           "IPython.core.inputtransformer2")
 OURS = ("grader.", "churn_course.")  # modules whose functions' code is restored too
 
 
@@ -76,6 +77,36 @@ class CappedOutput(io.TextIOBase):
 
     def getvalue(self) -> str:
         return "".join(self._parts)
+
+
+class CellPrints(io.TextIOBase):
+    """The learner's stdout: everything goes on to the capped output, and what each cell
+    prints is also kept on its own (up to `MAX_PRINTED`), as the inline recorder keeps it."""
+
+    def __init__(self, output: CappedOutput) -> None:
+        super().__init__()
+        self._output = output
+        self._parts: list[str] = []
+        self._kept = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: Any) -> int:
+        text = text if isinstance(text, str) else str(text)
+        if self._kept < MAX_PRINTED:
+            self._parts.append(text[:MAX_PRINTED - self._kept])
+            self._kept += len(self._parts[-1])
+        return self._output.write(text)
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def take(self) -> str:
+        """What was printed since the last `take`."""
+        text, self._parts, self._kept = "".join(self._parts), [], 0
+        return text
 
 
 class Guard:
@@ -181,19 +212,22 @@ def run_job(job: dict, conn: Any) -> None:
         run_cell = shell.run_cell
         guard = Guard()
         output = CappedOutput(limits.output_bytes)
+        prints = CellPrints(output)
+        take_prints = prints.take
     except BaseException as err:  # the walls could not be built: say so, run nothing
         send(sandbox.FAILED + f"the sandbox could not be built: {_describe_error(err)}"
              .encode("utf-8", "replace"))
         exit_now(0)
     send(sandbox.ready_message(walls))  # from here on, everything on the pipe is the learner's
     errors = reply["cell_errors"]
-    outcomes: dict[str, str] = {}  # source -> its run's error ("" if none), for the checks
-    sys.stdout = sys.stderr = output
+    ran: dict[tuple[str, str], Run] = {}  # (cell id, source) -> its run, for the checks
+    sys.stdout, sys.stderr = prints, output
     try:
         for cell_id, source in job["cells"]:
+            take_prints()
             result = run_cell(source, store_history=False, silent=False, cell_id=cell_id)
             err = result.error_before_exec or result.error_in_exec
-            outcomes[source] = _describe_error(err)
+            ran[(cell_id, source)] = Run(source, cell_id, _describe_error(err), take_prints())
             if err is not None and len(errors) < MAX_CELL_ERRORS:
                 errors.append({"cell": cell_id, "error": _describe_error(err)})
     except BaseException as err:  # escaped IPython's own handlers (e.g. a broken shell)
@@ -201,8 +235,9 @@ def run_job(job: dict, conn: Any) -> None:
     try:
         sys.stdout, sys.stderr = output, output
         reply["tampered"] = guard.restore()
-        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, list(job["sources"]),
-                                        outcomes)
+        runs = [ran.get((cell_id, source), Run(source, cell_id))
+                for cell_id, source in job["sources"]]
+        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, runs)
         after = guard.restore()
         if after:
             reply["tampered_during_probe"] = after

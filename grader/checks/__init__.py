@@ -10,8 +10,9 @@ grading, so the two can't disagree. A step module is a list of such functions:
         ...
         return fail("`table` has 3 rows; expected 4.", "One row per customer.")  # a nudge
 
-`reads` lets a failed cell that builds the name speak for itself (see `cell_errors`); `line`
-is the answer line offered behind "Show me the line" when the check fails.
+`reads` names what the check judges: a failed cell that builds the name speaks for itself (see
+`cell_errors`), and a name no cell's latest run makes is never judged by an old value (see
+`stale`); `line` is the answer line offered behind "Show me the line" when the check fails.
 
 Every finding also carries a `kind`: which branch of which check said it, so the class report
 can count a class's mistakes by what was said, not by its exact words (`threshold = 0.7` and
@@ -81,7 +82,8 @@ def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str,
           ) -> Callable[[Callable[[Snapshot], Finding]], Callable[[Snapshot], Finding]]:
     """Register a check of `step`; `needs` names checks of the same step that must pass first;
     `reads` the learner's names it judges: if the newest cell that builds one of them failed on
-    its latest run, the check fails with that error in words instead of judging a stale value;
+    its latest run, or ran again and no longer builds it, the check says so in words instead of
+    judging a stale value;
     `line` is the answer line its failures offer behind "Show me the line" (a finding may give
     its own)."""
 
@@ -95,7 +97,8 @@ def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str,
 
 CHECK_CRASHED = "check crashed"  # a grader bug, not the learner's: the class report lists it
 
-from .cell_errors import broken_cell, error_name, explain  # noqa: E402  (needs Finding and fail above)
+from .cell_errors import broken_cell, error_name, explain  # noqa: E402  (needs Finding, fail)
+from .stale import unbound  # noqa: E402
 
 
 def checks_for(step: str) -> list[Check]:
@@ -106,31 +109,42 @@ def checks_for(step: str) -> list[Check]:
     return list(REGISTRY.get(step, []))
 
 
+def _judge(item: Check, snapshot: Snapshot, known: frozenset[str]) -> Finding:
+    """Run one check on the names' latest runs only: a cell whose latest run failed speaks for
+    itself; a name no latest run makes is said so (or judged as not defined), never judged
+    by an old value."""
+    try:
+        broken = broken_cell(snapshot, item.reads) if item.reads else None
+        missing = [] if broken else [found for name in item.reads
+                                     if (found := unbound(snapshot, name, known))]
+    except Exception:  # unreadable learner code must not stop the checks
+        broken, missing = None, []
+    if broken:
+        return fail(*explain(broken, snapshot.has(broken.name)),
+                    kind=f"cell raised {error_name(broken)}")
+    said = next((m for m in missing if m.message), None)
+    if said:
+        return fail(said.message, said.hint, kind=f"`{said.name}` not made by its latest run")
+    return item.run(snapshot.hiding(*(m.name for m in missing)) if missing else snapshot)
+
+
 def evaluate(snapshot: Snapshot) -> StepResult:
     """Run every check of the snapshot's step, skipping those whose prerequisites failed."""
     step = step_for(snapshot.step)
+    checks = checks_for(step.key)
+    known = frozenset(name for item in checks for name in item.reads)
     results: dict[str, CheckResult] = {}
-    told: set[str] = set()  # names whose failed cell a check above already reported
-    for item in checks_for(step.key):
+    for item in checks:
         blocked = [n for n in item.needs if not results[f"{step.key}.{n}"].passed]
-        try:
-            broken = broken_cell(snapshot, item.reads) if item.reads else None
-        except Exception:  # unreadable learner code must not stop the checks
-            broken = None
-        if blocked or (broken and broken.name in told):
-            first = results[f"{step.key}.{blocked[0]}"] if blocked else None
+        if blocked:
+            first = results[f"{step.key}.{blocked[0]}"]
             results[item.id] = CheckResult(
                 item.id, step.key, item.title, False, 0, item.points,
-                "Not checked yet: fix the check above first.", ran=False,
-                started=first.started if first else True, kind="not reached")
+                "Not checked yet: fix the check above first.", ran=False, started=first.started,
+                kind="not reached")
             continue
         try:
-            if broken:
-                told.add(broken.name)
-                found = fail(*explain(broken, snapshot.has(broken.name)),
-                             kind=f"cell raised {error_name(broken)}")
-            else:
-                found = item.run(snapshot)
+            found = _judge(item, snapshot, known)
         except Exception as err:  # a grader bug must not become a learner's traceback
             found = fail(f"This check could not run ({type(err).__name__}). Please tell your "
                          "instructor; your work may be fine.", kind=CHECK_CRASHED)

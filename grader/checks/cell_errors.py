@@ -2,7 +2,8 @@
 
 A notebook keeps the values of earlier runs, so a cell that raised can leave an older, right
 value behind (or none at all). The snapshot carries each source's last outcome; a check that
-reads a name trusts its value only if the newest cell that (re)binds the name ran cleanly.
+reads a name trusts its value only if the newest cell that (re)binds the name ran cleanly (see
+`stale.py` for a cell that ran again and no longer binds it).
 Pure functions of the snapshot, like every check, so inline and batch verdicts agree.
 """
 
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 
 from ..part2.facts import defined
 from ..snapshot import Snapshot
-from .code import defines
+from ..values import with_article
+from .stale import newest_binding, superseded
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,17 @@ class BrokenCell:
 
 
 def broken_cell(snap: Snapshot, names: tuple[str, ...]) -> BrokenCell | None:
-    """The first of `names` whose newest defining cell raised on its latest run."""
+    """The first of `names` whose newest defining cell raised on its latest run (that run, or
+    a later run of the same cell that no longer defines it)."""
     for name in names:
-        for source, error in zip(reversed(snap.sources), reversed(snap.errors), strict=True):
-            if defines(source, name):
-                if error:
-                    return BrokenCell(name, source, error, defined(snap.facts, name))
-                break
+        index = newest_binding(snap, name)
+        if index is None:
+            continue
+        latest = superseded(snap, index)
+        latest = index if latest is None else latest
+        if snap.errors[latest]:
+            return BrokenCell(name, snap.sources[latest], snap.errors[latest],
+                              defined(snap.facts, name))
     return None
 
 
@@ -51,7 +57,7 @@ _NOT_SUBSCRIPTABLE = re.compile(r"'(\w+)' object is not subscriptable")
 
 
 def _a(type_name: str) -> str:
-    return _A.get(type_name, f"a {type_name}")
+    return _A.get(type_name) or with_article(type_name)
 
 
 def _why(kind: str, detail: str) -> tuple[str, str, str]:

@@ -82,6 +82,32 @@ def _binds(node: ast.stmt, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t))
 
 
+def bound_names(tree: ast.Module) -> list[tuple[str, str]]:
+    """(name, "def" or "assign") for each name a cell binds when it runs (imports aside)."""
+    found: list[tuple[str, str]] = []
+    try:
+        for node in _top_level(tree.body):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.append((node.name, "def"))
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                found += [(n.id, "assign") for t in targets for n in ast.walk(t)
+                          if isinstance(n, ast.Name)]
+    except (RecursionError, MemoryError):
+        return found
+    return list(dict.fromkeys(found))
+
+
+def compared(tree: ast.Module, name: str) -> ast.Compare | None:
+    """A statement that only compares `name` (`threshold == 0.6`): `=` meant, `==` typed."""
+    for node in _top_level(tree.body):
+        value = node.value if isinstance(node, ast.Expr) else None
+        if isinstance(value, ast.Compare) and isinstance(value.left, ast.Name) and \
+                value.left.id == name and isinstance(value.ops[0], ast.Eq):
+            return value
+    return None
+
+
 def defines(source: str, name: str) -> bool:
     """True when running `source` (re)binds `name`: `name = ...`, `a, name = ...`,
     `def name(...)`, `import ... as name`. A cell Python can't parse is read line by line, so a

@@ -24,6 +24,10 @@ def _judge(question: Question):  # noqa: ANN202 - a check function, typed by `ch
                                kind=NO_ANSWER)
         if given == question.answer:
             return ok(f"Question {question.number}: {given} is right.", kind=given)
+        if question.id in snap.quiz_seen:
+            return fail(f"Question {question.number}: {given} is not right. You have seen the "
+                        "worked solution in the quiz: pick the option it arrives at to score "
+                        "this question.", question.hint, kind=given)
         return fail(f"Question {question.number}: {given} is not right yet. Pick again in the "
                     "quiz: a word on your option and a second try come before the worked "
                     "solution.", question.hint, kind=given)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..snapshot import Snapshot, a_kind
-from ..values import SnapshotError, rebuild
+from ..values import SnapshotError, rebuild, with_article
 from . import Finding, fail, not_started
 
 NOT_RETURNED = object()
@@ -56,8 +56,7 @@ def definition_problem(fact: Any, name: str, call: str, hint: str) -> Finding | 
 
 
 def a_kind_name(type_name: Any) -> str:
-    name = str(type_name or "object")
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+    return with_article(str(type_name or "object"))
 
 
 def call_problem(record: Any, call: str, hint: str) -> Finding | None:

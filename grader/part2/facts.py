@@ -59,3 +59,9 @@ def defined(facts: dict, name: str) -> bool:
     """True when the facts say the learner's `name` exists (with a value from an earlier run)."""
     fact = facts.get(DEFINED_FACT.get(name, ""))
     return isinstance(fact, dict) and fact.get("defined") is True
+
+
+def hide_facts(facts: dict, names: tuple[str, ...]) -> dict:
+    """The facts as if `names` had never been made: their `"defined"` fact says so."""
+    hidden = {DEFINED_FACT[n] for n in names if n in DEFINED_FACT and DEFINED_FACT[n] in facts}
+    return {key: {"defined": False} if key in hidden else value for key, value in facts.items()}

@@ -117,9 +117,9 @@ def test_a_right_and_a_wrong_answer_get_feedback_a_score_and_are_recorded(
     check_cell = tagged_cell(quiz_page, lab_server, QUIZ_NOTEBOOK, "check")
     run_cell(quiz_page, check_cell)
     verdict = check_cell.locator(".jp-OutputArea-output")
-    expect(verdict).to_contain_text("The quiz: 2 of 10 checks passed.")
+    expect(verdict).to_contain_text("The quiz: 2 of 10 questions right.")
     expect(verdict).to_contain_text("Question 3 is not answered yet.")
-    expect(verdict).to_contain_text("✔ 2 checks passed")
+    expect(verdict).to_contain_text("✔ 2 questions right")
     expect(verdict).to_contain_text("quiz 2 / 10")
     check_cell.screenshot(path=str(screenshots / "verdict-quiz-partly.png"))
 
@@ -190,7 +190,7 @@ def test_prompts_are_single_spaced(quiz_page: Any) -> None:
 
 
 def test_a_wrong_pick_gets_a_second_try_or_the_solution_on_request(
-        quiz_page: Any, screenshots: Any) -> None:
+        quiz_page: Any, lab_server: LabServer, screenshots: Any) -> None:
     q6 = BANK["q6"]
     wrong = [letter for letter in q6.letters if letter != q6.answer]
     _pick(quiz_page, "q6", wrong[0])
@@ -210,6 +210,25 @@ def test_a_wrong_pick_gets_a_second_try_or_the_solution_on_request(
     expect(button).to_be_hidden()
     assert computed(verdict, "color")["color"] == "rgb(140, 29, 24)"
     quiz_page.locator(".quiz-q6").screenshot(path=str(screenshots / "quiz-q6-solution.png"))
+    # The check cell knows the worked solution was seen: no second try promised.
+    check_cell = tagged_cell(quiz_page, lab_server, QUIZ_NOTEBOOK, "check")
+    run_cell(quiz_page, check_cell)
+    said = check_cell.locator(".jp-OutputArea-output")
+    expect(said).to_contain_text(f"Question 6: {wrong[0]} is not right. You have seen the worked "
+                                 "solution in the quiz: pick the option it arrives at")
+    expect(said).not_to_contain_text("second try")
+    check_cell.screenshot(path=str(screenshots / "verdict-quiz-solution-seen.png"))
+
+
+def test_code_in_the_why_not_shows_as_code(quiz_page: Any, screenshots: Any) -> None:
+    q3 = BANK["q3"]
+    _pick(quiz_page, "q3", "A")
+    quiz_page.locator(".quiz-q3 .quiz-check").click()
+    why = quiz_page.locator(".quiz-q3 .quiz-why")
+    expect(why.locator("code").first).to_have_text("batch_result")
+    expect(why).not_to_contain_text("`")
+    assert q3.answer != "A"
+    quiz_page.locator(".quiz-q3").screenshot(path=str(screenshots / "quiz-q3-why-not-code.png"))
 
 
 def test_the_score_is_in_sight_at_every_question(quiz_page: Any) -> None:

@@ -289,3 +289,33 @@ def test_stored_answers_go_stale_next_to_live_ones(panel: Any, lab_server: LabSe
     panel.locator(".serving-batch-button").click()  # the job runs again: fresh
     expect(panel.locator(".serving-stored-summary")).to_contain_text("threshold 0.85")
     expect(panel.locator(".serving-batch-table tr.serving-stale")).to_have_count(0)
+
+
+def test_the_panel_redraws_when_any_cell_runs(panel: Any, lab_server: LabServer,
+                                              screenshots: Any) -> None:
+    """No Serve, no Run batch: running a cell is enough for the panel to tell the truth."""
+    panel.locator(".serving-batch-button").click()
+    summary = panel.locator(".serving-stored-summary")
+    expect(summary).to_contain_text("Every stored answer matches live predict now")
+    _add_cell_below_panel(panel, lab_server, "threshold = 0.3")
+    expect(panel.locator(".serving-threshold-mark")).to_contain_text("threshold 0.3")
+    expect(summary).to_contain_text("stored answers are stale")
+    expect(summary).to_contain_text("threshold now 0.3")
+    panel.locator(".serving-panel").scroll_into_view_if_needed()
+    panel.locator(".serving-panel").screenshot(
+        path=str(screenshots / "step4-panel-redrawn-after-a-cell.png"))
+
+    _add_cell_below_panel(panel, lab_server,
+                          "def predict(feature):\n    return feature > treshold")
+    expect(summary).to_contain_text("Live predict gives no answer now")
+    expect(summary).not_to_contain_text("match")
+    expect(panel.locator(".serving-batch-table tbody td:nth-child(4)")).to_have_text(
+        ["—"] * 4)
+    panel.locator(".serving-panel").scroll_into_view_if_needed()
+    panel.locator(".serving-panel").screenshot(
+        path=str(screenshots / "step4-panel-predict-gives-no-answer.png"))
+
+    _add_cell_below_panel(panel, lab_server, "threshold = 0.6\ndef predict(feature):\n"
+                          "    return feature > threshold")
+    expect(panel.locator(".serving-threshold-mark")).to_contain_text("threshold 0.6")
+    expect(summary).not_to_contain_text("Live predict gives no answer now")

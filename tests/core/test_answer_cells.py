@@ -10,21 +10,31 @@ from grader.sources import is_check_source
 
 @pytest.fixture()
 def fresh_record(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(inline, "_RECORDED", {})
-    monkeypatch.setattr(inline, "_RAN", [])
-    monkeypatch.setattr(inline, "_OUTCOMES", {})
+    monkeypatch.setattr(inline, "_RUNS", [])
 
 
 def _ran(source: str, cell_id: str | None = None) -> None:
-    inline._remember_cell(SimpleNamespace(raw_cell=source, cell_id=cell_id))
+    info = SimpleNamespace(raw_cell=source, cell_id=cell_id)
+    inline._remember_cell(info)
+    inline._remember_outcome(SimpleNamespace(info=info, error_before_exec=None,
+                                             error_in_exec=None))
 
 
-def test_step4_uses_the_answer_cell_by_id_even_if_other_cells_ran_later(fresh_record) -> None:
+def _sources(step: str) -> list[str]:
+    return [run.source for run in inline.answer_sources(step, None)]
+
+
+def test_step4_reads_its_answer_cell_and_the_cells_the_learner_added(fresh_record) -> None:
     _ran("from grader import check\ncustomers = []", "step4-given-02")
-    _ran("print(batch_results)\nprint(predict(0.7))", "step4-answer-1")
+    _ran("print(batch_results)", "step4-answer-1")
+    _ran("print('an old version')", "scratch-cell")
+    _ran("print(predict(0.7))", "scratch-cell")
     _ran("check(4)", "step4-check-06")
-    _ran("print('something else')", "scratch-cell")
-    assert inline.answer_sources("4", None) == ["print(batch_results)\nprint(predict(0.7))"]
+    _ran("print(batch_results)\nprint(predict(0.7))", "step4-answer-1")
+    _ran("from churn_course.serving_panel import serving_panel\nserving_panel()",
+         "step4-given-08")
+    # each cell's latest run, in the order the cells first ran; given code and checks aside
+    assert _sources("4") == ["print(batch_results)\nprint(predict(0.7))", "print(predict(0.7))"]
 
 
 def test_without_cell_ids_step4_falls_back_to_the_latest_printing_cell(fresh_record) -> None:
@@ -32,7 +42,7 @@ def test_without_cell_ids_step4_falls_back_to_the_latest_printing_cell(fresh_rec
     _ran("print(batch_results)\nprint(predict(0.7))")
     _ran("check(4)")
     _ran("from churn_course.serving_panel import serving_panel\nserving_panel()")
-    assert inline.answer_sources("4", None) == ["print(batch_results)\nprint(predict(0.7))"]
+    assert _sources("4") == ["print(batch_results)\nprint(predict(0.7))"]
 
 
 def test_step3_reads_the_whole_history_without_check_cells(fresh_record) -> None:
@@ -40,7 +50,7 @@ def test_step3_reads_the_whole_history_without_check_cells(fresh_record) -> None
     _ran("def predict(f):\n    return f > threshold", "step3-answer-1")
     _ran("check(3)", "step3-check-08")
     _ran("batch_results = [predict(f) for _, f in customers]", "a-new-cell")
-    assert inline.answer_sources("3", None) == [
+    assert _sources("3") == [
         "from grader import check\ncustomers = []",
         "def predict(f):\n    return f > threshold",
         "batch_results = [predict(f) for _, f in customers]"]
@@ -72,6 +82,7 @@ def test_the_recorder_keeps_each_sources_latest_outcome(fresh_record) -> None:
         TypeError("'>' not supported between instances of 'tuple' and 'float'"))
     ran("batch_results = [", SyntaxError("'[' was never closed"), before=True)
     ran("x = 1")
+    assert [r.cell for r in inline.recorded_runs()] == ["", "", ""]
     assert inline.cell_outcomes() == {
         "batch_results = [predict(c) for c in customers]":
             "TypeError: '>' not supported between instances of 'tuple' and 'float'",

@@ -61,7 +61,7 @@ def test_progress_command_prints_each_step(capsys) -> None:
     assert main(["progress"]) == 0
     out = capsys.readouterr().out
     assert "Progress: 1 / 9 steps" in out
-    assert "✔ Step 2: Set prediction threshold (1 / 1 points)" in out
+    assert "✔ Step 2: Set prediction threshold (1 / 1 point)" in out
     assert "✘ Step 1: Create customer data list (0 / 2 points)" in out
     assert "· Step 3" in out
 
@@ -69,3 +69,23 @@ def test_progress_command_prints_each_step(capsys) -> None:
 def test_progress_command_with_missing_file(capsys, tmp_path) -> None:
     assert main(["progress", "--file", str(tmp_path / "nope.json")]) == 0
     assert "Progress: 0 / 9 steps" in capsys.readouterr().out
+
+
+def test_progress_counts_the_steps_the_place_offers(tmp_path) -> None:
+    """A course in the browser offers every notebook but Part 2's: progress is out of its
+    steps, and a step checked anyway still counts."""
+    from grader.spec import ALL_STEPS, PART2_NOTEBOOK, STEPS
+
+    browser = {s.notebook for s in ALL_STEPS} - {PART2_NOTEBOOK}
+    for name in browser:
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    offered = sum(1 for s in STEPS if s.notebook in browser)
+    assert 0 < offered < len(STEPS)
+    steps = {"2": {"passed": True}, "quiz": {"points": 7, "max_points": 10}}
+    assert progress.summary(steps, tmp_path) == f"Progress: 1 / {offered} steps · quiz 7 / 10"
+    steps["6"] = {"passed": True}
+    assert progress.summary(steps, tmp_path) == \
+        f"Progress: 2 / {offered + 1} steps · quiz 7 / 10"
+    (tmp_path / PART2_NOTEBOOK).write_text("{}", encoding="utf-8")
+    assert progress.summary(steps, tmp_path).startswith(f"Progress: 2 / {len(STEPS)} steps")
+    assert progress.summary({}, tmp_path / "elsewhere") == f"Progress: 0 / {len(STEPS)} steps"

@@ -15,6 +15,7 @@ from grader.checks import max_points
 def _fresh_session(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(quiz_record, "_SESSION", {})
     monkeypatch.setattr(quiz_record, "_SESSION_TRIES", {})
+    monkeypatch.setattr(quiz_record, "_SESSION_SHOWN", set())
 
 
 def test_no_answers_is_not_started() -> None:
@@ -58,7 +59,41 @@ def test_a_partly_done_quiz_leads_with_the_wrong_answer_and_folds_the_rest() -> 
     quiz.answer(1, key["q1"])
     quiz.answer(2, next(letter for letter in "ABCD" if letter != key["q2"]))
     lines = repr(check("quiz", namespace={})).splitlines()
-    assert lines[0] == "The quiz: 1 of 10 checks passed. Start with the first ✘ below."
+    assert lines[0] == "The quiz: 1 of 10 questions right. Start with the first ✘ below."
     assert lines[1] == "  ✘ Question 2 (easy)"
     assert lines[-3:-1] == ["  · 8 more questions not answered yet: 3, 4, 5, 6, 7, 8, 9, 10",
-                            "  ✔ 1 check passed"]
+                            "  ✔ 1 question right"]
+
+
+SEEN = ("Question 2: {letter} is not right. You have seen the worked solution in the quiz: pick "
+        "the option it arrives at to score this question.")
+
+
+def _wrong(question: str) -> str:
+    return next(letter for letter in "ABCD" if letter != quiz.answer_key()[question])
+
+
+def test_after_the_worked_solution_no_second_try_is_promised() -> None:
+    wrong = _wrong("q2")
+    quiz.answer(2, wrong)
+    said = {c.id: c.message for c in check("quiz", namespace={}).checks}
+    assert "a second try come before the worked solution" in said["quiz.q2"]
+    quiz.answer(2, wrong)  # the same letter again: the worked solution shows
+    said = {c.id: c.message for c in check("quiz", namespace={}).checks}
+    assert said["quiz.q2"] == SEEN.format(letter=wrong)
+
+
+def test_show_solution_pressed_in_the_widget_is_known_to_the_check() -> None:
+    widget = quiz.quiz()
+    view = widget.view(2)
+    view.options.value = _wrong("q2")
+    view.check_button.click()
+    view.solution_button.click()
+    assert "Worked solution" in view.feedback.value
+    said = {c.id: c.message for c in check("quiz", namespace={}).checks}
+    assert said["quiz.q2"] == SEEN.format(letter=_wrong("q2"))
+    # the answers file says so too, for the instructor's grading
+    entries = json.loads(Path(os.environ["COURSE_QUIZ_ANSWERS"]).read_text())["answers"]
+    assert {"question": "q2", "shown": "solution"}.items() <= entries[-1].items()
+    quiz_record._SESSION_SHOWN.clear()
+    assert quiz_record.solutions_seen() == {"q2"}

@@ -94,3 +94,44 @@ def test_a_pathologically_nested_cell_is_read_without_crashing_the_check() -> No
     result = judge("3", {}, [deep], {deep: "NameError: name 'missing_name' is not defined"})
     assert result.checks[4].message.startswith("The cell that builds `batch_results` raised "
                                                "`NameError`")
+
+
+def _lab(*runs: tuple[str, str]):
+    """Cells run as JupyterLab runs them (each with its cell id), then judged as `check(N)`."""
+    from grader.sources import Run, choose_sources
+
+    namespace: dict = {}
+    history = [Run(source, cell, run_cell(source, namespace), "") for cell, source in runs]
+    return lambda step: judge(step, namespace, choose_sources(step, history, []))
+
+
+def test_the_newest_cell_that_makes_a_name_is_judged_not_the_oldest() -> None:
+    verdict = _lab(("step2-answer-1", "threshold = 0.6"), ("my-cell", "threshold = 0.6"),
+                   ("step2-answer-1", "Threshold = 0.6"))
+    assert verdict("2").passed  # `my-cell` still makes it
+    verdict = _lab(("my-cell", "threshold = 0.6"), ("step2-answer-1", "threshold = 0.6"),
+                   ("step2-answer-1", "Threshold = 0.6"))
+    assert verdict("2").checks[0].message.startswith("Your cell makes `Threshold`")
+
+
+def test_a_cell_run_again_and_failing_no_longer_vouches_for_its_old_value() -> None:
+    verdict = _lab(("step2-answer-1", "threshold = 0.6"),
+                   ("step2-answer-1", "Threshold = 0.6\nprint(treshold)"))
+    message = verdict("2").checks[0].message
+    assert message.startswith("The cell that builds `threshold` raised `NameError`"), message
+    assert "may hold an older value" in message
+
+
+def test_without_cell_ids_a_value_is_trusted_as_before() -> None:
+    """Front-ends that send no ids can't say which cell ran again: nothing is called stale."""
+    namespace: dict = {}
+    cells = [CUSTOMERS, "threshold = 0.6", "Threshold = 0.6"]
+    outcomes = {cell: run_cell(cell, namespace) for cell in cells}
+    assert judge("2", namespace, cells, outcomes).passed
+
+
+def test_only_a_cells_latest_run_speaks_for_it() -> None:
+    """`Threshold = 0.6` once, then the same cell emptied: the name is not defined, and no
+    word about the capital letter that is no longer there."""
+    verdict = _lab(("step2-answer-1", "Threshold = 0.6"), ("step2-answer-1", "# later"))
+    assert verdict("2").checks[0].message.startswith("`threshold` is not defined yet")

@@ -31,6 +31,8 @@ MISTAKES = {
     "changed": ("customers = [(101, 0.2), (102, 0.3), (103, 0.5), (104, 0.9)]",
                 "customers_values", "customer 102 has value `0.3`; expected `0.8`"),
     "empty": ("customers = []", "customers_shape", "empty list"),
+    "yes/no as ids": ("customers = [(True, 0.2), (False, 0.8), (True, 0.5), (False, 0.9)]",
+                      "customers_shape", "Customer number 1 has ID `True` (bool)"),
     "not pairs": ("customers = [(101, 0.2, 'x'), (102, 0.8), (103, 0.5), (104, 0.9)]",
                   "customers_shape", "should be a pair"),
 }

@@ -5,7 +5,9 @@ import pytest
 from .helpers import first_failure, run_step
 
 
-@pytest.mark.parametrize("code", ["threshold = 0.6", "threshold = 3/5", "threshold = 0.60"])
+@pytest.mark.parametrize("code", ["threshold = 0.6", "threshold = 3/5", "threshold = 0.60",
+                                  "import numpy as np\nthreshold = np.float64(0.6)",
+                                  "import numpy as np\nthreshold = np.mean([0.5, 0.7])"])
 def test_the_number_passes(code: str) -> None:
     assert run_step("2", code).passed
 

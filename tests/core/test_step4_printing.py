@@ -2,7 +2,7 @@
 
 import pytest
 
-from .helpers import first_failure, run_step
+from .helpers import GIVEN, first_failure, run_step
 
 RIGHT = {
     "plain": "print(batch_results)\nprint(predict(0.7))",
@@ -78,3 +78,15 @@ def test_placeholder_is_not_started() -> None:
     result = run_step("4", "# Print the batch results...\n# YOUR CODE HERE")
     assert result.status == "not started"
     assert "Nothing printed yet" in result.checks[0].message
+
+
+def test_cells_whose_prints_were_not_recorded_run_again_in_a_copy_of_the_namespace() -> None:
+    """`check(4, source=...)` from outside a notebook: the cell is run again, never where the
+    learner's own variables live."""
+    from grader.inline import judge
+
+    namespace: dict = {}
+    exec(GIVEN["4"], namespace)
+    cell = "threshold = 0.9\nprint(batch_results)\nprint(predict(0.95))"
+    assert judge("4", namespace, [cell]).passed
+    assert namespace["threshold"] == 0.6

@@ -83,3 +83,20 @@ def test_the_same_failure_is_said_once() -> None:
     text = feedback.as_text(result)
     assert text.count("Your answer cell stopped with `NameError") == 1
     assert "  · 1 more check will run once the first ✘ is fixed" in text
+
+
+def test_type_names_take_the_article_they_are_said_with() -> None:
+    from grader.values import with_article
+
+    assert [with_article(n) for n in ("int", "dict", "ndarray", "NoneType", "str")] == [
+        "an int", "a dict", "an ndarray", "a NoneType", "a str"]
+
+
+def test_a_predict_returning_an_array_is_named_an_ndarray() -> None:
+    from .helpers import first_failure, run_step
+
+    failure = first_failure(run_step(
+        "3", "import numpy as np\ndef predict(feature):\n"
+        "    return np.array([feature > threshold])",
+        "batch_results = [predict(feature) for customer_id, feature in customers]"))
+    assert "an ndarray" in failure.message, failure.message

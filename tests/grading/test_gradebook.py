@@ -107,3 +107,25 @@ def test_a_gradebook_failing_mid_run_is_one_clear_line(klass, monkeypatch, capsy
     err = capsys.readouterr().err
     assert err.startswith("grader grade: the gradebook ") and "database or disk is full" in err
     assert "Traceback" not in err
+
+
+def test_the_fingerprint_follows_the_grader_and_the_course_package(tmp_path):
+    """A changed quiz key (it lives in the course package) or check must not reuse verdicts."""
+    import shutil
+
+    from grader.batch.gradebook import PROJECT, grader_fingerprint
+
+    for package in ("grader", "churn_course"):
+        shutil.copytree(PROJECT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    before = grader_fingerprint({"limits": 1}, tmp_path)
+    assert before == grader_fingerprint({"limits": 1}, tmp_path)
+    assert before != grader_fingerprint({"limits": 2}, tmp_path)
+    bank = tmp_path / "churn_course" / "quiz_bank.json"
+    key = bank.read_text(encoding="utf-8")
+    bank.write_text(key.replace('"answer": "C"', '"answer": "D"', 1), encoding="utf-8")
+    changed_key = grader_fingerprint({"limits": 1}, tmp_path)
+    assert changed_key != before
+    check = tmp_path / "grader" / "checks" / "step2.py"
+    check.write_text(check.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert grader_fingerprint({"limits": 1}, tmp_path) not in (before, changed_key)

@@ -34,6 +34,21 @@ def test_widget_answers_handed_in_beside_the_notebook_are_scored(tmp_path) -> No
     assert read_grades(out)["wen"]["quiz"] == "10", "a changed answers file is a new hand-in"
 
 
+def test_a_worked_solution_seen_is_graded_with_the_same_words(tmp_path) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    folder = hand_in(subs, "wen", {"quiz": []})
+    record = json.loads(_answers_file(dict(QUIZ_KEY, q10="A")))
+    record["answers"].append({"question": "q10", "shown": "solution",
+                              "answered_at": "2026-11-26T10:01:00+00:00"})
+    (folder / "quiz_answers.json").write_text(json.dumps(record))
+    assert grade(subs, out) == 0
+    checks = {c["id"]: c for c in read_results(out)["learners"]["wen"]["checks"]}
+    assert checks["quiz.q10"]["message"] == (
+        "Question 10: A is not right. You have seen the worked solution in the quiz: pick the "
+        "option it arrives at to score this question.")
+    assert read_grades(out)["wen"]["quiz"] == "9"
+
+
 def test_a_corrupt_answers_file_scores_zero_without_harm(tmp_path) -> None:
     subs, out = tmp_path / "subs", tmp_path / "out"
     folder = hand_in(subs, "kim", {"quiz": [], "2": ["threshold = 0.6"]})

@@ -65,3 +65,17 @@ def test_a_zip_of_many_large_entries_is_read_one_at_a_time(tmp_path):
     assert len(rows) == 41 and rows["alice"]["step_2"] == "1"
     statuses = read_results(tmp_path / "out")["learners"]["learner07"]["notebooks"]
     assert statuses[NOTEBOOKS["1"]]["status"] == "invalid"
+
+
+def test_a_reply_carrying_another_steps_snapshot_is_not_judged():
+    """A worker (or learner code in it) that answers step 3's job with a passing step 2
+    snapshot gets an error, not step 2's points under step 3."""
+    from grader.batch.verdicts import judge_reply
+    from grader.probe import snapshot_for
+    from grader.spec import step_for
+
+    step2 = snapshot_for("2", {"threshold": 0.6}, [])
+    grade_ = judge_reply(step_for("3"), {"snapshot": step2, "cell_errors": []}, 0.1)
+    assert grade_.status == "error" and grade_.points == 0
+    assert "snapshot of another step" in grade_.message
+    assert judge_reply(step_for("2"), {"snapshot": step2}, 0.1).result.passed

@@ -3,6 +3,7 @@ cell's id in the request metadata (`cellId`), so IPython's events see the ids La
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,14 @@ class LabKernel:
         self.manager, self.client = start_new_kernel(kernel_name="python3", cwd=str(workdir),
                                                      env=env)
 
-    def run(self, cell_id: str, source: str, timeout: float = 30) -> dict[str, Any]:
-        """Execute one cell as Lab would; return its outputs (text, html, error name)."""
+    def run(self, cell_id: str, source: str, timeout: float = 30,
+            silent: bool = False) -> dict[str, Any]:
+        """Execute one cell as Lab would; return its outputs (text, html, error name).
+        `silent`: as Lab's own background requests, which run no cell (no cell events)."""
         msg = self.client.session.msg("execute_request", {
-            "code": source, "silent": False, "store_history": True, "user_expressions": {},
-            "allow_stdin": False, "stop_on_error": True}, metadata={"cellId": cell_id})
+            "code": source, "silent": silent, "store_history": not silent,
+            "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+            metadata={"cellId": cell_id})
         self.client.shell_channel.send(msg)
         out: dict[str, Any] = {"text": "", "html": "", "error": ""}
         while True:
@@ -41,6 +45,18 @@ class LabKernel:
                 out["error"] = content["ename"]
             elif kind == "status" and content["execution_state"] == "idle":
                 return out
+
+    def verdict(self, step: str) -> list[list]:
+        """The structured verdict `check(step)` gives now, read without running a cell:
+        [check id, passed, message, hint, started] for each check, then the headline."""
+        code = (f"import json as _j\nfrom grader import feedback as _f\nfrom grader.inline import "
+                f"judge as _judge, answer_sources as _sources\n"
+                f"_r = _judge({step!r}, get_ipython().user_ns, _sources({step!r}, get_ipython()))\n"
+                "print(_j.dumps([[c.id, c.passed, c.message, c.hint, c.started] for c in _r.checks]"
+                " + [_f.headline(_r)]))")
+        out = self.run("", code, silent=True)
+        assert not out["error"], out
+        return json.loads(out["text"])
 
     def close(self) -> None:
         self.client.stop_channels()

@@ -12,7 +12,7 @@ import pytest
 
 from grader.batch.api import grade_notebook
 from grader.inline import judge
-from grader.sources import choose_sources
+from grader.sources import as_runs, choose_sources
 from grader.spec import PART2_NOTEBOOK
 from tests.core.helpers import run_cell
 
@@ -137,7 +137,7 @@ def test_demonstrations_run_again_and_again_do_not_hide_the_failed_answer_cell()
     history = [GIVEN, "customers = [(1, 0.5)]\n", _code("job"), broken, _code("vectorised"),
                *[demo] * 25]
     outcomes = {cell: run_cell(cell, namespace) for cell in history}
-    result = judge("5", namespace, choose_sources("5", history, []), outcomes)
+    result = judge("5", namespace, choose_sources("5", as_runs(history, outcomes), []))
     assert result.checks[0].message.startswith("The cell that defines `run_batch_job` raised")
 
 

@@ -47,9 +47,11 @@ def isolated_quiz_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.chdir(tmp_path)
     quiz_module._SESSION.clear()
     quiz_record._SESSION_TRIES.clear()
+    quiz_record._SESSION_SHOWN.clear()
     yield tmp_path
     quiz_module._SESSION.clear()
     quiz_record._SESSION_TRIES.clear()
+    quiz_record._SESSION_SHOWN.clear()
 
 
 @pytest.fixture

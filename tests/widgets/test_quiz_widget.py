@@ -341,3 +341,16 @@ def test_answers_of_this_session_survive_a_corrupted_file(
     answer(3, "B")
     assert "kept as quiz_answers.json.corrupt" in capsys.readouterr().out
     assert recorded_answers() == {"q1": "C", "q2": "B", "q3": "B"}
+
+
+def test_code_in_the_quizs_words_shows_as_code_and_sentences_end() -> None:
+    """Backticks in "Why not", hints and solutions are code, never raw; a picked option that
+    ends without a full stop gets one before "The answer is"."""
+    from churn_course.quiz_bank import find_question, load_bank
+    from churn_course.quiz_feedback import as_html, as_lines
+
+    question = find_question(3, load_bank())
+    page = as_html(question, "A", "retry") + as_html(question, "A", "wrong")
+    assert "<code>batch_result</code>" in page and "`" not in page.replace("&#x27;", "'")
+    wrong = next(line for line in as_lines(question, "D", "wrong") if "The answer is" in line)
+    assert "expects a single input. The answer is B." in wrong

@@ -541,3 +541,33 @@ def test_a_hanging_predict_is_not_asked_again_for_every_stored_row(
     panel.serve_button.click()  # one timed-out live call, then one for the stored table: 0.4 s
     assert "took longer than 0.2 s" in shown(panel.message)
     assert len(panel.log) == 1
+
+
+def test_a_broken_predict_is_never_said_to_match_the_stored_answers(
+        solved_namespace: dict[str, Any], learner_code, read_table) -> None:
+    panel = serving_panel(solved_namespace)
+    panel.batch_button.click()
+    learner_code("def predict(feature):\n    return feature > treshold\n", solved_namespace)
+    panel.batch_button.click()  # the job fails; the table of the run before stays
+    assert "raised NameError" in shown(panel.batch_message)
+    summary = shown(panel.stored_summary)
+    assert "matches" not in summary and "match " not in summary
+    assert "Live predict gives no answer now, so the stored answers can't be compared with " \
+        "it: predict(0.2) raised NameError" in summary
+    assert [row[3] for row in read_table(panel.batch_table.value)] == ["—"] * 4
+
+
+def test_matches_is_said_only_of_the_answers_it_compared(
+        solved_namespace: dict[str, Any], learner_code) -> None:
+    solved_namespace["customers"] = [(200 + i, i / 20) for i in range(20)]
+    panel = serving_panel(solved_namespace)
+    panel.batch_button.click()
+    assert "Every stored answer matches live predict now" in shown(panel.stored_summary)
+    learner_code("import time\ndef predict(feature):\n    time.sleep(0.05)\n"
+                 "    return feature > threshold\n", solved_namespace)
+    panel.refresh()
+    summary = shown(panel.stored_summary)
+    compared = re.search(r"The (\d+) stored answers compared match live predict now\. "
+                         r"\((\d+) not compared: live predict took too long", summary)
+    assert compared, summary
+    assert int(compared.group(1)) + int(compared.group(2)) == 20 and int(compared.group(1)) < 20
