@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
-"""What the hardened sandbox costs per notebook: the grader before it and after it, side by side.
+"""What the walls cost per notebook, against a floor measured in the same run.
 
-Builds a class of right answers (learner code costs next to nothing, so what is measured is the
-grader: fork, walls, run, snapshot, judge, clean-up), then grades it with
+The **floor** is the least a fork-per-notebook grader can do: this process, pre-warmed with
+IPython, numpy, FastAPI and httpx, forks; the child runs the notebook's cells in the warm
+IPython shell and sends its variables back as JSON on a pipe; the parent reads them and reaps
+the child. No walls, no probe, no judging.
 
-  before    the grader as it was before the hardening (git revision --before, exported from
-            this repository's history into benchmarks/work/), and
-  after     this working tree,
+**The grader without walls** is the grading pool with every wall switched off (a mode for this
+benchmark alone): what the grader itself costs beyond the floor (its own fork server, the probe
+and snapshot, the protocol). **With every wall** is the grading pool itself (`WorkerPool`, one
+notebook at a time: fork server, memfd job, private /tmp in the allowlist view, its own user
+id, cgroups, seccomp, refusals in words, READY, cells, probe and snapshot, reply, clean-up),
+timed as
+`results.json`'s per-notebook runtime is (request to end). As root that is the full walls; the
+Landlock walls (what an instructor who isn't root gets) are measured too.
 
-alternating the two for --rounds rounds, each time one notebook at a time (`--jobs 1`: the
-per-notebook overhead, the median of results.json's per-notebook runtimes) and with `--jobs 2`
-(wall time of the whole command, notebooks per second). Run it as root to measure what root
-gets (user ids per run, namespaces); as another user both sides skip those walls.
+The two alternate in blocks over the same right-answer notebooks of `benchmarks/grading.py`'s
+class, for --rounds rounds, so a busy machine slows both alike; the figures are medians.
+`--breakdown` (root) also times each wall on its own, in forks of a process inside the view.
 
-    .venv/bin/python benchmarks/sandbox_overhead.py [--learners 25] [--rounds 3]
+    .venv/bin/python benchmarks/sandbox_overhead.py [--notebooks 40] [--rounds 5] [--breakdown]
 
 Writes the Markdown table to stdout and to benchmarks/RESULTS-sandbox.md.
 """
@@ -23,93 +29,195 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
 
-from grading import make_class  # noqa: E402  (the class builder of benchmarks/grading.py)
-
-WORK = ROOT / "benchmarks" / "work" / "sandbox"
-BEFORE = "ef18855"  # the last commit before the hardening (issue 7)
-
-
-def export(revision: str, target: Path) -> Path:
-    """The grader and course package of `revision`, as files (no checkout, no git worktree)."""
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    with tempfile.TemporaryFile() as archive:
-        subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", revision, "grader",
-                        "churn_course"], stdout=archive, check=True)
-        archive.seek(0)
-        with tarfile.open(fileobj=archive) as tar:
-            tar.extractall(target, filter="data")
-    return target
+RIGHT = {
+    "1": ["customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]"],
+    "2": ["threshold = 0.6"],
+    "3": ["def predict(feature):\n    return feature > threshold",
+          "batch_results = [predict(feature) for customer_id, feature in customers]"],
+    "4": ["print(batch_results)\nprint(predict(0.7))"],
+}
 
 
-def grade(tree: Path, folder: Path, jobs: int) -> tuple[float, list[float], dict]:
-    """(wall seconds, per-notebook runtimes, results) of `python -m grader grade` from `tree`."""
-    out = WORK / f"out-{tree.name}-{jobs}"
-    shutil.rmtree(out, ignore_errors=True)
-    env = dict(os.environ, PYTHONPATH=str(tree))
+def plans(count: int) -> list:
+    """The right answers of steps 1-4, as the grader plans them (given code and answers)."""
+    import nbformat
+
+    from grader.batch.notebook import plan_notebook
+    from grader.spec import PART1
+
+    made = []
+    for n in range(count):
+        step = PART1[n % 4]
+        nb = nbformat.read(ROOT / "notebooks" / step.notebook, as_version=4)
+        answers = iter(RIGHT[step.key])
+        for cell in nb.cells:
+            if "answer" in cell.metadata.get("tags", []):
+                cell.source = next(answers, cell.source)
+        made.append(plan_notebook(nbformat.writes(nb).encode(), step.key))
+    return made
+
+
+# ------------------------------------------------------------------------ the floor
+def warm_shell():
+    import fastapi  # noqa: F401
+    import httpx  # noqa: F401
+    import numpy  # noqa: F401
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("pass", store_history=False, silent=True)
+    return shell
+
+
+def floor_once(shell, plan) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "grader", "grade", str(folder), "-o", str(out), "-q",
-                    "--jobs", str(jobs), "--timeout", "20"], cwd=tree, env=env, check=True)
-    seconds = time.perf_counter() - started
-    results = json.loads((out / "results.json").read_text())
-    runtimes = [nb["runtime"] for learner in results["learners"].values()
-                for nb in learner["notebooks"].values() if nb["status"] == "ok"]
-    return seconds, runtimes, results
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read)
+            for _cell_id, source in plan.cells:
+                shell.run_cell(source, store_history=False, silent=True)
+            names = {k: v for k, v in shell.user_ns.items() if not k.startswith("_")
+                     and k not in shell.user_ns_hidden}
+            data = json.dumps(names, default=repr).encode()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write, view):]
+        finally:
+            os._exit(0)
+    os.close(write)
+    while os.read(read, 1 << 16):
+        pass
+    os.close(read)
+    os.waitpid(pid, 0)
+    return time.perf_counter() - started
+
+
+# ----------------------------------------------------------------- with the walls
+def walls_block(pool, block: list) -> tuple[list[float], float]:
+    seconds = []
+    points = 0.0
+    for outcome in pool.run(list(enumerate(block))):
+        assert outcome.status == "ok", outcome.message
+        seconds.append(outcome.seconds)
+        points += len(outcome.reply.get("cell_errors", [])) == 0
+    return seconds, points
+
+
+def breakdown(rounds: int) -> dict[str, float]:
+    """Each wall on its own, median ms, in forks of a process that built the view (root)."""
+    from grader.batch.sandbox.cgroups import SlotCgroups
+
+    groups = SlotCgroups.create(1, 512 << 20, 64)
+    fds = [] if isinstance(groups, str) else groups.join_descriptors(0)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            result = _breakdown_inside(rounds, fds)
+            os.write(write, json.dumps(result).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    data = b""
+    while chunk := os.read(read, 1 << 16):
+        data += chunk
+    os.waitpid(pid, 0)
+    if not isinstance(groups, str):
+        groups.remove()
+    return json.loads(data) if data else {}
+
+
+def _breakdown_inside(rounds: int, fds: list[int]) -> dict[str, float]:
+    from grader.batch.protocol import Limits
+    from grader.batch.sandbox import landlock, syscalls, walls
+
+    allow, _ = walls.allowlist()
+    program = syscalls.compile_filter(False)
+    space = walls.server_limits(Limits())
+    walls.build_view(allow)
+    root = landlock.open_paths(["/"])
+    steps = {
+        "fork and exit (nothing else)": lambda: None,
+        "private /tmp (a copy of the view, a tmpfs)": lambda: walls.private_tmp(520, None, []),
+        "limits (rlimits, hard = soft)": lambda: walls.apply_limits(Limits(), space),
+        "own user id (setresuid)": lambda: walls.become(1_900_999_999),
+        "Landlock": lambda: landlock.restrict(root, []),
+        "seccomp filter": lambda: syscalls.load_filter(program),
+        "refusals in words (audit hook)": lambda: syscalls.refuse_in_words("1", False),
+    }
+    if fds:  # what each worker would pay if it joined its own (each slot's server does, once)
+        steps["cgroups (join memory + pids; once per slot, not per worker)"] = \
+            lambda: [os.write(fd, b"0") for fd in fds]
+    found = {}
+    for name, step in steps.items():
+        times = []
+        for _ in range(rounds):
+            read, write = os.pipe()
+            child = os.fork()
+            if child == 0:
+                started = time.perf_counter()
+                step()
+                os.write(write, str(time.perf_counter() - started).encode())
+                os._exit(0)
+            os.close(write)
+            os.waitpid(child, 0)
+            times.append(float(os.read(read, 64) or b"nan"))
+            os.close(read)
+        found[name] = statistics.median(times) * 1000
+    return found
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--learners", type=int, default=25)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--before", default=BEFORE, help="git revision (default: %(default)s)")
+    parser.add_argument("--notebooks", type=int, default=40, help="per block (default 40)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--breakdown", action="store_true", help="time each wall alone (root)")
     args = parser.parse_args()
-    WORK.mkdir(parents=True, exist_ok=True)
-    trees = {"before": export(args.before, WORK / "before"), "after": ROOT}
-    folder = WORK / "class"
-    # learners 20+ of benchmarks/grading.py's class hold right answers and no infinite loop
-    count = make_class(folder, range(20, 20 + args.learners))
-    if any("while True" in nb.read_text() for nb in folder.rglob("*.ipynb")):
-        raise SystemExit("the class must hold no infinite loop: choose other learners")
-    overhead: dict[str, list[float]] = {name: [] for name in trees}
-    walls: dict[str, list[float]] = {name: [] for name in trees}
-    points: dict[str, float] = {}
+    from grader.batch.pool import WorkerPool
+    from grader.batch.protocol import Limits
+
+    block = plans(args.notebooks)
+    shell = warm_shell()
+    kinds = ["none", "auto", "landlock"] if os.geteuid() == 0 else ["none", "landlock"]
+    pools = {kind: WorkerPool(1, Limits(timeout=20), walls=kind) for kind in kinds}
+    seconds: dict[str, list[float]] = {"floor": [], **{kind: [] for kind in kinds}}
     for round_ in range(args.rounds):
-        for name, tree in trees.items():
-            _, runtimes, _ = grade(tree, folder, 1)
-            overhead[name].append(statistics.median(runtimes))
-            seconds, _, results = grade(tree, folder, 2)
-            walls[name].append(seconds)
-            points[name] = sum(nb["points"] for learner in results["learners"].values()
-                               for nb in learner["notebooks"].values())
-            print(f"round {round_ + 1}, {name}: {overhead[name][-1] * 1000:.1f} ms per "
-                  f"notebook, {count} notebooks in {seconds:.1f} s", flush=True)
-    if points["before"] != points["after"]:
-        raise SystemExit(f"the two graders disagree: {points}")
-    user = "root" if os.geteuid() == 0 else "not root"
-    lines = ["| grader | per-notebook overhead, median (ms) | whole class, 2 jobs (s) | "
-             "notebooks / s |", "|---|---|---|---|"]
-    for name, label in (("before", f"before the hardening (`{args.before}`)"),
-                        ("after", "after: user ids per run, namespaces, uid sweep")):
-        median_ms = statistics.median(overhead[name]) * 1000
-        wall = statistics.median(walls[name])
-        lines.append(f"| {label} | {median_ms:.1f} | {wall:.2f} | {count / wall:.0f} |")
-    ratio = statistics.median(overhead["after"]) / statistics.median(overhead["before"])
-    lines += ["", f"{count} notebooks of right answers ({args.learners} learners), "
-              f"{args.rounds} rounds alternating the two, as {user}, {os.cpu_count()} CPUs. "
-              f"Overhead after / before: {ratio:.2f}× (target: at most 2×). Both gave the same "
-              f"points ({points['after']:g})."]
+        seconds["floor"] += [floor_once(shell, plan) for plan in block]
+        for kind, pool in pools.items():
+            got, _ = walls_block(pool, block)
+            seconds[kind] += got[1:]  # the first waits for nothing but is the server's first
+        print(f"round {round_ + 1}: " + ", ".join(
+            f"{name} {statistics.median(values) * 1000:.1f} ms" for name, values in
+            seconds.items()), flush=True)
+    floor = statistics.median(seconds["floor"]) * 1000
+    labels = {"floor": "floor: fork a warm IPython, run the cells, variables back as JSON",
+              "none": "the grader without walls (fork server, probe and snapshot, protocol)",
+              "auto": "every wall (as root: the view, its own user id, cgroups, seccomp, refusals)",
+              "landlock": "the Landlock walls (what an instructor who isn't root gets)"}
+    lines = ["| per notebook, one at a time | median (ms) | × floor |", "|---|---|---|"]
+    for name, values in seconds.items():
+        median = statistics.median(values) * 1000
+        lines.append(f"| {labels[name]} | {median:.2f} | {median / floor:.2f} |")
+    load = os.getloadavg()[0]
+    lines += ["", f"{args.notebooks} notebooks per block (steps 1-4, right answers), "
+              f"{args.rounds} rounds alternating the floor and the pools, "
+              f"{'as root' if os.geteuid() == 0 else 'not root'}, {os.cpu_count()} CPUs, "
+              f"load average {load:.1f} at the end."]
+    if args.breakdown and os.geteuid() == 0:
+        lines += ["", "| one wall alone, in a fork of a process inside the view | median (ms) |",
+                  "|---|---|"]
+        lines += [f"| {name} | {ms:.3f} |" for name, ms in breakdown(args.rounds * 10).items()]
     table = "\n".join(lines)
     print()
     print(table)

@@ -93,6 +93,7 @@ def grade_chunk(jobs: list[dict], pool_jobs: int | None, limits: dict,
     sandboxed pool; answer in JSON. `options` go to `WorkerPool` as they are, except that
     folders to hide from learner code are only those that exist on this host."""
     from .lane import grade_jobs, result_line
+    from .protocol import LaneJob, from_dict
 
     if multiprocessing.current_process().daemon:
         return json.dumps({"grader_error": DAEMON, "worker": _worker_address()})
@@ -114,12 +115,32 @@ def grade_chunk(jobs: list[dict], pool_jobs: int | None, limits: dict,
     with _ONE_POOL, _without_main_module():
         pool = WorkerPool(pool_jobs, Limits(**limits), **options)
         try:
-            grade_jobs(jobs, pool, emit)
+            grade_jobs([from_dict(LaneJob, job) for job in jobs], pool, emit)
         except GraderFailure as err:
             return json.dumps({"grader_error": f"on {socket.gethostname()}: {err}",
                                "worker": _worker_address()})
     return json.dumps({"host": socket.gethostname(), "grader": _code_fingerprint(),
                        "results": lines, "problems": list(getattr(pool, "problems", []))})
+
+
+def walls_here(options: dict | None = None) -> dict:
+    """Runs on every Dask worker before any notebook is sent: can this host build the walls,
+    and how weak are they? (So the instructor hears it before grading, not after.)"""
+    host = socket.gethostname()
+    if multiprocessing.current_process().daemon:
+        return {"host": host, "error": DAEMON}
+    options = dict(options or {})
+    if "hide" in options:
+        options["hide"] = [path for path in options["hide"] if os.path.exists(path)]
+    with _ONE_POOL, _without_main_module():
+        pool = WorkerPool(1, Limits(), **options)
+        try:
+            pool.start()
+            return {"host": host, "warnings": list(pool.warnings)}
+        except GraderFailure as err:
+            return {"host": host, "error": str(err)}
+        finally:
+            pool.stop()
 
 
 def _worker_address() -> str:
@@ -207,6 +228,28 @@ class ClusterPool:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
+    def _check_walls(self, client: Any) -> None:
+        """Every worker host builds its walls once before grading: one that can't stops the run
+        now; weaker walls are said now."""
+        try:
+            answers = client.run(walls_here, self.options, on_error="return").values()
+        except Exception:  # noqa: BLE001  (a worker lost meanwhile: the chunks find out)
+            answers = []
+        for answer in answers:
+            if not isinstance(answer, dict):  # that worker failed to answer: passed over
+                continue
+            host = answer.get("host", "a Dask worker")
+            if answer.get("error") == DAEMON:
+                continue  # such a worker is passed over when chunks go out, and said then
+            if "error" in answer:
+                raise GraderFailure(f"the grading walls can't be built on {host}: "
+                                    f"{answer['error']}"[:400])
+            for warning in answer.get("warnings", []):
+                said = f"on {host}: {warning}"
+                if said not in self.warnings:
+                    self.warnings.append(said)
+                    print(f"Warning: {said}", file=sys.stderr, flush=True)
+
     def _chunk_size(self, client: Any) -> int:
         """Twice the notebooks a worker's pool grades at once, so no slot waits on the next
         chunk; at least CHUNK, so a task is worth its round trip."""
@@ -223,6 +266,7 @@ class ClusterPool:
         are never all in memory at once."""
         pending = iter(jobs)
         with self._client() as client:
+            self._check_walls(client)
             size = self.chunk or self._chunk_size(client)
             out = _Outstanding(client, (self.jobs, self.limits.to_dict(), self.options))
 

@@ -27,11 +27,12 @@ may hand in only some of them), or a .zip of such folders as an LMS download giv
 flat zip, Moodle's folders and GitHub Classroom's repositories are recognised as downloaded
 (which one is said; --layout forces one), learner ids and Canvas's late marks included.
 
-Each notebook runs in its own fresh, isolated worker process: a wall-clock deadline, CPU,
-memory, output and process limits, a scrubbed environment and, as root, a user id of this run's
-own, a private /tmp, no network but loopback, a read-only view of the rest of the machine
-without SUBMISSIONS, OUT or the gradebook; everything of it is killed when it ends. The
-verdicts come from the same checks as the learners' own check(N) cells.
+Each notebook runs in its own fresh, isolated worker process that sees only what it needs
+(Python, its packages, the course package without solutions/, a private /tmp): a wall-clock
+deadline, CPU, memory, output and process limits, no network, a system-call filter and, as
+root, a user id of this run's own and a memory cgroup of its own (Landlock walls when not
+root); everything of it is killed when it ends. The verdicts come from the same checks as the
+learners' own check(N) cells.
 
 What counts is yours to choose: by default every notebook (Part 2 and 04b once anyone hands
 them in); --notebooks 01,02, --part 1 and --quiz/--no-quiz grade and total only those, and a

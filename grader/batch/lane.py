@@ -29,40 +29,12 @@ from typing import Any
 
 from ..spec import ALL_STEPS, Step, unit
 from .notebook import MAX_NOTEBOOK_BYTES, InvalidNotebook, plan_notebook
+from .protocol import LaneJob, LaneSettings, VerdictHeader, decode, encode
 from .readers import READ_ERRORS, Opener
 from .verdicts import failed, judge_reply
 
 STEP_OF = {unit(s): s for s in ALL_STEPS}
 READY = b'{"lane": "ready"}\n'
-# What the worker said of the user it ran learner code as, when that weakens isolation.
-SANDBOX_WARNINGS = {
-    "unprivileged+read": (
-        "learner code ran unprivileged but able to READ any file on this machine (the "
-        "submissions, reports and gradebook included), because Python is installed in a folder "
-        "only root can read (a root-owned pyenv, say) and no namespace of its own could open "
-        "a way to it. For full isolation, install Python where every "
-        "user can read it, or grade in a container."),
-    "root": ("learner code ran as root, inside a user namespace (a rootless container, say) "
-             "that maps no user ids for grading workers: it could change any file this grader "
-             "can. Map a range of ids into the container (/etc/subuid), or grade as root in a "
-             "container that has them."),
-    "same user": ("learner code ran as you (only root can switch to an unprivileged user), so "
-                  "it could read and change your files, see your /tmp and use the network. "
-                  "Grade as root in a container, or as a dedicated user."),
-}
-# ... and of its namespaces, when it ran as root without them.
-NO_NAMESPACES = ("learner code ran without namespaces of its own (this system refused them): "
-                 "it shared /tmp, /dev/shm and the network with this machine, and could see "
-                 "files every user can read. Grade as root where namespaces are allowed (a "
-                 "container started with CAP_SYS_ADMIN, or a plain machine).")
-
-
-def sandbox_warnings(reply: dict) -> list[str]:
-    """What the instructor should know about how isolated one worker was."""
-    found = [SANDBOX_WARNINGS[user]] if (user := reply.get("user")) in SANDBOX_WARNINGS else []
-    if user not in ("same user", None) and reply.get("isolation") == "none":
-        found.append(NO_NAMESPACES)
-    return found
 
 
 # (job index, NotebookGrade, sandbox warnings, again): `again` marks a verdict about this run's
@@ -89,57 +61,57 @@ def _bytes(where: dict, opener: Opener) -> bytes:
     return opener.read(where)
 
 
-def read_job(job: dict, opener: Opener) -> tuple[bytes, tuple[tuple[str, bytes], ...]]:
+def read_job(job: LaneJob, opener: Opener) -> tuple[bytes, tuple[tuple[str, bytes], ...]]:
     """The notebook's bytes and its attached files, checked to be those the coordinator
     hashed."""
     try:
-        data = _bytes(job["handin"], opener)
-        files = tuple((str(name), _bytes(where, opener)) for name, where in job["files"])
+        data = _bytes(job.handin, opener)
+        files = tuple((str(name), _bytes(where, opener)) for name, where in job.files)
     except READ_ERRORS as err:
         raise InvalidNotebook(f"the file could not be read ({err})") from None
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
     found = handin_hash(hashlib.sha256(data).hexdigest(),
                         [(name, hashlib.sha256(content).hexdigest()) for name, content in files])
-    if found != job["sha"]:
+    if found != job.sha:
         raise InvalidNotebook("it changed while the class was being graded; grade again")
     return data, files
 
 
-def grade_jobs(jobs: Iterable[dict], pool: Any, emit: Emit, opener: Opener | None = None) -> None:
-    """Plan, run (in `pool`) and judge every job; `emit` each verdict as soon as it exists."""
+def grade_jobs(jobs: Iterable[LaneJob], pool: Any, emit: Emit,
+               opener: Opener | None = None) -> None:
+    """Plan, run (in `pool`) and judge every job; `emit` each verdict as soon as it exists.
+    A notebook the machine kept from grading (a `fault`, after retries) is told as a grader
+    problem for that notebook, never stored, and the run goes on."""
     opener = opener or Opener()
     waiting: dict[int, tuple[Step, str, list[str]]] = {}
-    said: list[str] = []
 
     def planned() -> Iterable[tuple[int, Any]]:
         for job in jobs:
-            step, index = STEP_OF[job["unit"]], int(job["i"])
+            step, index = STEP_OF[job.unit], job.i
             try:
                 data, files = read_job(job, opener)
             except InvalidNotebook as err:
-                emit(index, failed(step, "invalid", str(err), sha256=job["sha"]), [], True)
+                emit(index, failed(step, "invalid", str(err), sha256=job.sha), [], True)
                 continue
             try:
                 plan = dataclasses.replace(plan_notebook(data, step.key), files=files)
             except InvalidNotebook as err:
-                emit(index, failed(step, "invalid", str(err), sha256=job["sha"]), [], False)
+                emit(index, failed(step, "invalid", str(err), sha256=job.sha), [], False)
                 continue
-            waiting[index] = (step, job["sha"], list(plan.notes))
+            waiting[index] = (step, job.sha, list(plan.notes))
             yield index, plan
 
     try:
         for outcome in pool.run(planned()):
             step, sha, notes = waiting.pop(outcome.key)
-            new: list[str] = []
             if outcome.status == "ok" and outcome.reply is not None:
                 grade = judge_reply(step, outcome.reply, outcome.seconds, sha, notes)
-                new = [w for w in sandbox_warnings(outcome.reply) if w not in said]
-                said.extend(new)
             else:
-                grade = failed(step, outcome.status, outcome.message, seconds=outcome.seconds,
+                status = "error" if outcome.status == "fault" else outcome.status
+                grade = failed(step, status, outcome.message, seconds=outcome.seconds,
                                sha256=sha, notes=notes)
-            emit(outcome.key, grade, new, False)
+            emit(outcome.key, grade, [], outcome.status == "fault")
     finally:
         opener.close()
 
@@ -149,14 +121,10 @@ def result_line(index: int, grade: Any, warnings: list[str], again: bool = False
     break inside a string, so the first tab and the line's end can't be forged. A lone
     surrogate (learner code can print or raise `"\\ud800"`) becomes `?`: it is no text any file
     can hold, and the reports written from this verdict would fail on it."""
-    header = {"i": index, "status": grade.status, "points": grade.points,
-              "max_points": grade.max_points, "seconds": grade.seconds}
-    if warnings:
-        header["warnings"] = warnings
-    if again:
-        header["again"] = True
+    header = VerdictHeader(index, grade.status, grade.points, grade.max_points, grade.seconds,
+                           list(warnings), again)
     verdict = json.dumps(grade.to_dict(), ensure_ascii=False).encode("utf-8", "replace")
-    return json.dumps(header).encode() + b"\t" + verdict + b"\n"
+    return encode(header) + b"\t" + verdict + b"\n"
 
 
 def _die_with_parent(parent: int) -> None:
@@ -176,9 +144,8 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def main() -> int:
-    """A lane's process: the first stdin line is its configuration, then one job per line."""
+    """A lane's process: the first stdin line is its settings, then one job per line."""
     from .pool import GraderFailure, WorkerPool
-    from .sandbox import Limits
 
     signal.signal(signal.SIGTERM, _on_sigterm)
     stdin = sys.stdin.buffer
@@ -188,20 +155,22 @@ def main() -> int:
     os.dup2(2, 1)
     stdout.write(READY)  # whatever reached the pipe before this (a sitecustomize's print) is not
     stdout.flush()  # a verdict
-    config = json.loads(stdin.readline())
-    _die_with_parent(int(config["parent"]))
-    pool = WorkerPool(config["jobs"], Limits(**config["limits"]), hide=config["hide"],
-                      namespaces=config.get("namespaces", True))
+    settings = decode(LaneSettings, stdin.readline())
+    _die_with_parent(settings.parent)
+    pool = WorkerPool(settings.jobs, settings.limits, hide=settings.hide, walls=settings.walls)
 
-    def jobs() -> Iterable[dict]:
+    def jobs() -> Iterable[LaneJob]:
         for line in iter(stdin.readline, b""):
-            yield json.loads(line)
+            yield decode(LaneJob, line)
 
     def emit(index: int, grade: Any, warnings: list[str], again: bool) -> None:
         stdout.write(result_line(index, grade, warnings, again))
         stdout.flush()
 
     try:
+        pool.start()  # the walls are known before any notebook: said now, not after grading
+        stdout.write(json.dumps({"warnings": pool.warnings}).encode() + b"\n")
+        stdout.flush()
         grade_jobs(jobs(), pool, emit)
     except GraderFailure as err:
         stdout.write(json.dumps({"failure": str(err)}).encode() + b"\n")

@@ -29,7 +29,8 @@ from typing import IO
 
 from .lane import READY
 from .pool import GraderFailure, pool_options
-from .sandbox import Limits, is_root, remove_tree
+from .protocol import LaneSettings, Limits, encode
+from .sandbox import is_root, remove_tree
 
 BOOT = "from grader.batch.lane import main; raise SystemExit(main())"
 AHEAD = 2  # jobs queued in a lane beyond what its pool runs at once
@@ -102,9 +103,9 @@ class Lanes:
     """`run(jobs)` yields `(header, verdict_json)` per job, in the order they finish."""
 
     def __init__(self, jobs: int | None = None, limits: Limits | None = None, *,
-                 hide: Iterable[str] = (), namespaces: bool = True) -> None:
+                 hide: Iterable[str] = (), walls: str = "auto") -> None:
         self.jobs, self.limits, self.hide = pool_options(jobs, limits, hide)
-        self.namespaces = namespaces
+        self.walls = walls
         self.problems: list[str] = []  # what the lanes' pools could not clean up, said once
         self.warnings: list[str] = []  # about the sandbox, said once
         self._lanes: list[_Lane] = []
@@ -122,9 +123,8 @@ class Lanes:
         process = subprocess.Popen([sys.executable, "-c", BOOT], stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=errors, cwd="/", env=env)
         lane = _Lane(process, size, errors)
-        config = {"jobs": size, "limits": self.limits.to_dict(), "hide": self.hide,
-                  "namespaces": self.namespaces, "parent": os.getpid()}
-        lane.outbox += json.dumps(config).encode() + b"\n"
+        settings = LaneSettings(size, self.limits, self.hide, self.walls, os.getpid())
+        lane.outbox += encode(settings) + b"\n"
         for pipe in (process.stdin, process.stdout):
             os.set_blocking(pipe.fileno(), False)  # type: ignore[union-attr]
         return lane
@@ -145,7 +145,8 @@ class Lanes:
             self._scratch, self._lock = claim_scratch()
             self._lanes = [self._start(size) for size in lane_sizes(self.jobs, count)]
             for lane in self._lanes:
-                selector.register(lane.process.stdout, selectors.EVENT_READ, lane)
+                selector.register(lane.process.stdout,  # type: ignore[arg-type]
+                                  selectors.EVENT_READ, lane)
             while True:
                 for lane in self._lanes:  # top every lane up
                     while (not exhausted and not lane.ended
@@ -221,10 +222,15 @@ class Lanes:
                 yield header, verdict
             elif "failure" in header:
                 raise GraderFailure(str(header["failure"]))
+            elif "warnings" in header:  # the walls, known before any notebook: said at once
+                for warning in header["warnings"]:
+                    if warning not in self.warnings:
+                        self.warnings.append(warning)
+                        print(f"Warning: {warning}", file=sys.stderr, flush=True)
             elif "problems" in header:
                 self.problems += [p for p in header["problems"] if p not in self.problems]
         if not chunk:  # the lane has ended
-            selector.unregister(stdout)
+            selector.unregister(stdout)  # type: ignore[arg-type]
             lane.ended = True
             lane.process.wait()
             if lane.outstanding or lane.inbox:

@@ -1,11 +1,12 @@
 """The grading worker: one learner notebook, run in a fresh process, answered as JSON.
 
-It is forked from a pre-warmed fork server (IPython and the probe already imported), so a
-notebook costs milliseconds, not a kernel start. Before any learner code runs it leads its own
-process group, closes what it inherited, points stdio at /dev/null and, as root, gets its own
-mount, network and IPC namespaces (a private /tmp, the rest read-only), then scrubs the
-environment, caps CPU, memory, files and processes and becomes its run's own unprivileged user
-(all in `sandbox.enter`); only then does it send READY. Then it runs the cells with IPython's
+It is forked from a pre-warmed fork server (`forkserver.py`: IPython and the probe already
+imported), so a notebook costs milliseconds, not a kernel start. Two parts, kept apart:
+
+- `run_worker`, before READY, still the grader's: join the slot's cgroups, read the job, build
+  the walls (`sandbox.enter`: a private /tmp in the allowlist view, limits, its own user id,
+  Landlock, the seccomp filter, refusals in words), then send READY;
+- `answer`, after READY, the learner's: it runs the cells with IPython's
 `InteractiveShell` (so `%magics` and `!`-lines work as in Jupyter), takes the snapshot exactly
 as the inline `check(N)` does and writes it to its pipe as JSON. It never computes a verdict:
 the parent validates the JSON and judges.
@@ -32,18 +33,19 @@ from .. import quiz_probe as _quiz_probe  # noqa: F401  (loaded before learner c
 from ..probe import MAX_PRINTED, snapshot_for
 from ..sources import Run
 from . import sandbox
+from .protocol import FAILED, ForkRequest, WorkerJob, decode
 
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 MAX_CELL_ERRORS = 20
 # Modules whose attributes the probe relies on while it describes learner values.
 GUARDED = ("builtins", "grader.probe", "grader.spec", "grader.sources", "grader.values",
            "grader.deadline", "grader.quiz_probe", "churn_course.quiz_bank",
-           "churn_course.quiz_record", "grader.batch.worker", "grader.part2.probe",
-           "grader.part2.asgi", "grader.part2.calls", "grader.part2.batch",
-           "grader.part2.serving", "grader.part2.measure", "grader.part2.fallback",
-           "grader.part2.scenario_endpoint", "grader.part2.questions", "json", "json.encoder",
-           "json.decoder", "contextlib", "io", "signal", "inspect",
-           "IPython.core.inputtransformer2")
+           "churn_course.quiz_record", "grader.batch.worker",
+           "grader.part2.probe", "grader.part2.asgi", "grader.part2.calls",
+           "grader.part2.batch", "grader.part2.serving", "grader.part2.measure",
+           "grader.part2.fallback", "grader.part2.scenario_endpoint", "grader.part2.questions",
+           "json", "json.encoder", "json.decoder",
+           "contextlib", "io", "signal", "inspect", "IPython.core.inputtransformer2")
 OURS = ("grader.", "churn_course.")  # modules whose functions' code is restored too
 
 
@@ -191,39 +193,59 @@ def make_shell(workdir: str) -> Any:
     return shell
 
 
-def run_job(job: dict, conn: Any) -> None:
-    """Entry point in the forked worker. `job` comes from the trusted parent (see `pool.py`)."""
-    fd, write, dumps, exit_now = conn.fileno(), os.write, json.dumps, os._exit
+def _read_job(fd: int) -> WorkerJob:
+    """The job the lane wrote for this worker alone (a memfd: never through the fork server)."""
+    parts = []
+    while chunk := os.read(fd, 1 << 20):
+        parts.append(chunk)
+    os.close(fd)
+    return decode(WorkerJob, b"".join(parts))
+
+
+def run_worker(request: ForkRequest, fds: list[int], server: Any) -> None:
+    """Entry point in the forked worker: join the slot's cgroups, read the job, build the
+    walls (`sandbox.enter`), say READY, answer. Never returns."""
+    job_fd, result_fd, *groups = fds
+    write, exit_now = os.write, os._exit
 
     def send(data: bytes) -> None:
         view = memoryview(data)
         while view:
-            view = view[write(fd, view):]
+            view = view[write(result_fd, view):]
 
-    snapshot_of = snapshot_for  # our own reference, taken before learner code runs
-    limits = sandbox.Limits(**job["limits"])
-    started = time.perf_counter()
-    reply: dict[str, Any] = {"cell_errors": [], "tampered": [], "output": "", "dropped": 0}
     try:
-        walls = sandbox.enter(job, keep_fd=fd)
-        reply["user"], reply["isolation"] = walls["user"], walls["isolation"]
-        warm = sys.modules.get("grader.batch.warm")  # the fork server's ready-made shell
-        shell = warm.SHELL if warm is not None else make_shell(walls["workdir"])
-        run_cell = shell.run_cell
-        guard = Guard()
-        output = CappedOutput(limits.output_bytes)
-        prints = CellPrints(output)
-        take_prints = prints.take
+        for fd in groups:  # first: every page this worker touches from here is charged there
+            write(fd, b"0")
+            os.close(fd)
+        job = _read_job(job_fd)
+        handshake = sandbox.enter(job, request, server, result_fd)
+        warm = sys.modules.get("grader.batch.warm")  # the fork server's ready-made shell, and
+        shell = warm.SHELL if warm is not None else make_shell(os.getcwd())  # its copy of
+        guard = warm.GUARD if warm is not None else Guard()  # the probe's modules
     except BaseException as err:  # the walls could not be built: say so, run nothing
-        send(sandbox.FAILED + f"the sandbox could not be built: {_describe_error(err)}"
+        send(FAILED + f"the sandbox could not be built: {_describe_error(err)}"
              .encode("utf-8", "replace"))
         exit_now(0)
-    send(sandbox.ready_message(walls))  # from here on, everything on the pipe is the learner's
+    send(handshake.message())  # from here on, everything on the pipe is the learner's
+    answer(job, shell, guard, send)
+    exit_now(0)
+
+
+def answer(job: WorkerJob, shell: Any, guard: Guard, send: Any) -> None:
+    """After READY, as the learner's own process: run the cells, take the snapshot, send it."""
+    dumps = json.dumps
+    snapshot_of = snapshot_for  # our own reference, taken before learner code runs
+    output = CappedOutput(job.limits.output_bytes)
+    prints = CellPrints(output)
+    take_prints = prints.take
+    run_cell = shell.run_cell
+    started = time.perf_counter()
+    reply: dict[str, Any] = {"cell_errors": [], "tampered": [], "output": "", "dropped": 0}
     errors = reply["cell_errors"]
     ran: dict[tuple[str, str], Run] = {}  # (cell id, source) -> its run, for the checks
     sys.stdout, sys.stderr = prints, output
     try:
-        for cell_id, source in job["cells"]:
+        for cell_id, source in job.cells:
             take_prints()
             result = run_cell(source, store_history=False, silent=False, cell_id=cell_id)
             err = result.error_before_exec or result.error_in_exec
@@ -236,8 +258,8 @@ def run_job(job: dict, conn: Any) -> None:
         sys.stdout, sys.stderr = output, output
         reply["tampered"] = guard.restore()
         runs = [ran.get((cell_id, source), Run(source, cell_id))
-                for cell_id, source in job["sources"]]
-        reply["snapshot"] = snapshot_of(job["step"], shell.user_ns, runs)
+                for cell_id, source in job.sources]
+        reply["snapshot"] = snapshot_of(job.step, shell.user_ns, runs)
         after = guard.restore()
         if after:
             reply["tampered_during_probe"] = after
@@ -247,14 +269,11 @@ def run_job(job: dict, conn: Any) -> None:
     reply["output"] = output.getvalue()
     reply["dropped"] = output.dropped
     reply["seconds"] = time.perf_counter() - started
-    try:
+    data = dumps(reply).encode()
+    if len(data) > MAX_RESULT_BYTES:
+        reply["output"] = reply["output"][:2000]
         data = dumps(reply).encode()
-        if len(data) > MAX_RESULT_BYTES:
-            reply["output"] = reply["output"][:2000]
-            data = dumps(reply).encode()
-        send(data)
-    finally:
-        exit_now(0)
+    send(data)
 
 
 _ = builtins  # guarded by name above; imported so it is certainly in sys.modules

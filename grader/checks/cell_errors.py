@@ -137,6 +137,12 @@ def error_name(broken: BrokenCell) -> str:
     return match.group(1) if match else "an error"
 
 
+# The grading sandbox's refusals (grader/batch/sandbox/syscalls.py) already say what happened.
+REFUSED = "NotWhileGrading"
+REFUSED_NUDGE = ("Take that line out of the cells that are graded: it works in your own "
+                 "notebook, but graded notebooks can't start programs or open connections.")
+
+
 def explain(broken: BrokenCell, still_defined: bool) -> tuple[str, str]:
     """(message, nudge) for a check whose name was left stale by a failed cell."""
     match = _KIND.match(broken.error.strip())
@@ -145,9 +151,12 @@ def explain(broken: BrokenCell, still_defined: bool) -> tuple[str, str]:
     is_def = re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(broken.name)}\b", broken.source,
                        re.MULTILINE)
     verb = "defines" if is_def or broken.name == "predict" else "builds"
-    said = f"The cell that {verb} `{broken.name}` raised `{kind}`"
-    said += f" ({short})" if short else ""
-    said += f": {meaning}." if meaning else "."
+    if kind == REFUSED:
+        said, nudge = f"The cell that {verb} `{broken.name}` was stopped: {detail}.", REFUSED_NUDGE
+    else:
+        said = f"The cell that {verb} `{broken.name}` raised `{kind}`"
+        said += f" ({short})" if short else ""
+        said += f": {meaning}." if meaning else "."
     state = (f"Until that cell runs cleanly, `{broken.name}` is not checked (it may hold an "
              "older value)" if still_defined or broken.defined
              else f"`{broken.name}` was not created")

@@ -16,6 +16,9 @@ from .conftest import grade, read_grades, read_results
 from .helpers import NOTEBOOKS, RIGHT, WRONG, hand_in, learner_notebook, notebook_bytes
 
 TIMEOUT = "3"
+# How long the children learner code starts would sleep: unique to this test run, so looking
+# for survivors never finds another run's on the same machine.
+SLEEP = f"600.{os.getpid()}"
 HALF = "customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]\n"
 
 
@@ -53,7 +56,7 @@ CASES: dict[str, dict[str, bytes | list[str]]] = {
                             "    shutil.rmtree(name, ignore_errors=True)\n"
                             "    if os.path.exists(name):\n        os.remove(name)\n"
                             "shutil.rmtree(os.getcwd(), ignore_errors=True)"]},
-    "starts a child": {"4": ["import subprocess\nsubprocess.Popen(['sleep', '600'])\n"
+    "starts a child": {"4": [f"import subprocess\nsubprocess.Popen(['sleep', '{SLEEP}'])\n"
                              "print(batch_results)\nprint(predict(0.7))"]},
 }
 
@@ -173,7 +176,8 @@ def test_a_started_child_process_does_not_survive(bad_class):
 
 
 def _sleepers() -> list[int]:
-    """Live `sleep 600` processes anywhere on the machine (zombies don't count)."""
+    """Live `sleep SLEEP` processes (this run's own: the duration is unique to it, so another
+    test run's sleepers on the same machine don't count; zombies don't either)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -183,7 +187,7 @@ def _sleepers() -> list[int]:
             state = Path("/proc", entry, "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if cmdline[:2] == [b"sleep", b"600"] and state != "Z":
+        if cmdline[:2] == [b"sleep", SLEEP.encode()] and state != "Z":
             found.append(int(entry))
     return found
 
@@ -193,7 +197,7 @@ def test_a_child_that_was_allowed_to_start_is_killed_with_its_group(tmp_path):
     from grader.batch import Limits, grade_folder
 
     hand_in(tmp_path / "subs", "kid", {"4": [
-        "import subprocess\nchild = subprocess.Popen(['sleep', '600'])\n"
+        f"import subprocess\nchild = subprocess.Popen(['sleep', '{SLEEP}'])\n"
         "print('child', child.pid)\nprint(batch_results)\nprint(predict(0.7))"]})
     result = grade_folder(tmp_path / "subs", limits=Limits(timeout=10, processes=100_000))
     grade_ = result.learners["kid"].notebooks[NOTEBOOKS["4"]]

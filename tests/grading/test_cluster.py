@@ -96,6 +96,56 @@ def test_grading_workers_on_a_dask_host_never_import_its_main_script(tmp_path, m
     assert not marker.exists()
 
 
+HANDLES = """import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+status = open('/proc/self/status').read()
+said = ['CapEff ' + status.split('CapEff:')[1].split()[0]]
+for path in ('/etc/shadow', %r):
+    try:
+        open(path, 'rb').read(10)
+        said.append('READ ' + path)
+    except OSError as err:
+        said.append(type(err).__name__)
+class Handle(ctypes.Structure):
+    _fields_ = [('size', ctypes.c_uint), ('type', ctypes.c_int), ('data', ctypes.c_ubyte * 128)]
+handle, mount_id = Handle(128, 0), ctypes.c_int()
+said.append('name_to_handle_at %%d' %% libc.name_to_handle_at(
+    -100, b'/usr', ctypes.byref(handle), ctypes.byref(mount_id), 0))
+print(', '.join(said))
+threshold = 0.6"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the full walls need root")
+def test_a_cluster_worker_gets_the_same_walls_and_no_capability(tmp_path):
+    """Found 6: Dask's root-only scratch folders on sys.path once kept CAP_DAC_READ_SEARCH, and
+    `open_by_handle_at` read the hidden submissions and /etc/shadow. A 20-character TMPDIR
+    too, as SLURM's per-job folders are (issue 19: sockets whose path was too long)."""
+    subs = tmp_path / "subs"
+    victim = subs / "alice" / "02_prediction_threshold.ipynb"
+    hand_in(subs, "mallory", {"2": [HANDLES % str(victim)]})
+    hand_in(subs, "alice", {"2": RIGHT["2"]})
+    tmp = tmp_path / ("t" * 20)
+    tmp.mkdir()
+    out = tmp_path / "out"
+    old = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(tmp)
+    import tempfile
+
+    tempfile.tempdir = None
+    try:
+        assert grade(subs, out, "--cluster", "local:1", "--jobs", "1") == 0
+    finally:
+        if old is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = old
+        tempfile.tempdir = None
+    results = read_results(out)
+    said = results["learners"]["mallory"]["notebooks"]["02_prediction_threshold.ipynb"]["output"]
+    assert said.strip() == ("CapEff 0000000000000000, FileNotFoundError, FileNotFoundError, "
+                            "name_to_handle_at -1"), said
+    assert read_grades(out)["alice"]["step_2"] == "1"
+
 def _children(pid: int) -> list[int]:
     """This process's own children (from /proc), so a test kills only what it started."""
     found = []

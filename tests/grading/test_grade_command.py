@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -146,19 +147,17 @@ def test_grade_notebook_api(tmp_path):
 def test_a_worker_that_cannot_start_is_the_graders_failure_not_the_learners(
         tmp_path, capsys, monkeypatch):
     """A broken grading environment must not be recorded as learners' errors (and cached)."""
-    site = tmp_path / "site"  # an environment whose grading workers die at once
+    site = tmp_path / "site"  # an environment whose grading fork server dies at once
     site.mkdir()
     (site / "sitecustomize.py").write_text(
-        "import grader.batch.worker as worker\n\n"
-        "def broken_start(job, conn):\n"
-        "    raise SystemExit(3)  # dies before it could send a byte\n\n"
-        "worker.run_job = broken_start\n")
+        "import sys\nimport grader.batch.forkserver as server\n\n"
+        "server.boot_command = lambda root, fd: [sys.executable, '-c', 'raise SystemExit(3)']\n")
     monkeypatch.setenv("PYTHONPATH", str(site))
     hand_in(tmp_path / "subs", "ana", {"2": RIGHT["2"]})
     out = tmp_path / "out"
     assert grade(tmp_path / "subs", out) == 2
     err = capsys.readouterr().err
-    assert "a grading worker stopped before it could run any learner code" in err
+    assert "the grading fork server did not start" in err
     assert not (out / "grades.csv").exists()
     from grader.batch.gradebook import Gradebook
 
@@ -178,3 +177,18 @@ def test_a_rerun_rewrites_only_the_reports_that_changed(tmp_path):
     assert after["alice.html"] == before["alice.html"] and after["alice.md"] == before["alice.md"]
     assert after["bob.html"] != before["bob.html"]
     assert read_grades(out)["bob"]["step_1"] == "2"
+
+
+def test_grading_works_whatever_the_temporary_folders_path(tmp_path):
+    """Issue 19: with a TMPDIR of 48 characters or more, a socket path was too long and the
+    run stopped. No socket of the grader has a path now."""
+    long_tmp = tmp_path / ("a-long-temporary-folder-" * 5)
+    long_tmp.mkdir()
+    hand_in(tmp_path / "subs", "ana", {"1": RIGHT["1"], "2": RIGHT["2"]})
+    done = subprocess.run([sys.executable, "-m", "grader", "grade", str(tmp_path / "subs"),
+                           "-o", str(tmp_path / "out"), "-q", "--jobs", "2"],
+                          env=dict(os.environ, TMPDIR=str(long_tmp)), capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert read_grades(tmp_path / "out")["ana"]["total"] == "3"
+    assert not list(long_tmp.iterdir())  # and nothing left behind there

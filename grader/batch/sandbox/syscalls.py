@@ -1,0 +1,176 @@
+"""What a worker may ask of the kernel: a seccomp filter, and refusals in the learner's words.
+
+The filter denies (with EPERM) what no notebook needs while it is graded and what the attacks
+on earlier versions used: new namespaces (a user namespace, then ~600 network bridges whose
+teardown stalled the machine), mounts, kernel keyrings (a key outlived its worker and its run),
+bpf, perf, ptrace and reading other processes' memory, file handles (`open_by_handle_at`), SysV
+and POSIX message-queue IPC (memory beyond any limit), io_uring (which bypasses the filter for
+its operations), module loading, reboot and the like; sockets of any family but TCP/IP (the
+only network a worker has is its own loopback, where Part 2's fallback is judged against a
+real endpoint); and, unless the limits allow child processes, starting processes or programs
+at all (threads stay possible).
+
+The filter is compiled once per fork server by libseccomp (through `pyseccomp`), and each
+worker loads the ready program with one `prctl`. Where libseccomp is missing, `compile_filter`
+returns None and the pool says the filter is missing.
+
+`refuse_in_words` installs an audit hook that turns the refusals a learner could meet by
+ordinary code (`subprocess.run`, `os.system`, `socket.create_connection`, `requests.get`) into
+an error that says what happened, in the learner's terms, before the kernel says EPERM:
+"while grading, notebooks can't start programs (`subprocess.Popen` in your step 1 cell)".
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import functools
+import sys
+import tempfile
+from typing import Any
+
+from .libc import PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, prctl
+
+DENIED = (
+    # namespaces, mounts, the root directory
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount",
+    "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+    # kernel keyrings
+    "keyctl", "add_key", "request_key",
+    # reading or steering other processes, and the kernel's own machinery
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd", "bpf",
+    "perf_event_open", "userfaultfd", "open_by_handle_at", "name_to_handle_at",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
+    "swapon", "swapoff", "acct", "quotactl", "quotactl_fd", "syslog", "vhangup", "personality",
+    "modify_ldt", "iopl", "ioperm", "lookup_dcookie", "uselib", "memfd_secret",
+    "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname",
+    "setdomainname", "fanotify_init", "io_uring_setup", "io_uring_enter", "io_uring_register",
+    # inter-process communication beyond pipes (and beyond any memory limit)
+    "shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl", "msgget",
+    "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
+    "mq_notify", "mq_getsetattr",
+)
+# Sockets: only TCP/IP ones (Part 2 judges a learner's fallback against a real endpoint on
+# 127.0.0.1, in the worker); no Unix, netlink, packet or other family (socketpair stays).
+INET_FAMILIES = (2, 10)
+LAST_FAMILY = 45
+PROGRAMS = ("fork", "vfork", "execve", "execveat")
+# Landlock (ABI 7) doesn't cover a file's metadata: where workers run as the instructor (the
+# Landlock walls), changing modes, owners, times or extended attributes is refused too, or a
+# learner could chmod the instructor's own folders (or, as root without capabilities, /tmp).
+METADATA = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+            "utime", "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr",
+            "removexattr", "lremovexattr", "fremovexattr", "setxattrat", "removexattrat")
+NEW_NAMESPACES = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+CLONE_THREAD = 0x00010000
+SECCOMP_MODE_FILTER = 2
+
+
+@functools.cache
+def compile_filter(processes: bool, metadata: bool = False) -> bytes | None:
+    """The BPF program, or None where libseccomp isn't there. `processes`: may learner code
+    start child processes (and programs)? `metadata`: refuse changes to files' metadata too."""
+    try:
+        import pyseccomp as seccomp
+    except (ImportError, OSError, RuntimeError):  # the module loads libseccomp when imported
+        return None
+    denied = seccomp.ERRNO(errno.EPERM)
+    rules = seccomp.SyscallFilter(seccomp.ALLOW)
+    for name in DENIED + (() if processes else PROGRAMS) + (METADATA if metadata else ()):
+        try:
+            rules.add_rule(denied, name)
+        except (OSError, ValueError, RuntimeError):
+            continue  # not a system call on this architecture
+    # clone3 passes its flags in memory, where a filter can't read them: ENOSYS makes the C
+    # library fall back to clone, whose flags it can
+    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+    for family in range(LAST_FAMILY + 1):
+        if family not in INET_FAMILIES:
+            rules.add_rule(denied, "socket", seccomp.Arg(0, seccomp.EQ, family))
+    rules.add_rule(denied, "socket", seccomp.Arg(0, seccomp.GT, LAST_FAMILY))
+    for bit in range(32):  # any one namespace flag is enough to refuse
+        if NEW_NAMESPACES & (1 << bit):
+            rules.add_rule(denied, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, 1 << bit, 1 << bit))
+    if not processes:  # threads only
+        rules.add_rule(denied, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_THREAD, 0))
+    with tempfile.TemporaryFile() as handle:
+        rules.export_bpf(handle)
+        handle.seek(0)
+        return handle.read()
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def load_filter(program: bytes) -> None:
+    """Apply the filter to this process and everything it starts (no way back)."""
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    from .libc import libc
+
+    result = libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0)
+    if result != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"seccomp: {errno.errorcode.get(code, code)}")
+
+
+# ------------------------------------------------------------- refusals, in words
+class NotWhileGrading(PermissionError):
+    """What learner code meets when it asks for something grading never allows."""
+
+
+STARTS_PROGRAMS = {"subprocess.Popen": "subprocess.Popen", "os.system": "os.system",
+                   "os.exec": "os.exec", "os.posix_spawn": "os.posix_spawn",
+                   "os.spawn": "os.spawn", "os.fork": "os.fork", "os.forkpty": "os.forkpty",
+                   "pty.spawn": "pty.spawn"}
+LOOKS_UP = {name: name for name in ("socket.getaddrinfo", "socket.gethostbyname",
+                                    "socket.gethostbyname_ex", "socket.gethostbyaddr",
+                                    "socket.getnameinfo")}
+CELL_FILE = "<ipython-input-"
+AF_UNIX = 1
+
+
+def _where(step: str) -> str:
+    """'your step 1 cell, line 3': the learner's own frame that led here."""
+    frame = sys._getframe(2)
+    while frame is not None and not frame.f_code.co_filename.startswith(CELL_FILE):
+        frame = frame.f_back  # type: ignore[assignment]
+    what = "quiz" if step == "quiz" else f"step {step}"
+    if frame is None:
+        return f"your {what} notebook"
+    return f"your {what} cell, line {frame.f_lineno}"
+
+
+def refuse_in_words(step: str, processes: bool) -> None:
+    """Install the audit hook (for the rest of this process's life: hooks can't be removed)."""
+    getframe, starts = sys._getframe, ({} if processes else STARTS_PROGRAMS)
+
+    def hook(event: str, args: tuple) -> None:
+        if event in starts:
+            raise NotWhileGrading(f"while grading, notebooks can't start programs "
+                                  f"(`{starts[event]}` in {_where(step)})")
+        if (event in LOOKS_UP and args and args[0] not in LOOPBACK) or (
+                event == "socket.connect" and _away(args[1])) or (
+                event == "socket.__new__" and args[1] not in INET_FAMILIES and (
+                args[1] != AF_UNIX or _opens_new(getframe(1)))):
+            call = LOOKS_UP.get(event, event if event == "socket.connect" else "socket.socket")
+            raise NotWhileGrading(f"while grading, notebooks can't open network connections "
+                                  f"(`{call}` in {_where(step)})")
+
+    sys.addaudithook(hook)
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost", b"127.0.0.1", b"::1", b"localhost")
+
+
+def _away(address: Any) -> bool:
+    """A connection anywhere but this machine's loopback (the only network a worker has)."""
+    return not (isinstance(address, tuple) and address and address[0] in LOOPBACK)
+
+
+def _opens_new(frame: Any) -> bool:
+    """A Unix socket made anew (to connect somewhere), not one of a `socketpair` being
+    wrapped (which asyncio makes for itself)."""
+    return frame.f_code.co_name != "__init__" or frame.f_locals.get("fileno") is None
