@@ -110,9 +110,10 @@ class Brief:
     seconds: float  # as results.json has it (to 0.1 ms)
     message: str
     checks: tuple[Check, ...]
+    stored: bool = True  # False: made without a stored verdict (missing, unreadable, a fault)
 
 
-def brief(verdict: dict) -> Brief:
+def brief(verdict: dict, stored: bool = True) -> Brief:
     """A whole verdict as stored (`NotebookGrade.to_dict`) in brief."""
     result = verdict["result"]
     checks = tuple(Check(sys.intern(c["id"]), c["step"], sys.intern(c["title"]), c["passed"],
@@ -121,7 +122,7 @@ def brief(verdict: dict) -> Brief:
                          c["points"], c["max_points"]) for c in result["checks"])
     return Brief(verdict["notebook"], verdict["status"], result["status"] == "passed",
                  verdict["points"], verdict["max_points"], verdict.get("runtime", 0.0),
-                 verdict.get("message", ""), checks)
+                 verdict.get("message", ""), checks, stored)
 
 
 def briefs(result: ClassGrades) -> Callable[[LearnerGrade], dict[str, Brief]]:
@@ -142,11 +143,13 @@ def briefs(result: ClassGrades) -> Callable[[LearnerGrade], dict[str, Brief]]:
             if verdict.run and key in stored:
                 found[name] = stored[key]
                 continue
-            # made here (missing, unreadable) or lost from the gradebook: the learner's own
-            # loader says why; a reason many learners share is made once
+            # made here (missing, unreadable, a fault of the machine: never stored) or lost
+            # from the gradebook: the learner's own loader says why; a reason many learners
+            # share is made once
             reason = (name, verdict.status, verdict.message, verdict.run > 0)
             if reason not in made:
-                made[reason] = brief(learner.loader(verdict).to_dict())  # type: ignore[misc]
+                made[reason] = brief(learner.loader(verdict).to_dict(),  # type: ignore[misc]
+                                     stored=verdict.run > 0)
             found[name] = made[reason]
         return found
 
@@ -222,6 +225,7 @@ class Tally:
     slowest: list[tuple[float, str, str, str]] = field(default_factory=list)
     crashed: list[tuple[str, str]] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    faults: list[tuple[str, str]] = field(default_factory=list)  # (learner, notebook)
 
     def __post_init__(self) -> None:
         self.per_step = {unit(s): _StepTally(s) for s in self.steps}
@@ -247,6 +251,8 @@ class Tally:
                 self.slowest, entry)
         if "could not be read back from the gradebook" in grade.message:
             self.unreadable.append((learner, grade.notebook))
+        if grade.status == "error" and not grade.stored:  # the machine's, told, not stored
+            self.faults.append((learner, grade.notebook))
         for check in grade.checks:
             self.checks.setdefault(check.id, _CheckTally(check)).add(learner, grade.status,
                                                                      check)
@@ -261,6 +267,10 @@ class Tally:
 
 def _share(part: float, whole: float) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+def _plural(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _learners(names: Iterable[str], links: dict[str, str]) -> list[dict]:
@@ -382,13 +392,20 @@ def _problems(tally: Tally, result: ClassGrades) -> list[str]:
     problems = list(result.warnings)
     if tally.crashed:
         checks = Counter(check for _, check in tally.crashed)
-        problems.append(f"{len(tally.crashed)} check(s) could not run (a grader bug, not the "
-                        "learners'): " + ", ".join(f"{c} ×{n}" for c, n in checks.items()))
+        problems.append(f"{_plural(len(tally.crashed), 'check')} could not run (a grader "
+                        "bug, not the learners'): "
+                        + ", ".join(f"{c} ×{n}" for c, n in checks.items()))
+    if tally.faults:
+        named = ", ".join(f"{learner} ({notebook})" for learner, notebook in tally.faults[:10])
+        more = " …" if len(tally.faults) > 10 else ""
+        problems.append(f"{_plural(len(tally.faults), 'notebook')} the grader could not grade "
+                        "(its machine's doing, after retries, not the learners'): not stored, "
+                        f"so the next run grades them again: {named}{more}")
     if tally.unreadable:
-        problems.append(f"{len(tally.unreadable)} verdict(s) could not be read back from the "
-                        "gradebook; grade again with --regrade")
+        problems.append(f"{_plural(len(tally.unreadable), 'verdict')} could not be read back "
+                        "from the gradebook; grade again with --regrade")
     if result.unplaced:
-        problems.append(f"{len(result.unplaced)} file(s) whose learner could not be told "
+        problems.append(f"{_plural(len(result.unplaced), 'file')} whose learner could not be told "
                         "(listed in results.json under 'unplaced')")
     return problems
 

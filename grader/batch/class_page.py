@@ -14,6 +14,7 @@ import html
 from urllib.parse import quote
 
 from ..feedback import _rich
+from ..spec import QUIZ
 from . import class_plots
 from .verdicts import STATUSES
 
@@ -28,11 +29,14 @@ a{color:#0b57a4}a:focus-visible{outline:3px solid #0b57a4;outline-offset:2px}
 table{border-collapse:collapse;margin:.5em 0 1em;font-size:.95em}
 caption{text-align:left;font-weight:600;padding:.3em 0}
 th,td{border:1px solid #c8c8c8;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#f0f2f5}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f0f2f5}table.said tbody th{font-weight:normal}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 td.n{white-space:nowrap}
 figcaption{font-size:.9em;color:#444}
 .right{color:#1b7f3b;font-weight:600}.drew{color:#b3261e;font-weight:600}
-.muted{color:#555}.reads{color:#555;white-space:normal}.line{white-space:nowrap}
+.muted{color:#555}q.option{display:block;color:#444;font-size:.9em;white-space:normal;
+max-width:28em;margin:.1em 0 .3em}.reads{color:#555;white-space:normal}
+.line{display:block;white-space:nowrap}
 code{background:#f3f3f3;padding:0 3px}
 figure{margin:0 0 .5em}figure .plot{display:block}summary{cursor:pointer;color:#0b57a4}
 .note{background:#f6f7f9;border-left:4px solid #0b57a4;padding:.5em .8em}
@@ -51,6 +55,13 @@ def _n(value: object, suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
+def _count(number: int, noun: str) -> str:
+    """`1 learner`, `32 learners`, `no learner`."""
+    if number == 0:
+        return f"no {noun}"
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _link(learner: dict) -> str:
     if not learner.get("report"):
         return _e(learner["id"])
@@ -58,15 +69,17 @@ def _link(learner: dict) -> str:
 
 
 def _table(caption: str, headers: list[str], rows: list[list[str]],
-           numeric: set[int] = frozenset()) -> str:  # type: ignore[assignment]
-    """A table with a caption and header cells; cells are HTML already."""
+           numeric: set[int] = frozenset(),  # type: ignore[assignment]
+           kind: str = "") -> str:
+    """A table with a caption and header cells; cells are HTML already (`kind`: its class)."""
     head = "".join(f'<th scope="col"{" class=n" if i in numeric else ""}>{h}</th>'
                    for i, h in enumerate(headers))
     body = "".join("<tr>" + "".join(
         (f'<th scope="row">{cell}</th>' if i == 0 else
          f'<td{" class=n" if i in numeric else ""}>{cell}</td>')
         for i, cell in enumerate(row)) + "</tr>" for row in rows)
-    return (f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+    klass = f' class="{kind}"' if kind else ""
+    return (f"<table{klass}><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>")
 
 
@@ -81,10 +94,11 @@ def _what_counts(figures: dict) -> str:
 def _header(figures: dict) -> str:
     scores = figures["scores"]
     return (f"<header><h1>Class report</h1><p class='muted'>{_e(COURSE)} · "
-            f"{figures['learners']} learner(s) · source <code>{_e(figures['source'])}</code>"
+            f"{_count(figures['learners'], 'learner')} · source "
+            f"<code>{_e(figures['source'])}</code>"
             f"</p>{_what_counts(figures)}"
             f"<p>Mean score <b>{_n(scores['mean'])}</b> of {_n(scores['max'])}, median "
-            f"{_n(scores['median'])}, {scores['full_marks']} learner(s) with full marks. "
+            f"{_n(scores['median'])}, {_count(scores['full_marks'], 'learner')} with full marks. "
             f"The same figures are in <a href='class.json'>class.json</a>.</p></header>")
 
 
@@ -118,11 +132,19 @@ def _scores(figures: dict) -> str:
 
 def _steps(figures: dict) -> str:
     steps = figures["steps"]
-    labels = [s["label"] for s in steps]
-    rates = [s["pass_rate"] or 0.0 for s in steps]
+    # the quiz is "passed" only with every question right: its questions have their own
+    # section, so the chart of pass rates is the steps'
+    charted = [s for s in steps if s["step"] != QUIZ.key]
+    labels = [s["label"] for s in charted]
+    rates = [s["pass_rate"] or 0.0 for s in charted]
     summary = "Horizontal bar chart of the share of the class that passed each step: " + \
         "; ".join(f"{label} {rate:.0f} %" for label, rate in zip(labels, rates, strict=True))
-    plot = class_plots.pass_rates(labels, rates, summary) if steps else ""
+    plot = class_plots.pass_rates(labels, rates, summary) if charted else ""
+    figure = (f"<figure>{plot}<figcaption>Pass rate per step, of the whole class (the table "
+              f"below gives every figure).</figcaption></figure>" if plot else "")
+    quiz = (" The quiz counts as passed with every question right; how each of its "
+            "questions did is in <a href='#quiz'>its item analysis</a>."
+            if figures["quiz"] and figures["quiz"]["attempts"] else "")
     rows = [[f"{_e(s['label'])}: {_e(s['title'])}", _e(s["handed_in"]), _e(s["checked"]),
              _e(s["passed"]), _n(s["pass_rate"], " %"), _n(s["pass_rate_of_handed_in"], " %"),
              f"{_n(s['mean_points'])} / {_n(s['max_points'])}"] for s in steps]
@@ -131,9 +153,11 @@ def _steps(figures: dict) -> str:
     return (f'<section id="steps" aria-labelledby="steps-h"><h2 id="steps-h">Steps</h2>'
             f"<p>A step is passed when its notebook ran and every check of it passed. "
             f"Optional notebooks (Part 2's steps 5-8, choosing the mode) appear once anyone "
-            f"hands them in.</p>"
-            f"<figure>{plot}<figcaption>Pass rate per step, of the whole class (the table "
-            f"below gives every figure).</figcaption></figure>{table}</section>")
+            f"hands them in.{quiz}</p>{figure}{table}</section>")
+
+
+OUTCOMES = (("failed", "failed"), ("passed", "passed"), ("not_started", "not started"),
+            ("not_reached", "not reached"), ("not_checked", "not checked"))
 
 
 def _mistakes(figures: dict) -> str:
@@ -145,18 +169,20 @@ def _mistakes(figures: dict) -> str:
                  ", ".join(_link(x) for x in m["examples"])
                  + (" …" if m["learners"] > len(m["examples"]) else "")]
                 for m in check["mistakes"]]
-        counts = (f"{check['failed']} failed · {check['passed']} passed · "
-                  f"{check['not_started']} not started · {check['not_reached']} not reached "
-                  f"(a check before it failed) · {check['not_checked']} not checked")
+        counts = " · ".join(f"{check[key]} {words}" for key, words in OUTCOMES if check[key])
         parts.append(f"<h3>{_e(check['label'])} · {_rich(check['title'])} "
                      f"<span class=muted>({_e(check['id'])})</span></h3><p>{counts}</p>"
                      + _table(f"Mistakes in {_e(check['id'])}, most common first",
-                              ["what the check said", "learners", "for example"], rows, {1}))
+                              ["what the check said", "learners", "for example"], rows, {1},
+                              "said"))
     body = "".join(parts) or "<p>No check failed for anyone. Well taught!</p>"
     return ('<section id="mistakes" aria-labelledby="mistakes-h"><h2 id="mistakes-h">What the '
             "class got wrong</h2><p>For each check, its failures grouped by what the check "
             "said (words that differ between learners shown as …), most common first, with "
-            "a few learners each, linked to their reports.</p>" + body + "</section>")
+            "a few learners each, linked to their reports. <b>Not started</b>: the answer "
+            "cell was handed in as given; <b>not reached</b>: a check before it failed; "
+            "<b>not checked</b>: the notebook was missing or did not run (see "
+            "<a href='#notebooks'>Notebooks</a>).</p>" + body + "</section>")
 
 
 def _options(question: dict) -> str:
@@ -167,9 +193,11 @@ def _options(question: dict) -> str:
             words = f"<span class=right>{words} right</span>"
         elif any(d["option"] == option["option"] and d["more_than_the_answer"]
                  for d in question["distractors"]):
-            words = f"<span class=drew>{words} drew the class</span>"
+            # the misconception to teach again: in its own words
+            words = (f"<span class=drew>{words} drew the class</span><q class=option>"
+                     f"{_e(option['text'])}</q>")
         cells.append(words)
-    return "<br>".join(f"<span class=line>{cell}</span>" for cell in cells)
+    return "".join(f"<span class=line>{cell}</span>" for cell in cells)
 
 
 def _quiz(figures: dict) -> str:
@@ -194,7 +222,7 @@ def _quiz(figures: dict) -> str:
              f"{_n(q['discrimination'], ' %')}<br><span class=reads>"
              f"{_e(q['discrimination_reads'])}</span>",
              _n(q["efficiency"], " %"), _options(q), _e(q["no_answer"])] for q in questions]
-    table = _table(f"Item analysis of {quiz['attempts']} graded quiz attempt(s)",
+    table = _table(f"Item analysis of {_count(quiz['attempts'], 'graded quiz attempt')}",
                    ["question", "facility index", "SD", "discrimination index",
                     "discriminative efficiency", "options picked", "no answer"], rows,
                    {1, 2, 3, 4, 6})
@@ -222,7 +250,7 @@ def _notebooks(figures: dict) -> str:
     rows.append(["all", *(_e(notebooks["statuses"][k]) for k in STATUSES)])
     statuses = _table("Notebooks by status", ["notebook", *STATUSES], rows,
                       set(range(1, len(STATUSES) + 1)))
-    late = (f"{notebooks['late']} learner(s) handed in late"
+    late = (f"{_count(notebooks['late'], 'learner')} handed in late"
             + (": " + ", ".join(_link(x) for x in notebooks["late_learners"][:20])
                + (" …" if notebooks["late"] > 20 else "") if notebooks["late"] else "")
             + "." if notebooks["late_known"] else

@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from grader.batch import grading
+from grader.batch.verdicts import failed
 from grader.cli import main
+from grader.spec import ALL_STEPS
 
 from .conftest import grade
+from .helpers import RIGHT, hand_in
 
 
 def _figures(out: Path) -> dict:
@@ -110,7 +114,22 @@ def test_the_quiz_item_analysis_matches_figures_worked_by_hand(known_class) -> N
     assert (q3["facility"], q3["no_answer"]) == (25.0, 1)
     assert q3["distractors"] == [{"option": "A", "picked": 2, "more_than_the_answer": True}]
     page = (out / "class.html").read_text(encoding="utf-8")
-    assert "A: 2 (50 %) drew the class" in page
+    # the distractor that drew the class, in its own words (the misconception to teach again)
+    assert ("A: 2 (50 %) drew the class</span><q class=option>pred1 pred2 pred3 pred4</q>"
+            in page)
+
+
+def test_the_pass_rates_chart_is_the_steps_and_the_quiz_is_read_by_its_questions(
+        known_class) -> None:
+    _, out = known_class
+    page = (out / "class.html").read_text(encoding="utf-8")
+    chart = page.split('id="steps-h"')[1].split("</figure>")[0]
+    assert "Step 4 33 %" in chart and "Quiz" not in chart  # 10 of 10 is no pass rate
+    assert "The quiz counts as passed with every question right" in page
+    assert "6 learners · source" in page and "1 learner with full marks" in page
+    # a check's outcomes that happened, and none that didn't
+    assert "<p>3 failed · 3 passed</p>" in page  # 1.customers_shape
+    assert "0 not started" not in page
 
 
 def test_the_page_stands_alone(known_class) -> None:
@@ -171,3 +190,60 @@ def test_report_open_shows_the_page_in_a_browser(known_class, tmp_path: Path,
     monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
     assert main(["report", str(out), "--open"]) == 0
     assert opened == [(out / "class.html").resolve().as_uri()]
+
+
+class _MachineKeepsKilling:
+    """The grading lanes, but every notebook of `learner` comes back as the pool reports a
+    notebook this machine kept killing (tests/grading/test_faults.py makes the real one):
+    status error, `again` (told, never stored)."""
+
+    def __init__(self, lanes: object, learner: str) -> None:
+        self.lanes, self.learner = lanes, learner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.lanes, name)
+
+    def run(self, jobs, count):
+        theirs: set[int] = set()
+
+        def watched():
+            for job in jobs:
+                if f"/{self.learner}/" in json.dumps(job["handin"]):
+                    theirs.add(job["i"])
+                yield job
+
+        for head, verdict in self.lanes.run(watched(), count):
+            if head["i"] in theirs:
+                step = next(s for s in ALL_STEPS if s.notebook == json.loads(verdict)["notebook"])
+                grade = failed(step, "error", "the grader could not grade this notebook: its "
+                               "worker was killed from outside its own limits (3 tries); this "
+                               "is not the learner's doing, and the next run grades it again")
+                head = dict(head, status="error", points=0, again=True)
+                verdict = json.dumps(grade.to_dict())
+            yield head, verdict
+
+
+def test_a_notebook_the_machine_kept_from_grading_is_a_grader_problem(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    submissions = tmp_path / "submissions"
+    hand_in(submissions, "ana", {"1": RIGHT["1"]})
+    hand_in(submissions, "ben", {"1": [RIGHT["1"][0] + "  # ben's own"]})  # not ana's bytes
+    out = tmp_path / "graded"
+    real = grading._executor
+    monkeypatch.setattr(grading, "_executor",
+                        lambda *args, **kwargs: _MachineKeepsKilling(real(*args, **kwargs), "ben"))
+    assert grade(submissions, out, "--notebooks", "01") == 0
+    figures = _figures(out)
+    assert figures["notebooks"]["statuses"]["error"] == 1
+    assert figures["problems"] == [
+        "1 notebook the grader could not grade (its machine's doing, after retries, not the "
+        "learners'): not stored, so the next run grades them again: ben (01_customer_data.ipynb)"]
+    assert "ben (01_customer_data.ipynb)" in (out / "class.html").read_text(encoding="utf-8")
+    assert main(["report", str(out)]) == 0  # from results.json alone: the same problem
+    assert _figures(out)["problems"] == figures["problems"]
+    # ... and it does: the machine is well again, ben is graded, nothing is left to say
+    monkeypatch.setattr(grading, "_executor", real)
+    assert grade(submissions, out, "--notebooks", "01") == 0
+    figures = _figures(out)
+    assert figures["problems"] == [] and figures["notebooks"]["statuses"]["error"] == 0
+    assert figures["steps"][0]["passed"] == 2
