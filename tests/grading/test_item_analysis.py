@@ -66,6 +66,17 @@ def test_no_spread_or_too_few_attempts_gives_no_figure() -> None:
     assert item_stats([], [1]) == [ItemStats(0, None, None, None, None)]
 
 
+def test_two_attempts_are_enough() -> None:
+    """x = (1, 0), rest X = (2, 1): means .5 and 1.5; dx = (.5, -.5), dX = (.5, -.5); with
+    S - 1 = 1: var x = .5, var X = .5, cov = .5. SD 100 · √.5 = 70.71 %; discrimination
+    100 · .5 / √(.5 · .5) = 100 %; sorted pairs the same: efficiency 100 %."""
+    stats = item_stats([[1, 1, 1], [0, 1, 0]], [1, 1, 1])[0]
+    assert stats.attempts == 2 and stats.facility == pytest.approx(50.0)
+    assert stats.sd == pytest.approx(70.711, abs=1e-3)
+    assert stats.discrimination == pytest.approx(100.0)
+    assert stats.efficiency == pytest.approx(100.0)
+
+
 def test_marks_out_of_more_than_one() -> None:
     stats = item_stats([[2, 1], [0, 1], [1, 0]], [2, 1])[0]
     assert stats.facility == pytest.approx(50.0)  # mean 1 of 2
@@ -75,9 +86,19 @@ def test_marks_out_of_more_than_one() -> None:
 @pytest.mark.parametrize("value, words", [(96, "extremely easy"), (70, "fairly easy"),
                                           (50, "about right"), (25, "moderately difficult"),
                                           (3, "extremely difficult, or something wrong"),
-                                          (None, "")])
+                                          (None, ""),
+                                          # Moodle's bands include their lower end
+                                          (35, "about right"), (34.9, "moderately difficult"),
+                                          (95, "extremely easy"), (94.9, "very easy")])
 def test_moodle_words_for_the_facility_index(value, words) -> None:
     assert reading(value, FACILITY_BANDS) == words
+
+
+@pytest.mark.parametrize("value, words", [(50, "very good"), (49.9, "adequate"),
+                                          (30, "adequate"), (29.9, "weak"), (20, "weak"),
+                                          (0, "very weak"), (-0.1, "negative: probably invalid")])
+def test_moodle_words_for_the_discrimination_index(value, words) -> None:
+    assert reading(value, DISCRIMINATION_BANDS) == words
 
 
 def test_a_kind_of_mistake_is_named_by_what_its_messages_share() -> None:
