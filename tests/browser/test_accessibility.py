@@ -144,8 +144,16 @@ def test_the_serving_panel_passes_axe_and_serves_from_the_keyboard(
         left_as_found: None, page: Any, lab_server: LabServer, axe_script: str,
         screenshots: Any) -> None:
     open_serving_panel(page, lab_server)
-    found = violations(page, axe_script, ".serving-panel", exclude=(".noUi-handle",))
-    assert not found, describe(found)
+    found = violations(page, axe_script, ".serving-panel")
+    # The one violation the course can't mend: ipywidgets gives its slider's handle no name and
+    # no way to set one (README, "From the keyboard"). Allowed on that handle alone, for that
+    # rule alone; the labelled box beside it serves the same request by name.
+    upstream = [v for v in found if v["id"] == "aria-input-field-name"
+                and all('class="noUi-handle' in node for node in v["nodes"])
+                and len(v["nodes"]) == 1]
+    others = [v for v in found if v not in upstream]
+    assert not others, describe(others)
+    expect(page.get_by_role("spinbutton", name="Customer's feature value")).to_be_visible()
     page.locator(SLIDER_HANDLE).focus()
     before = page.locator(BADGE).text_content()
     step_slider(page, "ArrowRight")
