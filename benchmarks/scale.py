@@ -20,6 +20,12 @@ answers and typical mistakes, no infinite loops) of --small and --large notebook
 
     .venv/bin/python benchmarks/scale.py [--before 9198665] [--small 1600] [--large 6400]
 
+The class report alone, on a class graded already (OUT of an earlier run, e.g. the large
+class's): writing class.json and class.html from OUT/results.json, each round in a fresh process
+(matplotlib's import included, reading results.json not), wall and CPU seconds:
+
+    .venv/bin/python benchmarks/scale.py --class-report OUT [--rounds 5]
+
 Writes the Markdown table to stdout and to benchmarks/RESULTS-scale.md.
 """
 
@@ -29,6 +35,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -168,6 +175,37 @@ def _timing_class_report() -> list[tuple[float, float]]:
     return seconds
 
 
+def class_report_probe(out: str) -> dict:
+    """Inside a fresh process: OUT's class, read from results.json, then its class report
+    written and timed."""
+    from grader.batch.class_report import load_results, write_class_report
+    from grader.batch.reports import feedback_names
+
+    result = load_results(Path(out))
+    names = feedback_names(list(result.learners))
+    wall, cpu = time.perf_counter(), _cpu()
+    write_class_report(result, Path(out), names)
+    return {"wall": time.perf_counter() - wall, "cpu": _cpu() - cpu,
+            "notebooks": sum(len(lg.verdicts) for lg in result.learners.values()),
+            "learners": len(result.learners)}
+
+
+def class_report_alone(out: Path, rounds: int) -> int:
+    runs = []
+    for _ in range(rounds):
+        done = subprocess.run([sys.executable, __file__, "--probe-class", str(out)], cwd=ROOT,
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"the class report probe failed:\n{done.stderr[-3000:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    walls, cpus = sorted(r["wall"] for r in runs), sorted(r["cpu"] for r in runs)
+    print(f"class report of {runs[0]['notebooks']} verdicts ({runs[0]['learners']} learners), "
+          f"{rounds} fresh processes: wall {walls[0]:.2f}-{walls[-1]:.2f} s (median "
+          f"{statistics.median(walls):.2f}), CPU {cpus[0]:.2f}-{cpus[-1]:.2f} s; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
+    return 0
+
+
 def report_command_seconds(tree: Path, out: Path) -> tuple[float, float] | None:
     """`python -m grader report OUT` as an instructor runs it: (wall, CPU) seconds (None: this
     grader has no such command)."""
@@ -206,10 +244,19 @@ def main() -> int:
     parser.add_argument("--probe", nargs=4, metavar=("TREE", "MODE", "CLASS", "OUT"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="keep benchmarks/work/scale")
+    parser.add_argument("--class-report", type=Path, metavar="OUT",
+                        help="only time the class report of a class graded into OUT")
+    parser.add_argument("--rounds", type=int, default=5, help="with --class-report")
+    parser.add_argument("--probe-class", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
         print(json.dumps(run_probe(*args.probe)))
         return 0
+    if args.probe_class:
+        print(json.dumps(class_report_probe(args.probe_class)))
+        return 0
+    if args.class_report:
+        return class_report_alone(args.class_report, args.rounds)
     classes = make_classes([args.small, args.large])
     trees = {"before": export(args.before), "after": ROOT}
     first: dict[tuple[str, int], dict] = {}
