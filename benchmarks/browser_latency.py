@@ -54,10 +54,21 @@ from browser.lab import (  # noqa: E402  (after the path set-up above)
     slider_readout,
 )
 
+from churn_course.panel_view import LogEntry  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "RESULTS-browser.md"
 TARGET_MEDIAN_MS = 100.0
-STAYS = "✓ Stays — predict returned False"
-CHURN = "⚠ Churn — predict returned True"
+
+
+def badge_for(feature: float, prediction: bool) -> str:
+    """The badge a slider request shows, in the panel's own words (so a change of wording
+    can't leave this waiting for a badge that never comes)."""
+    return LogEntry(time="", source="slider", customer_id=None, feature=feature,
+                    prediction=prediction, latency_ms=0.0).badge_text
+
+
+STAYS = badge_for(0.60, False)
+CHURN = badge_for(0.61, True)
 
 # Installed once in the page: the time of each key press on the slider handle, and the time
 # of each change to the badge's text, both on the page's performance.now() clock.

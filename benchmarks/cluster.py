@@ -18,7 +18,7 @@ grading command's process tree, and whether every notebook got the same verdict;
 cores, plus Dask's own work): what this measures is its overhead, and how throughput grows
 from one worker to two.
 
-    .venv/bin/python benchmarks/cluster.py [--learners 200] [--timeout 5]
+    .venv/bin/python benchmarks/cluster.py [--learners 200] [--timeout 5] [--workers 2 1]
 
 Needs Dask (pip install '.[cluster]'). Writes the Markdown table to stdout and to
 benchmarks/RESULTS-cluster.md.
@@ -42,8 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import grading as base  # noqa: E402  (benchmarks/grading.py: the class and the timer)
+from common import add_no_write, work_dir, write_results  # noqa: E402
 
-WORK = ROOT / "benchmarks" / "work" / "cluster"
+WORK = work_dir("cluster")
 PY = sys.executable
 
 
@@ -112,6 +113,9 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--repeat", type=int, default=2, help="rounds; the best of each is kept")
+    parser.add_argument("--workers", type=int, nargs="+", default=[2, 1], metavar="W",
+                        help="sizes of the Dask LocalCluster to compare (default: 2 1)")
+    add_no_write(parser, "RESULTS-cluster.md")
     args = parser.parse_args()
     base.TIMEOUT_LEARNERS = set()  # no infinite loops: measure the machinery, not the deadline
     folder = WORK / "class"
@@ -124,7 +128,7 @@ def main() -> int:
     for repeat in range(args.repeat):  # the best of a few: other work on the machine only adds
         print(f"round {repeat + 1}: local --jobs 2", file=sys.stderr)
         best(runs, "local, --jobs 2", grade(folder, WORK / "out", args.timeout, "--jobs", "2"))
-        for workers in (2, 1):
+        for workers in args.workers:
             with local_cluster(workers) as (cluster, seconds):
                 startup[workers] = min(seconds, startup.get(workers, seconds))
                 print(f"round {repeat + 1}: Dask LocalCluster of {workers}", file=sys.stderr)
@@ -147,22 +151,25 @@ def main() -> int:
         lines.append(f"| {label} | {notebooks} | {seconds:.1f} | {notebooks / seconds:.1f} | "
                      f"{extra} | {1000 * cpu / notebooks:.1f} | {peak / 2**20:.0f} | "
                      f"{same} / {len(graded)} |")
-    one = next(v[0] for k, v in runs.items() if "1 worker " in k)
-    two = next(v[0] for k, v in runs.items() if "2 workers" in k)
+    seconds_by_size = {w: next(v[0] for k, v in runs.items() if f" {w} worker" in k)
+                       for w in args.workers}
+    started = ", ".join(f"{w} worker{'s' if w > 1 else ''}: {startup[w]:.1f} s"
+                        for w in sorted(startup))
     lines += ["", f"Best of {args.repeat} rounds each, {os.cpu_count()} CPUs, load average "
               f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after (other work on the "
-              "machine). The cluster was "
-              f"started before each cluster run (1 worker: {startup[1]:.1f} s, 2 workers: "
-              f"{startup[2]:.1f} s, not in its wall time); the grading command joined it by its "
+              f"machine). The cluster was started before each cluster run ({started}, not in "
+              "its wall time); the grading command joined it by its "
               "address, as it would join any scheduler, so each run includes connecting and "
               "warming every worker's fork server. Peak memory counts the grading command's "
-              "process tree only, not the cluster's workers.",
-              f"Throughput 1 → 2 workers: {notebooks / one:.1f} → {notebooks / two:.1f} "
-              f"notebooks/s (×{one / two:.2f}), the workers and the coordinator sharing "
-              f"{os.cpu_count()} CPUs."]
+              "process tree only, not the cluster's workers."]
+    if {1, 2} <= seconds_by_size.keys():
+        one, two = seconds_by_size[1], seconds_by_size[2]
+        lines.append(f"Throughput 1 → 2 workers: {notebooks / one:.1f} → {notebooks / two:.1f} "
+                     f"notebooks/s (×{one / two:.2f}), the workers and the coordinator sharing "
+                     f"{os.cpu_count()} CPUs.")
     table = "\n".join(lines)
     print(table)
-    (ROOT / "benchmarks" / "RESULTS-cluster.md").write_text(table + "\n")
+    write_results("RESULTS-cluster.md", table + "\n", args)
     return 0
 
 

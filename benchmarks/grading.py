@@ -38,12 +38,14 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from common import add_no_write, work_dir, write_results  # noqa: E402
 
 from grader.spec import PART1 as STEPS  # noqa: E402  (the class benchmark is Part 1)
 
-WORK = ROOT / "benchmarks" / "work" / "grading"
-NBGRADER_ENV = ROOT / "benchmarks" / "work" / "nbgrader-venv"
+WORK = work_dir("grading")
+NBGRADER_ENV = work_dir("nbgrader-venv")
 PY = sys.executable
 RIGHT = {
     "1": ["customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]"],
@@ -325,6 +327,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip-nbgrader", action="store_true")
+    add_no_write(parser, "RESULTS-grading.md")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     mb = 1024 * 1024
@@ -401,10 +404,10 @@ def main() -> int:
     table = "\n".join(lines)
     print()
     print(table)
-    (ROOT / "benchmarks" / "RESULTS-grading.md").write_text(
-        f"# Batch grading benchmark\n\n`{' '.join(sys.argv)}` — {n_full} notebooks "
-        f"({args.learners} learners), subset {n_sub}, timeout {args.timeout:g} s, "
-        f"{os.cpu_count()} CPUs.\n\n{table}\n")
+    write_results("RESULTS-grading.md",
+                  f"# Batch grading benchmark\n\n`{' '.join(sys.argv)}` — {n_full} notebooks "
+                  f"({args.learners} learners), subset {n_sub}, timeout {args.timeout:g} s, "
+                  f"{os.cpu_count()} CPUs.\n\n{table}\n", args)
     return 0
 
 

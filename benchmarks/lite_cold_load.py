@@ -19,7 +19,7 @@ in a fresh browser profile (empty cache, no service worker: a learner's first vi
 
 Prints a Markdown table and writes it, with the machine's details, to benchmarks/RESULTS-lite.md.
 
-    .venv/bin/python benchmarks/lite_cold_load.py [--runs 3] [--build] [--no-write]
+    .venv/bin/python benchmarks/lite_cold_load.py [--runs 3] [--build] [--no-write] [--site DIR]
 """
 
 from __future__ import annotations
@@ -116,13 +116,16 @@ def main() -> int:
     parser.add_argument("--build", action="store_true",
                         help="also time a cold and a warm build of the site")
     parser.add_argument("--no-write", action="store_true", help="don't write RESULTS-lite.md")
+    parser.add_argument("--site", type=Path, default=SITE,
+                        help="the built site to load (default: %(default)s)")
     args = parser.parse_args()
-    if not (SITE / "jupyter-lite.json").exists():
-        raise SystemExit("no site in dist/lite: run `python3 tasks.py lite` first")
+    site = args.site
+    if not (site / "jupyter-lite.json").exists():
+        raise SystemExit(f"no site in {site}: run `python3 tasks.py lite` first")
     from playwright.sync_api import sync_playwright
 
     runs = []
-    with SiteServer(SITE) as server, sync_playwright() as playwright:
+    with SiteServer(site) as server, sync_playwright() as playwright:
         browser = launch_offline_chromium(playwright)
         try:
             for number in range(1, args.runs + 1):
@@ -135,9 +138,9 @@ def main() -> int:
     def med(key: str) -> float:
         return statistics.median(r[key] for r in runs)
 
-    pyodide = _size(SITE / "static" / "pyodide")
+    pyodide = _size(site / "static" / "pyodide")
     rows = [
-        ("site size (`dist/lite`)", f"{_size(SITE) / 1e6:.1f} MB "
+        ("site size (`dist/lite`)", f"{_size(site) / 1e6:.1f} MB "
                                     f"(Pyodide and the kernel's wheels: {pyodide / 1e6:.1f} MB)"),
         ("cold load → kernel ready (median)", f"{med('ready'):.1f} s"),
         ("cold load → first `check(3)` verdict on screen (median)", f"{med('verdict'):.1f} s"),

@@ -20,6 +20,7 @@ class, for --rounds rounds, so a busy machine slows both alike; the figures are 
 `--breakdown` (root) also times each wall on its own, in forks of a process inside the view.
 
     .venv/bin/python benchmarks/sandbox_overhead.py [--notebooks 40] [--rounds 5] [--breakdown]
+                                                     [--no-write]
 
 Writes the Markdown table to stdout and to benchmarks/RESULTS-sandbox.md.
 """
@@ -35,7 +36,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from common import add_no_write, write_results  # noqa: E402
 
 RIGHT = {
     "1": ["customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]"],
@@ -183,6 +186,7 @@ def main() -> int:
     parser.add_argument("--notebooks", type=int, default=40, help="per block (default 40)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--breakdown", action="store_true", help="time each wall alone (root)")
+    add_no_write(parser, "RESULTS-sandbox.md")
     args = parser.parse_args()
     from grader.batch.pool import WorkerPool
     from grader.batch.protocol import Limits
@@ -221,8 +225,8 @@ def main() -> int:
     table = "\n".join(lines)
     print()
     print(table)
-    (ROOT / "benchmarks" / "RESULTS-sandbox.md").write_text(
-        f"# Sandbox overhead benchmark\n\n`{' '.join(sys.argv)}`\n\n{table}\n")
+    write_results("RESULTS-sandbox.md",
+                  f"# Sandbox overhead benchmark\n\n`{' '.join(sys.argv)}`\n\n{table}\n", args)
     return 0
 
 

@@ -44,7 +44,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "benchmarks" / "work" / "scale"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import add_no_write, work_dir, write_results  # noqa: E402
+
+WORK = work_dir("scale")
 BEFORE = "9198665"  # the last commit before the grading lanes (issue 11's scale part)
 STEPS_PER_LEARNER = 4  # Part 1
 
@@ -248,6 +252,9 @@ def main() -> int:
                         help="only time the class report of a class graded into OUT")
     parser.add_argument("--rounds", type=int, default=5, help="with --class-report")
     parser.add_argument("--probe-class", metavar="OUT", help=argparse.SUPPRESS)
+    parser.add_argument("--reruns", type=int, default=3,
+                        help="no-change re-runs of each grader; the best is kept (default: 3)")
+    add_no_write(parser, "RESULTS-scale.md")
     args = parser.parse_args()
     if args.probe:
         print(json.dumps(run_probe(*args.probe)))
@@ -270,9 +277,11 @@ def main() -> int:
             first[label, size] = probe(tree, "first", str(folder), str(out))
         out = WORK / f"out-{label}-{args.large}"
         print(f"{label}: no-change re-runs ...", file=sys.stderr)
-        runs = [probe(tree, "again", str(classes[args.large]), str(out)) for _ in range(3)]
+        runs = [probe(tree, "again", str(classes[args.large]), str(out))
+                for _ in range(args.reruns)]
         rerun[label] = min(runs, key=lambda r: r["total"])
-        command[label] = min(command_seconds(tree, classes[args.large], out) for _ in range(3))
+        command[label] = min(command_seconds(tree, classes[args.large], out)
+                             for _ in range(args.reruns))
         report_command[label] = report_command_seconds(tree, out)
     lines = [f"| measure ({args.large} notebooks unless said) | before ({args.before}) | "
              "after |", "|---|---|---|"]
@@ -313,10 +322,10 @@ def main() -> int:
         "{command}", classes_done)
     lines.append(f"\nOne run; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at "
                  "the end. Coordinator = the `grade` process itself (its lanes, fork server "
-                 "and workers are other processes); best of 3 for the re-runs.")
+                 f"and workers are other processes); best of {args.reruns} for the re-runs.")
     table = "\n".join(lines)
     print(table)
-    (ROOT / "benchmarks" / "RESULTS-scale.md").write_text(table + "\n")
+    write_results("RESULTS-scale.md", table + "\n", args)
     if not args.keep:
         shutil.rmtree(WORK, ignore_errors=True)
     return 0

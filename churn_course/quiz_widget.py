@@ -63,6 +63,11 @@ _QUIZ_CSS = """
 
 
 
+#: A layout's display that shows a hidden widget: "" rather than None, which the browser's
+#: Pyodide kernel drops from widget messages (JupyterLite would keep the button hidden).
+_SHOWN = ""
+
+
 class QuestionView:
     """The widgets of one question; attributes so tests can pick, click and read them."""
 
@@ -117,7 +122,7 @@ class QuestionView:
         self.feedback.value = quiz_feedback.as_html(self.question, tries[-1], state) + "".join(
             f"<p><i>{html.escape(note)}</i></p>" for note in notes
         )
-        self.solution_button.layout.display = None if state == "retry" else "none"
+        self.solution_button.layout.display = _SHOWN if state == "retry" else "none"
 
 
 class Quiz:

@@ -55,8 +55,9 @@ __all__ = ["LogEntry", "ServingPanel", "serving_panel", "TEXT_FALLBACK"]
 
 #: What a front end without widgets shows (and what nbval compares): no timings, no ids.
 TEXT_FALLBACK = (
-    "Live serving panel: serve your predict function one request at a time (real time) "
-    "or score every customer in `customers` at once (batch). "
+    "Live serving panel: answer each request with your predict function when it arrives "
+    "(real time), or score every customer in `customers` ahead of time and store the "
+    "answers (batch). "
     "It needs a live Jupyter kernel with ipywidgets to show."
 )
 #: How many requests the log keeps: enough to compare a few, few enough to read at a glance.
@@ -170,8 +171,9 @@ class ServingPanel:
         realtime = widgets.VBox([
             widgets.HTML(
                 "<h4>Real-time serving</h4>"
-                "<p>One customer, the moment they interact with the app (opening it, calling "
-                "support). Each change below is <b>one request</b>, answered at once: "
+                "<p>The answer is computed <b>when the request arrives</b>: a customer "
+                "opens the app or calls support, and the inputs are the ones they have "
+                "right now. Each change below is <b>one request</b>, answered at once: "
                 "<b>live</b> by calling your <code>predict</code>, or from the <b>stored</b> "
                 "table the batch job wrote. What matters here is <b>latency</b>: how long one "
                 "answer takes. The time shown is only the call to <code>predict</code> (or the "
@@ -190,10 +192,12 @@ class ServingPanel:
         batch = widgets.VBox([
             widgets.HTML(
                 "<h4>Batch prediction</h4>"
-                "<p>Every customer at once, on a schedule (a nightly job, say). The job stores "
-                "its answers, with the threshold it used and when it ran, and they are read "
-                "later, so nobody waits for one answer. What matters here is "
-                "<b>throughput</b>: many customers scored cheaply in one run.</p>"
+                "<p>The answers are computed <b>before anyone asks</b>, on a schedule (a "
+                "nightly job, say), for every customer known at the time. The job stores "
+                "them, with the threshold it used and when it ran, and they are read later, "
+                "so nobody waits for the model. What matters here is <b>throughput</b>: many "
+                "customers scored cheaply in one run. A customer who wasn't there when it ran "
+                "(try 105) has no stored answer.</p>"
                 "<p>Try it: press <b>Run batch</b>, then in a new cell below set "
                 "<code>threshold = 0.85</code> and run it. Serve customer 102 from the "
                 "stored table and live: the stored answer is stale until the job runs "

@@ -38,10 +38,25 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _progress(args: argparse.Namespace) -> int:
-    from .progress import FILE_NAME, locate, report
+    from .progress import FILE_NAME, course_file, read, render
 
-    path, where = (args.file, "") if args.file else locate(Path.cwd())
-    print(report(path or Path.cwd() / FILE_NAME))  # none found: the empty report
+    if args.file is not None:
+        path, where = args.file, ""
+        if not path.exists():
+            print(f"grader progress: there is no file {path}.", file=sys.stderr)
+            return 2
+        if path.is_dir():
+            print(f"grader progress: {path} is a folder; pass the progress file in it: "
+                  f"--file {path / FILE_NAME}", file=sys.stderr)
+            return 2
+    else:
+        path, where = course_file(Path.cwd())
+    steps, problem = read(path)
+    if problem:
+        print(f"grader progress: {path} could not be used ({problem}); it was left as it is.",
+              file=sys.stderr)
+        return 2
+    print(render(steps, path.parent))
     if where:
         print(where)
     return 0
@@ -86,12 +101,14 @@ def parser() -> argparse.ArgumentParser:
                        help="folder to write learner notebooks to (default: %(default)s)")
     build.set_defaults(run=_build)
 
-    prog = commands.add_parser("progress", help="show which steps you have passed",
-                               description="Print the progress recorded by check(...) calls.")
+    prog = commands.add_parser(
+        "progress", help="show which steps you have passed",
+        description="Print the progress recorded by check(...) calls in the notebooks of the "
+                    "course you run it in: run it beside the notebooks or from the course's top "
+                    "folder (it reads notebooks/ below it). Nothing else is searched.")
     prog.add_argument("--file", type=Path, default=None,
-                      help="progress file (default: $COURSE_PROGRESS_FILE, else the newest "
-                           ".course_progress.json in this folder or up to two folders below, "
-                           "such as notebooks/)")
+                      help="the progress file to read (default: $COURSE_PROGRESS_FILE, else "
+                           ".course_progress.json in this folder, else in notebooks/ below it)")
     prog.set_defaults(run=_progress)
 
     from .batch.command import register as register_grade

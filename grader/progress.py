@@ -1,7 +1,9 @@
 """The learner's progress: which steps passed, kept in a small JSON file beside the notebooks.
 
-Progress is a convenience, never a reason to fail: a missing, unreadable or corrupt file is
-treated as empty, with a note, and writes are atomic so a crash can't leave half a file.
+Progress is a convenience, never a reason to fail a check: a missing, unreadable or corrupt file
+counts as no progress (the next check starts it afresh, and says so), and writes are atomic so a
+crash can't leave half a file. `python -m grader progress` only reads: it names a file it can't
+use and leaves it as it is.
 """
 
 from __future__ import annotations
@@ -23,48 +25,34 @@ def default_path() -> Path:
     return Path(os.environ.get(ENV_VAR) or FILE_NAME)
 
 
-# Folders never searched for a learner's progress file: environments, caches, build output.
-_SKIP = {"node_modules", "site-packages", "dist", "build", "__pycache__"}
-
-
-def find(start: Path, depth: int = 2) -> list[Path]:
-    """Progress files in `start` and up to `depth` folders below it, newest first.
-
-    `check(N)` writes the file beside the notebook (the kernel's working folder), so from the
-    repository root the learner's progress is in `notebooks/`, and from a course folder
-    somewhere else it is wherever they keep their notebooks.
-    """
-    found: list[Path] = []
-    level = [start]
-    for _ in range(depth + 1):
-        below: list[Path] = []
-        for folder in level:
-            candidate = folder / FILE_NAME
-            if candidate.is_file():
-                found.append(candidate)
-            try:
-                below += [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()
-                          and not p.name.startswith(".") and p.name not in _SKIP]
-            except OSError:
-                continue
-        level = sorted(below)
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
-
-
-def load(path: Path | None = None) -> tuple[dict, str]:
-    """(progress, note): the note says why the file was ignored, if it was."""
-    path = path or default_path()
+def read(path: Path) -> tuple[dict, str]:
+    """(progress, problem): the steps recorded in `path`, or {} and, in a few words, why the
+    file can't be used ("" when it is fine or simply not there yet)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}, ""
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}, f"(Your progress file {path.name} could not be read; starting it afresh.)"
+    except IsADirectoryError:
+        return {}, "it is a folder"
+    except OSError as err:
+        return {}, str(err.strerror or err).lower()
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}, "it is not JSON"
     steps = data.get("steps") if isinstance(data, dict) else None
     if not isinstance(steps, dict):
-        return {}, f"(Your progress file {path.name} was not in the expected form; starting "\
-                   "afresh.)"
+        return {}, "it holds no steps"
     return {k: v for k, v in steps.items() if isinstance(v, dict)}, ""
+
+
+def load(path: Path | None = None) -> tuple[dict, str]:
+    """(progress, note) for a check: the note says the file was unusable and is started afresh
+    (the check that reads it writes a new one)."""
+    path = path or default_path()
+    steps, problem = read(path)
+    if problem:
+        return steps, f"(Your progress file {path.name} could not be used ({problem}); "\
+                      "starting it afresh.)"
+    return steps, ""
 
 
 def record(result: StepResult, path: Path | None = None) -> str:
@@ -116,27 +104,32 @@ def summary(steps: dict, folder: Path | None = None) -> str:
     return line
 
 
-def locate(start: Path) -> tuple[Path | None, str]:
-    """(the progress file to show, a note naming where it came from or what else was found)."""
+def course_file(folder: Path) -> tuple[Path, str]:
+    """(the progress file of the course run in `folder`, a note saying where it is from).
+
+    $COURSE_PROGRESS_FILE if set; else the file in `folder` (run beside the notebooks), else the
+    one in `folder`/notebooks (run from the course's top folder). Nothing else is searched: a
+    progress file elsewhere is someone else's, or another course's.
+    """
     if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]), ""
-    found = find(start)
-    if not found:
-        return None, (f"(No progress file yet in {start} or the folders below it: run a "
-                      "check(N) cell in a notebook first, or pass --file.)")
-    note = f"(From {found[0]}"
-    if len(found) > 1:
-        others = ", ".join(str(p) for p in found[1:4])
-        note += f"; older progress files also found: {others}"
-    return found[0], note + ".)"
+        path = Path(os.environ[ENV_VAR])
+        found = path.exists()
+        return path, (f"(From {path}, named by ${ENV_VAR}.)" if found else
+                      f"(No progress yet in {path}, named by ${ENV_VAR}.)")
+    here, below = folder / FILE_NAME, folder / "notebooks" / FILE_NAME
+    if here.exists():
+        also = f" {below} is there too: pass --file to read it." if below.exists() else ""
+        return here, f"(From {here}.{also})"
+    if below.exists():
+        return below, f"(From {below}.)"
+    return here, (f"(No progress yet: no {FILE_NAME} in {folder} or in {below.parent}. Run a "
+                  "check(N) cell in a notebook of this course first, or pass --file.)")
 
 
-def report(path: Path | None = None) -> str:
-    """What `python -m grader progress` prints."""
-    path = path or default_path()
-    steps, note = load(path)
-    lines = [summary(steps, path.parent)]
-    for step in offered(steps, path.parent):
+def render(steps: dict, folder: Path | None = None) -> str:
+    """The progress report: the summary line, then each step `folder` offers."""
+    lines = [summary(steps, folder)]
+    for step in offered(steps, folder):
         entry = steps.get(step.key)
         if not entry:
             mark, detail = "·", "not checked yet"
@@ -144,6 +137,16 @@ def report(path: Path | None = None) -> str:
             mark = "✔" if entry.get("passed") else "✘"
             detail = _points(entry)
         lines.append(f"  {mark} {step.label}: {step.title} ({detail})")
-    if note:
-        lines.append(note)
     return "\n".join(lines)
+
+
+def report(path: Path | None = None) -> str:
+    """The progress report of a file (default: this kernel's), out of the steps offered
+    beside it, saying if the file can't be used."""
+    path = path or default_path()
+    steps, problem = read(path)
+    text = render(steps, path.parent)
+    if problem:
+        text += (f"\n(Your progress file {path} could not be used ({problem}); it was left as "
+                 "it is: the next check(N) starts it afresh.)")
+    return text

@@ -19,7 +19,7 @@ from . import BuildError
 from .course_wheel import build_wheel
 from .downloads import pyodide_core, wheels
 from .lock import Addition, local_lock
-from .needs import missing_modules
+from .needs import missing_modules, unvendored
 
 COURSE = "batch-vs-realtime-course"
 # Wheels the Pyodide kernel loads at start (micropip, then ipykernel's dependencies), at the
@@ -102,9 +102,10 @@ def _stage(root: Path, staging: Path, cache: Path) -> tuple[tuple[str, ...], tup
     if not found:
         raise BuildError(f"no notebooks in {root / 'notebooks'}: run `python -m grader build`.")
     carried = {name for entry in rewritten["packages"].values() for name in entry["imports"]}
+    lacking = unvendored(core / "python_stdlib.zip")
     notebooks, left_out = [], []
     for path in found:
-        missing = missing_modules(path, carried)
+        missing = missing_modules(path, carried, lacking)
         if missing:
             left_out.append(f"`{path.name}` is not in this browser version of the course: it "
                             f"needs {', '.join(missing)}, which Python in the browser doesn't "
@@ -117,17 +118,28 @@ def _stage(root: Path, staging: Path, cache: Path) -> tuple[tuple[str, ...], tup
         (contents / "README.md").write_text(
             "# In the browser\n\n" + "\n\n".join(left_out) + "\n", encoding="utf-8")
 
-    config = {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
+    (staging / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=2))
+    (staging / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES, indent=2))
+    return tuple(notebooks), tuple(left_out)
+
+
+def lite_config() -> dict:
+    """The site's jupyter-lite.json: what JupyterLite and the kernel are told at start."""
+    return {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
         "appName": "Batch Prediction vs Real-Time Serving",
+        # Which notebooks are open lasts only as long as the page (a memory store for the
+        # workspace): JupyterLab starts a kernel for every notebook it restores, so a site
+        # reopened with three left open would load Pyodide three times before the first cell
+        # runs. Reopened, it opens the notebook asked for, with one kernel; notebooks,
+        # progress and quiz answers are files, kept in the browser's storage as before.
+        "enableMemoryStorage": True,
+        "workspacesStorageDrivers": ["memoryStorageDriver"],
         "litePluginSettings": {KERNEL_PLUGIN: {
             "disablePyPIFallback": True,
             # Installed before the first cell runs, from this site: `from grader import check`.
             "loadPyodideOptions": {"packages": [COURSE]},
         }},
     }}
-    (staging / "jupyter-lite.json").write_text(json.dumps(config, indent=2))
-    (staging / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES, indent=2))
-    return tuple(notebooks), tuple(left_out)
 
 
 def _size(path: Path) -> int:

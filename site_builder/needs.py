@@ -1,9 +1,10 @@
 """Which notebooks the in-browser Python can run: the modules a notebook imports, against the
 modules the site carries.
 
-Pyodide's npm package carries the standard library but not the parts Pyodide ships as separate
-packages (sqlite3, ssl, lzma, ...), and PyPI has no WebAssembly builds of numpy or pydantic-core,
-so a notebook needing those can't run in the site. It is left out, and the site's README.md says
+Pyodide's npm package carries the standard library, except the parts some Pyodide versions ship
+as separate packages (sqlite3, ssl, lzma, ...: which ones is read from the site's own
+python_stdlib.zip), and PyPI has no WebAssembly builds of numpy or pydantic-core, so a notebook
+needing those can't run in the site. It is left out, and the site's README.md says
 in one line why and where to run it instead, rather than meeting the learner with an
 ImportError.
 """
@@ -13,9 +14,10 @@ from __future__ import annotations
 import ast
 import json
 import sys
+import zipfile
 from pathlib import Path
 
-# Standard-library modules Pyodide ships as separate packages (not in its npm core).
+# Standard-library modules some Pyodide versions ship as separate packages, not in their core.
 UNVENDORED = frozenset({"sqlite3", "_sqlite3", "ssl", "_ssl", "lzma", "_lzma", "_hashlib",
                         "pydecimal", "test"})
 # What the Pyodide kernel itself brings (its piplite wheels) and Pyodide's own modules.
@@ -50,7 +52,17 @@ def imports_of(notebook: Path) -> set[str]:
     return found
 
 
-def missing_modules(notebook: Path, carried: set[str]) -> list[str]:
-    """Modules the notebook imports that the site's Python won't have, sorted."""
-    available = (set(sys.stdlib_module_names) - UNVENDORED) | KERNEL | carried
+def unvendored(stdlib_zip: Path) -> frozenset[str]:
+    """Which of UNVENDORED this Pyodide's core lacks: those whose Python part is not in its
+    python_stdlib.zip (a C part, `_sqlite3`, comes with its Python part, `sqlite3`)."""
+    with zipfile.ZipFile(stdlib_zip) as archive:
+        tops = {name.split("/", 1)[0].removesuffix(".py") for name in archive.namelist()}
+    return frozenset(name for name in UNVENDORED if name.lstrip("_") not in tops)
+
+
+def missing_modules(notebook: Path, carried: set[str],
+                    unavailable: frozenset[str] = UNVENDORED) -> list[str]:
+    """Modules the notebook imports that the site's Python won't have, sorted: `unavailable`
+    are the standard library's modules it lacks (see `unvendored`)."""
+    available = (set(sys.stdlib_module_names) - unavailable) | KERNEL | carried
     return sorted(imports_of(notebook) - available)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import tomllib
@@ -61,8 +65,9 @@ def test_without_python3_venv_one_sentence_and_nothing_half_made(tmp_path: Path,
     assert not (project / ".venv").exists()
 
 
-def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.MonkeyPatch,
-                                                           tmp_path: Path) -> None:
+def _tasks_with_a_venv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Any, list]:
+    """tasks.py over an empty .venv in `tmp_path`, recording the commands it would run (pip's
+    and the one it hands over to) instead of running them."""
     tasks = _tasks()
     venv = tmp_path / ".venv"
     (venv / "bin").mkdir(parents=True)
@@ -73,6 +78,14 @@ def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.M
     commands: list[list[str]] = []
     monkeypatch.setattr(tasks.subprocess, "call",
                         lambda command, **kw: commands.append([str(c) for c in command]) or 0)
+    monkeypatch.setattr(tasks, "hand_over",
+                        lambda command, cwd: commands.append([str(c) for c in command]) or 0)
+    return tasks, commands
+
+
+def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    tasks, commands = _tasks_with_a_venv(monkeypatch, tmp_path)
     assert tasks.main(["lab"]) == 0
     installs = [c for c in commands if c[1:4] == ["-m", "pip", "install"] and "-e" in c]
     assert [c[-1] for c in installs] == [str(ROOT)], "learners get the project, no extras"
@@ -82,20 +95,152 @@ def test_lab_installs_what_learners_need_and_no_test_tools(monkeypatch: pytest.M
     assert not {re.split(r"[<>=\[ ]", d)[0].lower() for d in runtime} & tools
 
 
+WHOLE = ["-n", "auto", "--dist", "loadfile"]  # the whole suite: one worker per core
 
 
-def test_progress_is_found_where_the_notebooks_are(tmp_path: Path) -> None:
-    notebooks = tmp_path / "course" / "notebooks"
-    notebooks.mkdir(parents=True)
-    (notebooks / progress.FILE_NAME).write_text(json.dumps({"version": 1, "steps": {
-        "1": {"passed": True, "points": 2, "max_points": 2}}}))
+@pytest.mark.parametrize(("argv", "pytest_args"), [
+    (["test"], WHOLE),
+    (["test", "--", "-k", "quiz"], [*WHOLE, "-k", "quiz"]),
+    (["test", "-k", "quiz", "tests/core"], [*WHOLE, "-k", "quiz", "tests/core"]),
+    (["test", "--quick"], ["-m", "not slow"]),
+    (["test", "--quick", "--", "-x"], ["-m", "not slow", "-x"]),
+    (["test", "--", "--quick"], [*WHOLE, "--quick"]),
+])
+def test_test_passes_what_follows_on_to_pytest(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                               argv: list[str], pytest_args: list[str]) -> None:
+    tasks, commands = _tasks_with_a_venv(monkeypatch, tmp_path)
+    assert tasks.main(argv) == 0
+    assert commands[-1][1:] == ["-m", "pytest", *pytest_args]
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    ([], "the following arguments are required: task"),
+    (["lab", "--quick"], "--quick is an option of `test` only"),
+    (["build"], "argument task: invalid choice: 'build'"),
+])
+def test_a_wrong_command_line_gets_one_clear_line(argv: list[str], says: str) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "tasks.py"), *argv], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(f"tasks.py: error: {says}"), \
+        done.stderr
+    assert "rest" not in done.stderr
+
+
+FAKE_JUPYTER = """#!{python}
+import os, sys, time
+with open({pid_file!r}, "w") as out:
+    out.write(str(os.getpid()))
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(
+        f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals as on Linux and macOS")
+def test_stopping_tasks_lab_with_sigterm_stops_jupyter_lab(tmp_path: Path) -> None:
+    """A service manager or a `kill` stops `tasks.py lab`: JupyterLab must not stay behind."""
+    project = tmp_path / "course"
+    (project / "notebooks").mkdir(parents=True)
+    shutil.copy(ROOT / "tasks.py", project)
+    shutil.copy(ROOT / "pyproject.toml", project)
+    bin_dir = project / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    os.symlink(sys.executable, bin_dir / "python")
+    digest = hashlib.sha256((project / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    (project / ".venv" / f".installed-runtime-{digest}").touch()  # installed already
+    pid_file = tmp_path / "jupyter.pid"
+    jupyter = bin_dir / "jupyter"
+    jupyter.write_text(FAKE_JUPYTER.format(python=sys.executable, pid_file=str(pid_file)))
+    jupyter.chmod(0o755)
+    task = subprocess.Popen([sys.executable, str(project / "tasks.py"), "lab"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    jupyter_pid = None
+    try:
+        for _ in range(600):
+            if pid_file.exists() and pid_file.read_text():
+                jupyter_pid = int(pid_file.read_text())
+                break
+            time.sleep(0.05)
+        assert jupyter_pid is not None, "the stand-in for jupyter lab never started"
+        task.send_signal(signal.SIGTERM)
+        task.wait(timeout=30)
+        for _ in range(100):
+            if not _alive(jupyter_pid):
+                break
+            time.sleep(0.05)
+        assert not _alive(jupyter_pid), "jupyter lab kept running after tasks.py was stopped"
+    finally:
+        if task.poll() is None:
+            task.kill()
+            task.wait()
+        if jupyter_pid is not None and _alive(jupyter_pid):
+            os.kill(jupyter_pid, signal.SIGKILL)
+
+
+def test_the_readme_shows_the_quick_loop_and_how_to_pass_options_to_pytest() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "python3 tasks.py test --quick" in readme
+    assert "python3 tasks.py test -- -k quiz" in readme
+
+
+def _progress_file(folder: Path, passed: tuple[str, ...]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / progress.FILE_NAME
+    path.write_text(json.dumps({"version": 1, "steps": {
+        key: {"passed": True, "points": 1, "max_points": 1} for key in passed}}))
+    return path
+
+
+def _progress_command(where: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != progress.ENV_VAR}
+    return subprocess.run([sys.executable, "-m", "grader", "progress", *extra], cwd=where,
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_progress_is_read_beside_the_notebooks_or_from_the_course_folder(tmp_path: Path) -> None:
+    notebooks = tmp_path / "course" / "notebooks"
+    mine = _progress_file(notebooks, ("1",))
     for where in (tmp_path / "course", notebooks):
-        done = subprocess.run([sys.executable, "-m", "grader", "progress"], cwd=where, env=env,
-                              capture_output=True, text=True, timeout=60)
+        done = _progress_command(where)
         assert done.returncode == 0, done.stderr
         assert done.stdout.startswith(f"Progress: 1 / {len(STEPS)} steps"), done.stdout
-        assert str(notebooks / progress.FILE_NAME) in done.stdout
+        assert f"(From {mine}.)" in done.stdout
+
+
+def test_progress_never_reads_a_file_found_in_other_folders(tmp_path: Path) -> None:
+    """Run from a shared parent folder, it reads no one else's progress, however new."""
+    _progress_file(tmp_path / "ana" / "notebooks", ("1", "2"))
+    _progress_file(tmp_path / "ben", ("1", "2", "3"))
+    done = _progress_command(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Progress: 0 / {len(STEPS)} steps"), done.stdout
+    assert "ana" not in done.stdout and "ben" not in done.stdout
+    assert f"No progress yet: no {progress.FILE_NAME} in {tmp_path} or in " \
+           f"{tmp_path / 'notebooks'}" in done.stdout
+
+
+def test_progress_names_a_missing_or_unusable_file_and_leaves_it_as_it_is(
+        tmp_path: Path) -> None:
+    missing = _progress_command(tmp_path, "--file", str(tmp_path / "nope" / "x.json"))
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr.strip() == f"grader progress: there is no file {tmp_path}/nope/x.json."
+    corrupt = tmp_path / progress.FILE_NAME
+    corrupt.write_text("{half a file")
+    for extra in ((), ("--file", str(corrupt))):
+        done = _progress_command(tmp_path, *extra)
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.strip() == (f"grader progress: {corrupt} could not be used (it is "
+                                       "not JSON); it was left as it is.")
+        assert corrupt.read_text() == "{half a file"
+        assert "afresh" not in done.stderr
 
 
 def test_the_readme_calls_the_grader_one_way() -> None:

@@ -147,6 +147,25 @@ def _check_writable(out: Path) -> str:
     return ""
 
 
+def _missing_folders(out: Path) -> list[Path]:
+    """The folders that making OUT will create, deepest first."""
+    missing = []
+    for folder in (out, *out.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
+def _remove_if_empty(made: list[Path]) -> None:
+    """Undo the folders this run made for OUT, if grading stopped before writing to them."""
+    for folder in made:
+        try:
+            folder.rmdir()  # only ever an empty one
+        except OSError:
+            return
+
+
 class Stopped(Exception):
     """SIGTERM (a scheduler, `kill`, a closing session): stop like Ctrl-C does."""
 
@@ -187,6 +206,7 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(str(err))
     if not args.submissions.exists():
         return _fail(f"no such folder or zip file: {args.submissions}")
+    made = _missing_folders(args.out)
     problem = _check_writable(args.out)
     if problem:
         return _fail(problem)
@@ -195,6 +215,7 @@ def _run(args: argparse.Namespace) -> int:
         collection = collect(args.submissions, ALL_STEPS, getattr(args, "layout", None),
                              exclude=(args.out, book_path))
     except CollectError as err:
+        _remove_if_empty(made)
         return _fail(str(err))
     if not args.quiet:
         print(f"Download: {collection.layout}; {len(collection.learners)} learner(s).",
@@ -203,6 +224,7 @@ def _run(args: argparse.Namespace) -> int:
         book = Gradebook(book_path)
     except GradebookError as err:
         collection.close()
+        _remove_if_empty(made)
         return _fail(str(err))
     limits = Limits(timeout=args.timeout, memory_mb=args.memory)
     try:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.marking import marks_below
 
 from .lab import (
     EXPECT_TIMEOUT_MS,
@@ -92,3 +95,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if server is not None:
             report.sections.append(("jupyter lab log (tail)", server.log_tail()))
     return report
+
+
+# What this folder's tests are (see tests/marking.py).
+pytest_collection_modifyitems = marks_below(Path(__file__).parent, "slow", "browser")

@@ -10,7 +10,6 @@ import pytest
 from .lab import NO_CHROMIUM, LabServer, find_chromium
 
 pytestmark = [
-    pytest.mark.browser,
     pytest.mark.skipif(find_chromium() is None, reason=NO_CHROMIUM),
 ]
 

@@ -33,7 +33,6 @@ from .lab import (
 )
 
 pytestmark = [
-    pytest.mark.browser,
     pytest.mark.skipif(find_chromium() is None, reason=NO_CHROMIUM),
 ]
 

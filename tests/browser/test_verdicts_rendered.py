@@ -16,7 +16,6 @@ from tests.core.helpers import run_step
 from .lab import NO_CHROMIUM, close_page, find_chromium, new_page
 
 pytestmark = [
-    pytest.mark.browser,
     pytest.mark.skipif(find_chromium() is None, reason=NO_CHROMIUM),
 ]
 

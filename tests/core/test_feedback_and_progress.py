@@ -51,7 +51,8 @@ def test_a_corrupt_progress_file_is_ignored_with_a_note() -> None:
     Path(os.environ["COURSE_PROGRESS_FILE"]).write_text("{not json")
     report = _report({"customers": [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]})
     assert report.passed
-    assert "could not be read; starting it afresh" in repr(report)
+    assert "progress file progress.json could not be used (it is not JSON); starting it " \
+           "afresh" in repr(report)
     assert "Progress: 1 / 9 steps" in progress.report()
 
 
@@ -67,8 +68,9 @@ def test_progress_command_prints_each_step(capsys) -> None:
 
 
 def test_progress_command_with_missing_file(capsys, tmp_path) -> None:
-    assert main(["progress", "--file", str(tmp_path / "nope.json")]) == 0
-    assert "Progress: 0 / 9 steps" in capsys.readouterr().out
+    assert main(["progress", "--file", str(tmp_path / "nope.json")]) == 2
+    shown = capsys.readouterr()
+    assert shown.out == "" and f"there is no file {tmp_path / 'nope.json'}." in shown.err
 
 
 def test_progress_counts_the_steps_the_place_offers(tmp_path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
+from tests.marking import marks_below
 
 
 def read_grades(out: Path) -> dict[str, dict[str, str]]:
@@ -34,3 +35,7 @@ def graded():
         return code, read_grades(out), read_results(out)
 
     return run
+
+
+# What this folder's tests are (see tests/marking.py).
+pytest_collection_modifyitems = marks_below(Path(__file__).parent, "slow")

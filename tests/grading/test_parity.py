@@ -8,6 +8,7 @@ message must be identical.
 from __future__ import annotations
 
 import pytest
+from kernels import PrivateKernelManager
 
 from grader.batch.grading import grade_class
 from grader.batch.notebook import plan_notebook
@@ -33,7 +34,6 @@ SUBMISSIONS = [
 ]
 
 
-@pytest.mark.slow
 def test_worker_and_kernel_agree_on_every_check():
     from grader.batch.collect import Collection, HandIn, LearnerFiles
 
@@ -60,7 +60,6 @@ def test_worker_and_kernel_agree_on_every_check():
     assert verdicts == {True, False}  # both kinds of verdict were compared
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("step_key, answers", [SUBMISSIONS[i] for i in (1, 4, 7, 8, 10, 12, 15)])
 def test_grade_equals_the_learners_own_check_cell(tmp_path, step_key, answers):
     """Run the learner's notebook as handed in, check cell and all, in a real kernel: the
@@ -81,6 +80,7 @@ def test_grade_equals_the_learners_own_check_cell(tmp_path, step_key, answers):
     env = dict(os.environ, PYTHONPATH=str(ROOT),
                COURSE_PROGRESS_FILE=str(tmp_path / "progress.json"))
     NotebookClient(nb, timeout=30, kernel_name="python3", allow_errors=True,
+                   kernel_manager_class=PrivateKernelManager,
                    resources={"metadata": {"path": str(tmp_path)}}).execute(env=env)
     shown = next(o for o in nb.cells[last_check].outputs if o.output_type == "execute_result")
     inline_lines = shown.data["text/plain"].splitlines()[:-1]  # minus the progress line

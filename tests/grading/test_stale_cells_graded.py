@@ -11,8 +11,6 @@ from tests.core.helpers import CUSTOMERS, THRESHOLD, run_cell
 
 from .helpers import notebook_bytes
 
-pytestmark = pytest.mark.slow
-
 PREDICT = "def predict(feature):\n    return feature > threshold"
 LOOP = ("batch_results = []\nfor customer_id, feature in customers:\n"
         "    batch_results.append(predict(feature))")

@@ -70,5 +70,9 @@ def test_a_zip_with_unsafe_paths_writes_nothing_outside(tmp_path):
 
 def test_an_empty_submissions_folder_is_the_instructors_error(tmp_path, capsys):
     (tmp_path / "subs").mkdir()
-    assert grade(tmp_path / "subs", tmp_path / "out") == 2
+    assert grade(tmp_path / "subs", tmp_path / "out" / "week3") == 2
     assert "no learner folders" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["subs"], "no empty OUT left behind"
+    (tmp_path / "kept").mkdir()  # an OUT that was there before is left where it was
+    assert grade(tmp_path / "subs", tmp_path / "kept") == 2
+    assert (tmp_path / "kept").is_dir()

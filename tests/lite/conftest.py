@@ -7,8 +7,6 @@ its own browser context (a fresh profile: its own storage, its own Pyodide kerne
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,24 +15,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.lab import NO_CHROMIUM, SCREENSHOTS, find_chromium
+from tests.marking import marks_below
 
-from .site import KERNEL_TIMEOUT_MS, ROOT, SiteServer, launch_offline_chromium
+from .site import KERNEL_TIMEOUT_MS, SiteServer, built_test_site, launch_offline_chromium
 
-CACHE = ROOT / ".cache" / "lite"
-# What the site is built from: a change to any of these builds a new one.
-INPUTS = ("notebooks", "grader", "churn_course", "site_builder", "pyproject.toml")
 expect.set_options(timeout=KERNEL_TIMEOUT_MS)
-
-
-def _inputs_digest() -> str:
-    digest = hashlib.sha256()
-    for name in INPUTS:
-        path = ROOT / name
-        files = [path] if path.is_file() else sorted(
-            p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-        for file in files:
-            digest.update(str(file.relative_to(ROOT)).encode() + b"\0" + file.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 @pytest.fixture(scope="session")
@@ -42,14 +27,7 @@ def lite_site() -> Path:
     """The site for the current sources, built on first use (a minute; downloads cached)."""
     if find_chromium() is None:
         pytest.skip(NO_CHROMIUM)
-    from site_builder.build import build_site
-
-    site = CACHE / f"test-site-{_inputs_digest()}"
-    if not (site / "jupyter-lite.json").exists():
-        for old in CACHE.glob("test-site-*"):
-            shutil.rmtree(old, ignore_errors=True)
-        build_site(ROOT, site, CACHE)
-    return site
+    return built_test_site()
 
 
 @pytest.fixture(scope="session")
@@ -73,3 +51,7 @@ def offline_browser(playwright_driver: Any) -> Iterator[Any]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# What this folder's tests are (see tests/marking.py).
+pytest_collection_modifyitems = marks_below(Path(__file__).parent, "slow", "browser")

@@ -15,10 +15,13 @@ Nothing here asserts on timing: waits are generous because the machine may be bu
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
+import hashlib
 import http.server
 import json
 import re
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,12 +30,44 @@ from tests.browser.lab import CHROMIUM_ARGS, find_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "dist" / "lite"
+CACHE = ROOT / ".cache" / "lite"
+# What the tests' site is built from: a change to any of these builds a new one.
+INPUTS = ("notebooks", "grader", "churn_course", "site_builder", "pyproject.toml")
 OFFLINE_ARGS = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 KERNEL_TIMEOUT_MS = 120_000  # Pyodide's cold start, on a busy 2-core machine
 PAGE_TIMEOUT_MS = 60_000
 # Types Python's table may lack or get wrong; the site breaks without the right ones.
 _TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
           ".json": "application/json", ".whl": "application/zip", ".ipynb": "application/json"}
+
+
+def _inputs_digest() -> str:
+    digest = hashlib.sha256()
+    for name in INPUTS:
+        path = ROOT / name
+        files = [path] if path.is_file() else sorted(
+            p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        for file in files:
+            digest.update(str(file.relative_to(ROOT)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def built_test_site() -> Path:
+    """The site for the current sources, in the git-ignored cache (keyed by everything it is
+    built from, so a second test run reuses it); built on first use, as `tasks.py lite` does
+    (a minute; downloads cached). One build at a time: test workers asking at once wait for
+    the first one's site."""
+    from site_builder.build import build_site
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".test-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        site = CACHE / f"test-site-{_inputs_digest()}"
+        if not (site / "jupyter-lite.json").exists():
+            for old in CACHE.glob("test-site-*"):
+                shutil.rmtree(old, ignore_errors=True)
+            build_site(ROOT, site, CACHE)
+    return site
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +31,10 @@ from .site import (
     run_and_wait,
     set_cell_source,
     tagged_index,
+    wait_kernel_idle,
 )
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
     pytest.mark.skipif(find_chromium() is None, reason=NO_CHROMIUM),
 ]
 
@@ -41,6 +42,7 @@ STEP3 = "03_predict_and_batch.ipynb"
 STEP4 = "04_batch_and_realtime.ipynb"
 QUIZ = "05_practice_quiz.ipynb"
 QUIZ_CELL = 3  # show_quiz()
+STEP4_TABLE = "step4_predictions.sqlite"  # what Run batch writes beside the notebook
 GIVEN = ("customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]\n"
          "threshold = 0.6\n")
 PREDICT = "def predict(feature):\n    return feature > threshold"
@@ -130,8 +132,11 @@ def test_progress_survives_a_reload(step3: Any, site_server: SiteServer) -> None
     assert "Step 6" not in shown
 
 
-def test_the_serving_panel_badge_flips_at_0_6(offline_browser: Any, site_server: SiteServer,
-                                              screenshots: Path) -> None:
+def test_the_serving_panel_serves_live_and_from_the_batch_table(
+        offline_browser: Any, site_server: SiteServer, screenshots: Path,
+        tmp_path: Path) -> None:
+    """Live answers flip at the threshold; Run batch writes a real SQLite table beside the
+    notebook, in the browser's storage, and Stored answers from it."""
     context = new_context(offline_browser)
     page = context.new_page()
     try:
@@ -145,7 +150,20 @@ def test_the_serving_panel_badge_flips_at_0_6(offline_browser: Any, site_server:
         expect(page.locator(BADGE)).to_contain_text("Stays — predict(0.6) returned False")
         move_slider_to(page, 0.61)
         expect(page.locator(BADGE)).to_contain_text("Churn — predict(0.61) returned True")
-        page.screenshot(path=str(screenshots / "lite-serving-panel.png"))
+
+        page.locator(".serving-batch-button").click()
+        expect(page.locator(".serving-batch-table tbody tr")).to_have_count(4)
+        expect(page.locator(".serving-stored-summary")).to_contain_text(
+            "Every stored answer matches live predict now")
+        expect(page.locator(".serving-batch-message")).to_have_text("")
+        page.locator(".serving-mode button", has_text="Stored").click()
+        page.locator(".serving-customer-id input").fill("102")
+        page.locator(".serving-customer-value input").fill("0.8")
+        page.locator(".serving-customer-value input").press("Tab")  # commits the value
+        page.locator(".serving-serve-button").click()
+        expect(page.locator(BADGE)).to_have_text(re.compile(
+            r"^⚠ Churn — stored by the batch run of \d\d:\d\d:\d\d \(customer 102\)$"))
+        page.screenshot(path=str(screenshots / "lite-serving-panel-stored.png"))
         # Step 4 judged by what its cell printed when it ran, as on the desktop: Pyodide's
         # stdout is heard too. (Run again in today's namespace, where the cell itself has
         # since set threshold = 0.85, the same cell would print False.)
@@ -154,17 +172,75 @@ def test_the_serving_panel_badge_flips_at_0_6(offline_browser: Any, site_server:
                         "print(batch_results)\nprint(predict(0.7))\nthreshold = 0.85")
         assert "True" in run_and_wait(page, answer)
         assert "Step 4 passed" in run_and_wait(page, check_at)
+        table = _download(page, STEP4_TABLE, tmp_path)
+        _nothing_left_the_machine(context, site_server)
+    finally:
+        close_context(context)
+    with closing(sqlite3.connect(table)) as conn:  # a whole, valid SQLite file
+        rows = conn.execute("SELECT customer_id, feature, churn FROM predictions "
+                            "ORDER BY rowid").fetchall()
+    assert rows == [(101, 0.2, 0), (102, 0.8, 1), (103, 0.5, 0), (104, 0.9, 1)]
+
+
+def _kernels(page: Any) -> int:
+    """Pyodide kernels running for the page: each is a web worker of its own."""
+    return sum(1 for worker in page.workers if "pyodide-kernel-extension" in worker.url)
+
+
+def _open_from_the_file_browser(page: Any, name: str) -> None:
+    page.locator(".jp-DirListing-item").filter(has=page.locator(
+        ".jp-DirListing-itemText", has_text=re.compile(rf"^{re.escape(name)}$"))).dblclick()
+    wait_kernel_idle(page, name)
+
+
+def test_reopening_the_site_starts_one_kernel_whatever_was_left_open(
+        offline_browser: Any, site_server: SiteServer, screenshots: Path) -> None:
+    """Notebooks left open, the site reopened on one: one kernel starts, not one per notebook
+    (each loads Pyodide, and together they make the first one wait)."""
+    context = new_context(offline_browser)
+    page = context.new_page()
+    try:
+        open_lite_notebook(page, site_server, STEP3)
+        _open_from_the_file_browser(page, QUIZ)
+        assert _kernels(page) == 2
+        page.close()
+
+        page = context.new_page()
+        page.goto(site_server.notebook_url(STEP3), wait_until="domcontentloaded")
+        wait_kernel_idle(page, STEP3)
+        page.screenshot(path=str(screenshots / "lite-reopened.png"))
+        assert page.locator("#jp-main-dock-panel .lm-TabBar-tab").all_text_contents() == [STEP3]
+        assert _kernels(page) == 1
         _nothing_left_the_machine(context, site_server)
     finally:
         close_context(context)
 
 
-def _pick_and_check(page: Any, qid: str, letter: str) -> None:
+def _pick_and_check(page: Any, qid: str, letter: str, verdict: str = "✓ Right!") -> None:
     label = page.locator(f".quiz-{qid} .quiz-options label").filter(
         has_text=re.compile(rf"^{letter}\. "))
     label.click()
     page.locator(f".quiz-{qid} button").filter(has_text="Check").click()
-    expect(page.locator(f".quiz-{qid}")).to_contain_text("Right")
+    expect(page.locator(f".quiz-{qid} .quiz-feedback")).to_contain_text(verdict)
+
+
+def _expect_picked(page: Any, qid: str, letter: str) -> Any:
+    box = page.locator(f".quiz-{qid}")
+    expect(box.locator(".quiz-options input:checked")).to_have_count(1)
+    expect(box.locator(".quiz-options label").filter(
+        has=page.locator("input:checked"))).to_have_text(re.compile(rf"^{letter}\. "))
+    return box
+
+
+def _expect_second_try(page: Any, question: Any, wrong: str) -> None:
+    """A wrong first pick: its words, a second try, and Show solution on offer."""
+    box = page.locator(f".quiz-{question.id}")
+    feedback = box.locator(".quiz-feedback")
+    expect(feedback).to_contain_text(
+        f"✗ Not yet. You picked {wrong}. {question.option_text(wrong)}")
+    expect(feedback).to_contain_text(f"Why not: {question.option_feedback(wrong)}")
+    expect(feedback).to_contain_text("Try again: one more pick before the worked solution")
+    expect(box.locator(".quiz-show-solution")).to_be_visible()
 
 
 def _download(page: Any, name: str, folder: Path) -> Path:
@@ -185,7 +261,8 @@ def test_quiz_answers_survive_a_reload_and_hand_ins_grade_like_desktop_ones(
         tmp_path: Path) -> None:
     from churn_course.quiz import load_bank
 
-    q1 = load_bank()[0]
+    q1, q2 = load_bank()[:2]
+    wrong = next(letter for letter in q2.letters if letter != q2.answer)
     context = new_context(offline_browser)
     page = context.new_page()
     try:
@@ -194,21 +271,21 @@ def test_quiz_answers_survive_a_reload_and_hand_ins_grade_like_desktop_ones(
         run_and_wait(page, QUIZ_CELL)
         page.locator(".quiz-score").wait_for(state="attached", timeout=KERNEL_TIMEOUT_MS)
         _pick_and_check(page, q1.id, q1.answer)
+        _pick_and_check(page, q2.id, wrong, "✗ Not yet.")
+        _expect_second_try(page, q2, wrong)
 
         page.reload()
         open_lite_notebook(page, site_server, QUIZ)
         run_and_wait(page, 1)
-        # The quiz cell, run first in the new kernel, draws the pick from the saved answers:
-        # selected, with its verdict, and the score check("quiz") then gives.
+        # The quiz cell, run first in the new kernel, draws each pick from the saved answers:
+        # selected, with its words, and the score check("quiz") then gives.
         run_and_wait(page, QUIZ_CELL)
-        box = page.locator(f".quiz-{q1.id}")
-        expect(box.locator(".quiz-options input:checked")).to_have_count(1)
-        expect(box.locator(".quiz-options label").filter(
-            has=page.locator("input:checked"))).to_have_text(re.compile(rf"^{q1.answer}\. "))
-        expect(box.locator(".quiz-feedback")).to_contain_text("Right")
+        box = _expect_picked(page, q1.id, q1.answer)
+        expect(box.locator(".quiz-feedback")).to_contain_text("✓ Right!")
+        _expect_picked(page, q2.id, wrong).scroll_into_view_if_needed()
+        _expect_second_try(page, q2, wrong)
         expect(page.locator(".quiz .quiz-score").first).to_have_text(
             "Score: 1 / 10 answered right")
-        box.scroll_into_view_if_needed()
         page.screenshot(path=str(screenshots / "lite-quiz-after-reload.png"))
         shown = run_and_wait(page, tagged_index(QUIZ, "check"))
         assert "quiz 1 / 10" in shown and "Question 1 is not answered" not in shown, shown
@@ -222,7 +299,8 @@ def test_quiz_answers_survive_a_reload_and_hand_ins_grade_like_desktop_ones(
         close_context(context)
 
     answers = json.loads((learner / "quiz_answers.json").read_text(encoding="utf-8"))
-    assert [a["question"] for a in answers["answers"]][-1:] == [q1.id]
+    assert [(a["question"], a["letter"]) for a in answers["answers"]] == [
+        (q1.id, q1.answer), (q2.id, wrong)]
     done = subprocess.run([sys.executable, "-m", "grader", "grade", str(learner.parent), "-o",
                            str(tmp_path / "graded"), "-q", "--jobs", "1"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import start_new_kernel
+from kernels import PrivateKernelManager
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,8 +18,15 @@ class LabKernel:
         env = dict(os.environ, PYTHONPATH=str(ROOT),
                    COURSE_PROGRESS_FILE=str(workdir / "progress.json"),
                    COURSE_QUIZ_ANSWERS=str(workdir / "quiz_answers.json"))
-        self.manager, self.client = start_new_kernel(kernel_name="python3", cwd=str(workdir),
-                                                     env=env)
+        self.manager = PrivateKernelManager(kernel_name="python3")
+        self.manager.start_kernel(cwd=str(workdir), env=env)
+        self.client = self.manager.client()
+        self.client.start_channels()
+        try:
+            self.client.wait_for_ready(timeout=60)
+        except RuntimeError:
+            self.close()
+            raise
 
     def run(self, cell_id: str, source: str, timeout: float = 30,
             silent: bool = False) -> dict[str, Any]:

@@ -10,17 +10,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from kernels import PrivateKernelManager
 from nbclient import NotebookClient
 
 from grader.spec import ALL_STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
 
 
 def _run(path: Path, workdir: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=60, kernel_name="python3",
+                   kernel_manager_class=PrivateKernelManager,
                    resources={"metadata": {"path": str(workdir)}}).execute()
     return nb
 

@@ -3,11 +3,10 @@
 from pathlib import Path
 
 import nbformat
-import pytest
+from kernels import PrivateKernelManager
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
 
 
 def _fill_and_run(notebook: str, answers: list[str], tmp_path: Path,
@@ -19,6 +18,7 @@ def _fill_and_run(notebook: str, answers: list[str], tmp_path: Path,
     if extra:
         nb.cells.append(nbformat.v4.new_code_cell(extra))
     NotebookClient(nb, timeout=60, kernel_name="python3",
+                   kernel_manager_class=PrivateKernelManager,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     return nb
 

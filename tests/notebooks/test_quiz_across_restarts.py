@@ -7,7 +7,6 @@ import pytest
 
 from .lab_kernel import LabKernel
 
-pytestmark = pytest.mark.slow
 
 SHOW = "from churn_course.quiz import answer, quiz\nq = quiz()\nq"
 PICK = ("for number, letter in [(1, 'C'), (2, 'B'), (3, 'A'), (3, 'C')]:\n"

@@ -7,7 +7,6 @@ import pytest
 
 from .lab_kernel import LabKernel
 
-pytestmark = pytest.mark.slow
 
 GIVEN = ("from grader import check\n"
          "customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]\nthreshold = 0.6")

@@ -43,7 +43,6 @@ def test_a_quick_job_previews_estimates_and_writes_the_table(tmp_path: Path, cap
     assert [p.name for p in tmp_path.iterdir()] == ["p.sqlite"]  # the scratch tables are gone
 
 
-@pytest.mark.slow
 def test_a_job_stopped_with_interrupt_says_where_and_why(tmp_path: Path, capsys,
                                                         monkeypatch) -> None:
     """Per-row commits: the preview says so before the run; the notebook's Interrupt (SIGINT)
@@ -144,7 +143,6 @@ def test_model_time_slows_predict_for_the_run_only() -> None:
     assert namespace["predict"] is model
 
 
-@pytest.mark.slow
 def test_the_load_is_measured_from_another_process(tmp_path: Path) -> None:
     from churn_course.endpoint import start_endpoint, stop_endpoint
     from churn_course.load import measure
@@ -173,7 +171,6 @@ def test_the_cost_text_is_computed_from_the_table(capsys) -> None:
     assert f"{ready / batch:,.0f}× more per used prediction" in said
 
 
-@pytest.mark.slow
 def test_the_fallback_demo_shows_what_a_timeout_buys(monkeypatch, capsys) -> None:
     from churn_course import fallback_demo
     from churn_course.endpoint import stop_endpoint

@@ -120,7 +120,6 @@ def test_each_step_runs_up_to_its_own_check_and_skips_demonstrations() -> None:
     assert sizes == sorted(sizes) and len(set(sizes)) == 4  # each step runs more of the notebook
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("step", [PART2[1], PART2[3]], ids=lambda s: f"step{s.key}")
 def test_a_real_kernel_and_the_worker_agree(graded, step) -> None:
     """In a kernel (an event loop running: the app is called from a helper thread) and in the

@@ -100,7 +100,6 @@ def test_a_fixed_re_run_passes(case) -> None:
     assert _inline(step, part, [broken, _code(part)]).passed
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_grading_gives_the_same_verdict_as_the_learners_check(case) -> None:
     step, part, broken, check_id, words = CASES[case]
@@ -111,7 +110,6 @@ def test_grading_gives_the_same_verdict_as_the_learners_check(case) -> None:
     assert next(c for c in graded.result.checks if c.id == check_id).message.startswith(words)
 
 
-@pytest.mark.slow
 def test_grading_a_broken_cell_fixed_below_it_gives_full_marks() -> None:
     step, part, broken, _, _ = CASES["8: predict_with_fallback defined, then a later line raises"]
     graded = grade_notebook(_hand_in(part, [broken, _code(part)]), step=step)

@@ -53,7 +53,7 @@ def test_a_wrong_pick_gets_a_word_on_that_option_and_a_second_try(read_text) -> 
     assert f"Why not: {BANK[4].option_feedback('A')}" in shown
     assert "Try again: one more pick before the worked solution shows" in shown
     assert "The answer is D." not in shown and "Worked solution" not in shown
-    assert view.solution_button.layout.display is None  # "Show solution" is offered
+    assert view.solution_button.layout.display == ""  # "Show solution" is offered
     assert 'class="quiz-verdict quiz-retry" style="color:#7a3e00' in view.feedback.value
     assert q.score.value == "Score: 0 / 10 answered right"
     pick(q, 5, "B")  # the second wrong try shows the worked solution

@@ -361,6 +361,21 @@ def test_text_fallback_is_plain_and_stable(solved_namespace: dict[str, Any]) -> 
     assert views == [first.widget.model_id, second.widget.model_id]
 
 
+def test_the_panel_says_the_modes_differ_in_when_not_how_many(
+    solved_namespace: dict[str, Any],
+) -> None:
+    """Batch and real time both score one customer or many: the panel's texts say when each
+    answer is computed (issue 20), and point at the customer a batch table has no answer for."""
+    panel = serving_panel(solved_namespace)
+    realtime = panel.realtime_box.children[0].value
+    batch = panel.batch_box.children[0].value
+    assert "when the request arrives" in realtime
+    assert "before anyone asks" in batch and "try 105" in batch
+    assert "when it arrives" in TEXT_FALLBACK and "ahead of time" in TEXT_FALLBACK
+    for text in (realtime, batch, TEXT_FALLBACK):
+        assert not re.search(r"One customer|Every customer at once|one request at a time", text)
+
+
 def test_widgets_carry_the_classes_browser_tests_select_on(
     solved_namespace: dict[str, Any],
 ) -> None:
