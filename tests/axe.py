@@ -9,6 +9,7 @@ part of it a widget occupies, inside JupyterLab).
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import tarfile
@@ -48,7 +49,7 @@ def axe_source() -> str:
             assert member is not None
             source = io.TextIOWrapper(member, encoding="utf-8").read()
     CACHE.parent.mkdir(parents=True, exist_ok=True)
-    partial = CACHE.with_suffix(".part")
+    partial = CACHE.with_suffix(f".{os.getpid()}.part")  # two test workers may fetch at once
     partial.write_text(source, encoding="utf-8")
     partial.replace(CACHE)
     return source
