@@ -134,7 +134,9 @@ def test_the_quiz_widget_passes_axe_and_answers_from_the_keyboard(
         page.keyboard.press("Tab")
     expect(question.get_by_role("button", name="Check")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(question.locator(".quiz-feedback")).to_contain_text("Not yet. You picked B.")
+    # "Not yet" on a first try, "Not quite" when another test on this JupyterLab answered the
+    # question before: either way the pick made by keyboard is the one checked
+    expect(question.locator(".quiz-feedback")).to_contain_text("You picked B.")
     question.screenshot(path=str(screenshots / "a11y-quiz-keyboard.png"))
     found = violations(page, axe_script, ".quiz-q2")  # with its feedback showing
     assert not found, describe(found)
