@@ -35,6 +35,30 @@ def _rich(text: str) -> str:
     return _TICKS.sub(r"<code>\1</code>", html.escape(text))
 
 
+#: What Markdown (CommonMark, GitHub's) would act on in running text: emphasis, links and
+#: images, raw HTML and entities, code spans, tables, strike-through, escapes.
+_MD_ACTIVE = re.compile(r"([\\`*_\[\]<>&|~])")
+
+
+def _md_code(text: str) -> str:
+    """`text` as one inline code span whatever it holds: fenced by more backticks than it
+    has in a row, padded where it starts or ends with one."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_inline(text: str) -> str:
+    """Course words with learner-derived values in them, as inert Markdown on one line: the
+    backticked parts as code, everything else with Markdown's active characters escaped, so a
+    value can't close a code span and turn into HTML, a link, emphasis or a line of its own."""
+    text = " ".join(text.split("\n"))
+    parts = _TICKS.split(text)  # even: running text; odd: what was between backticks
+    return "".join(_md_code(part) if i % 2 else _MD_ACTIVE.sub(r"\\\1", part)
+                   for i, part in enumerate(parts))
+
+
 def _step(result: StepResult) -> Step:
     """The step a result is of; an unknown key (`check(9)`) gets a plain record to speak of."""
     try:
@@ -177,14 +201,14 @@ def as_html(result: StepResult, progress: str = "", reveal: Collection[str] = ()
 
 def as_markdown(result: StepResult) -> str:
     """For the instructor's per-learner feedback files: every check, with its points."""
-    lines = [f"### {html.escape(result.title)} — {result.points:g} / {result.max_points:g}",
-             "", headline(result), ""]
+    lines = [f"### {md_inline(result.title)} — {result.points:g} / {result.max_points:g}",
+             "", md_inline(headline(result)), ""]
     for check in result.checks:
         state = _state(check)
-        lines.append(f"- {MARKS[state]} **{check.title}** ({check.points:g}/"
-                     f"{check.max_points:g}): {check.message}")
+        lines.append(f"- {MARKS[state]} **{md_inline(check.title)}** ({check.points:g}/"
+                     f"{check.max_points:g}): {md_inline(check.message)}")
         if check.hint and state == "failed":
-            lines.append(f"  - Hint: {check.hint}")
+            lines.append(f"  - Hint: {md_inline(check.hint)}")
         if check.line and state == "failed":
             lines.append(f"  - <details><summary>{SHOW_LINE}</summary>\n\n"
                          f"    ```python\n    {check.line.replace(chr(10), chr(10) + '    ')}"

@@ -156,21 +156,22 @@ def _notes_for_learner(grade: NotebookGrade) -> list[str]:
     notes = []
     for item in grade.cell_errors[:5]:
         where = _cell_name(str(item.get("cell") or ""))
-        notes.append(f"While your notebook ran, {where} raised `{item['error']}`.")
+        said = str(item["error"]).replace("`", "'")  # a backtick of theirs can't end the quote
+        notes.append(f"While your notebook ran, {where} raised `{said}`.")
     return notes
 
 
 def feedback_markdown(learner: LearnerGrade,
                       notebooks: dict[str, NotebookGrade] | None = None) -> str:
     notebooks = learner.notebooks if notebooks is None else notebooks
-    lines = [f"# Feedback for {learner.learner}", "", f"*{COURSE}*", "",
+    lines = [f"# Feedback for {feedback.md_inline(learner.learner)}", "", f"*{COURSE}*", "",
              f"**Total: {_format(learner.total)} / {_format(learner.max_total)} points**", ""]
     for grade in notebooks.values():
-        lines.append(f"## {_title(grade)}")
+        lines.append(f"## {feedback.md_inline(_title(grade))}")
         lines.append("")
         lines.append(feedback.as_markdown(grade.result))
         for note in _notes_for_learner(grade):
-            lines.append(f"> {note}")
+            lines.append(f"> {feedback.md_inline(note)}")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

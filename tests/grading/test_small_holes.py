@@ -140,3 +140,27 @@ def test_escape_sequences_in_a_learner_id_never_reach_the_instructors_terminal(t
                  "-o", str(tmp_path / "import.csv")]) == 0
     said = capsys.readouterr()
     assert "Ev\\x1b[2Jil (ID 999)" in said.out and "\x1b" not in said.out + said.err
+
+
+def test_a_learners_words_are_inert_in_the_markdown_feedback(tmp_path):
+    """The feedback `.md` quotes what a learner's code said (an exception's text, a value in a
+    check's message, their id): rendered, none of it becomes HTML, a link, emphasis or a line
+    of its own, whatever backticks it holds."""
+    import mistune
+
+    hostile = ('threshold = "x`<img src=x onerror=alert(1)>[a](javascript:alert(2))`"\n'
+               'raise Exception("x`\\n\\n<img src=x onerror=\\"alert(3)\\">'
+               '[open me](javascript:alert(4))\\n\\n**Total: 21 / 21 points** `")')
+    hand_in(tmp_path / "subs", "ev<i>e", {"2": [hostile]})
+    out = tmp_path / "out"
+    assert grade(tmp_path / "subs", out) == 0
+    [md] = (out / "feedback").glob("*.md")
+    text = md.read_text(encoding="utf-8")
+    rendered = mistune.html(text)
+    assert "<img" not in rendered and "<a " not in rendered and "href" not in rendered
+    assert "<i>" not in rendered and "Feedback for ev&lt;i&gt;e</h1>" in rendered
+    assert rendered.count("<strong>Total") == 1
+    assert "<strong>Total: 0 / 21 points</strong>" in rendered
+    assert "alert(4)" in rendered and "Total: 21 / 21 points" in rendered  # quoted, inert
+    assert "<blockquote>" in rendered and "<h" not in rendered.split("<blockquote>")[1].split(
+        "</blockquote>")[0]  # the quoted error stays in its quote: no heading, no new block
