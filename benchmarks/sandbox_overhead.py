@@ -144,20 +144,35 @@ def breakdown(rounds: int) -> dict[str, float]:
 def _breakdown_inside(rounds: int, fds: list[int]) -> dict[str, float]:
     from grader.batch.protocol import Limits
     from grader.batch.sandbox import landlock, syscalls, walls
+    from grader.part2 import scenario_endpoint
 
     allow, _ = walls.allowlist()
     program = syscalls.compile_filter(False)
+    machines = {network: syscalls.compile_filter(False, True, network)
+                for network in ("none", "connect")}  # the Landlock walls' (not root)
     space = walls.server_limits(Limits())
     walls.build_view(allow)
+    walls._loopback_up()  # as in a worker's own network (the endpoint binds 127.0.0.1)
     root = landlock.open_paths(["/"])
+    port = 40_000  # a rule needs no socket behind it
     steps = {
         "fork and exit (nothing else)": lambda: None,
         "private /tmp (a copy of the view, a tmpfs)": lambda: walls.private_tmp(520, None, []),
         "limits (rlimits, hard = soft)": lambda: walls.apply_limits(Limits(), space),
         "own user id (setresuid)": lambda: walls.become(1_900_999_999),
         "Landlock": lambda: landlock.restrict(root, []),
+        "Landlock, step 8 (+ a rule: TCP connects to its endpoint's port)":
+            lambda: landlock.restrict(root, [], connect=[port]),
+        "step 8's endpoint sockets, made before the walls (listen on 127.0.0.1, bind "
+        "127.0.0.2)": scenario_endpoint.reserve,
         "seccomp filter": lambda: syscalls.load_filter(program),
+        "seccomp filter, Landlock walls (no TCP/IP socket)":
+            lambda: syscalls.load_filter(machines["none"] or b""),
+        "seccomp filter, Landlock walls, step 8 (plain TCP, no bind or listen)":
+            lambda: syscalls.load_filter(machines["connect"] or b""),
         "refusals in words (audit hook)": lambda: syscalls.refuse_in_words("1", False),
+        "refusals in words, Landlock walls, step 8 (ports checked)":
+            lambda: syscalls.refuse_in_words("8", False, frozenset({port})),
     }
     if fds:  # what each worker would pay if it joined its own (each slot's server does, once)
         steps["cgroups (join memory + pids; once per slot, not per worker)"] = \

@@ -50,6 +50,7 @@ class Probe:
     printing: bool = False  # what the step's cells printed when they ran
     facts: str = ""  # a gatherer of Part 2 facts (`grader.part2.probe.FACTS`), "" for none
     quiz_answers: bool = False  # the quiz answers recorded in the kernel and beside it
+    endpoint: bool = False  # the facts call learner code against an endpoint on 127.0.0.1
 
 
 # Which of the learner's cells the checks read (see `grader.sources.choose_sources`):
@@ -128,8 +129,8 @@ QUIZ = Step("quiz", "Practice quiz", "05_practice_quiz.ipynb", "quiz_answers",
 # Part 2, "Measure it": four steps in one notebook, each with its own check cell.
 PART2_NOTEBOOK = "06_measure_it.ipynb"
 PART2: tuple[Step, ...] = tuple(
-    Step(key, title, PART2_NOTEBOOK, f"step{key}", Probe(facts=facts), sources="each_once",
-         optional=True)
+    Step(key, title, PART2_NOTEBOOK, f"step{key}",
+         Probe(facts=facts, endpoint=facts == "fallback"), sources="each_once", optional=True)
     for key, title, facts in (
         ("5", "A batch job that writes a predictions table", "batch_job"),
         ("6", "A real-time endpoint that looks features up", "serving"),

@@ -49,9 +49,12 @@ def _prepare(settings: ServerSettings) -> tuple[object, str]:
     if kind == "none":  # benchmarks only (see WorkerPool)
         return walls.ServerWalls(kind, [], {}, [], 0), "NO WALLS: for benchmarks only"
     metadata = kind != "full"  # workers that run as the instructor: no chmod and the like
-    programs = {False: syscalls.compile_filter(False, metadata),
-                True: syscalls.compile_filter(True, metadata)}
-    if programs[False] is None:
+    # full walls: a network of its own; else the machine's: TCP to Part 2's endpoint at most
+    programs = {(processes, endpoint): syscalls.compile_filter(
+        processes, metadata,
+        "loopback" if kind == "full" else ("connect" if endpoint else "none"))
+        for processes in (False, True) for endpoint in (False, True)}
+    if programs[False, False] is None:
         problem = ("libseccomp is missing here, so no system-call filter stands around learner "
                    "code (install libseccomp2)")
     kept: list[str] = []
@@ -65,6 +68,10 @@ def _prepare(settings: ServerSettings) -> tuple[object, str]:
     if kind == "landlock" and landlock.abi() < 1:
         problem = ("this kernel has no Landlock (Linux 5.13+ with it enabled), so learner code "
                    "can read every file you can")
+    elif kind == "landlock" and landlock.abi() < 4:
+        problem = (f"this kernel's Landlock (version {landlock.abi()}) can't limit TCP (Linux "
+                   "6.7+ can): learner code graded on Part 2's step 8, judged against an "
+                   "endpoint on 127.0.0.1, can open TCP connections anywhere")
     elif kind == "landlock" and landlock.abi() < 6:
         problem = (f"this kernel's Landlock (version {landlock.abi()}) can't keep signals in "
                    "(Linux 6.12+ can): learner code, running as you, could signal your other "

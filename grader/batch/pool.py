@@ -288,7 +288,8 @@ class WorkerPool:
         self._warn(self._server.problem)
         if not is_root():
             self._warn("learner code runs as you (only root gives each worker a user id of its "
-                       "own): Landlock keeps it to the allowlist, with no network and no "
+                       "own): Landlock keeps it to the allowlist, with no network (but, for "
+                       "Part 2's step 8, TCP to its own endpoint's port, on any address) and no "
                        "signals outside it, but grade as root in a container for the full "
                        "walls")
         elif self._uids is None and kind != "none":

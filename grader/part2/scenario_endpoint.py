@@ -17,6 +17,14 @@ There is no server thread (a grading worker may start none): the reply is writte
 connection when the client first reads, after its request has arrived. The endpoint records
 each request line and each timeout the client set on its sockets (the timeout that really
 applied, however the code spelled it). Everything is restored when the block ends.
+
+It serves on two sockets: a listener on 127.0.0.1 (up, slow, error) and, on the same port of
+127.0.0.2, a socket bound but never listening (down: the system refuses the connection).
+Each block makes its own pair, unless `reserve` made one for the whole process first: a
+grading worker does that before its walls go up, so learner code can reach that one port and
+no other, and can bind none (`grader/batch/sandbox/walls.py`). Only the connection the
+redirected socket itself opened is served (matched by its port): a connection another socket
+left waiting is closed, never answered in its place.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ SCENARIOS = ("up", "down", "slow", "error")
 PATCHED = ("connect", "connect_ex", "recv", "recv_into", "settimeout")
 MAX_REQUEST = 8192
 MAX_RECORDED = 10
+BACKLOG = 16
 
 
 @dataclass
@@ -91,6 +100,60 @@ def _read_request(server: socket.socket) -> bytes:
     return data
 
 
+class Sockets:
+    """The endpoint's listener, and a socket bound beside it that never listens."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.refuser = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            self.listener.bind(("127.0.0.1", 0))
+            self.listener.listen(BACKLOG)
+            port = self.listener.getsockname()[1]
+            try:  # the same port on another loopback address: one port to allow, not two
+                self.refuser.bind(("127.0.0.2", port))
+            except OSError:  # a loopback with 127.0.0.1 alone
+                self.refuser.bind(("127.0.0.1", 0))
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def ports(self) -> frozenset[int]:
+        return frozenset(s.getsockname()[1] for s in (self.listener, self.refuser))
+
+    def close(self) -> None:
+        for sock in (self.listener, self.refuser):
+            sock.close()
+
+
+# Held in a list made at import, so the worker's guard (which puts back every name of this
+# module as the fork server had it, before the probe runs) keeps what `reserve` put in it.
+_reserved: list[Sockets] = []
+
+
+def reserve() -> frozenset[int]:
+    """Make the endpoint's sockets now, for every block to come in this process (a grading
+    worker, before it may bind or listen); returns the ports a client has to reach."""
+    if not _reserved:
+        _reserved.append(Sockets())
+    return _reserved[0].ports
+
+
+def _drain(listener: socket.socket) -> None:
+    """Close every connection still waiting on the listener when a block ends (learner code
+    may connect to it directly, from another thread), so the next block starts with none."""
+    listener.setblocking(False)
+    try:
+        for _ in range(BACKLOG * 4):
+            server, _ = listener.accept()
+            server.close()
+    except (BlockingIOError, InterruptedError):
+        pass
+    finally:
+        listener.setblocking(True)
+
+
 class _Endpoint:
     def __init__(self, scenario: str, live: dict[int, bool], version: str) -> None:
         if scenario not in SCENARIOS:
@@ -98,12 +161,14 @@ class _Endpoint:
         self.scenario, self.live, self.version = scenario, live, version
         self.heard = Heard()
         self.thread = threading.get_ident()
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.own: weakref.WeakSet[socket.socket] = weakref.WeakSet([self.listener])
-        self.listener.bind(("127.0.0.1", 0))
-        if scenario != "down":  # bound, never listening: a connection is refused
-            self.listener.listen(16)
+        self.kept = bool(_reserved)  # the worker's: closed only with the process
+        self.sockets = _reserved[0] if _reserved else Sockets()
+        self.listener = self.sockets.listener
+        self.own: weakref.WeakSet[socket.socket] = weakref.WeakSet(
+            [self.listener, self.sockets.refuser])
         self.address = self.listener.getsockname()
+        # down: bound, never listening, so a connection is refused
+        self.reached = self.sockets.refuser.getsockname() if scenario == "down" else self.address
         # a client socket -> the server side of its connection, until the client first reads
         self.pending: weakref.WeakKeyDictionary[socket.socket, socket.socket] = \
             weakref.WeakKeyDictionary()
@@ -119,17 +184,22 @@ class _Endpoint:
 
     def target(self, sock: socket.socket) -> tuple:
         if sock.family == socket.AF_INET6:
-            return (f"::ffff:{self.address[0]}", self.address[1], 0, 0)
-        return self.address
+            return (f"::ffff:{self.reached[0]}", self.reached[1], 0, 0)
+        return self.reached
 
     def connected(self, sock: socket.socket) -> None:
         if self.scenario == "down":
             return
+        port = sock.getsockname()[1]
         self.listener.settimeout(1.0)
-        server, _ = self.listener.accept()
-        self.own.add(server)
-        self.accepted.append(server)
-        self.pending[sock] = server
+        for _ in range(BACKLOG + 1):  # the first in the queue may be another socket's
+            server, peer = self.listener.accept()
+            if peer[1] == port:
+                self.own.add(server)
+                self.accepted.append(server)
+                self.pending[sock] = server
+                return
+            server.close()
 
     def before_read(self, sock: socket.socket) -> None:
         server = self.pending.pop(sock, None)
@@ -143,11 +213,18 @@ class _Endpoint:
             server.sendall(answer(self.scenario, line, self.live, self.version))
 
     def close(self) -> None:
-        for sock in (*self.accepted, self.listener):
+        for sock in self.accepted:
             try:
                 sock.close()
             except OSError:
                 pass
+        try:
+            if self.kept:
+                _drain(self.listener)
+            else:
+                self.sockets.close()
+        except OSError:
+            pass
 
 
 def _patches(endpoint: _Endpoint, originals: dict[str, Any]) -> dict[str, Any]:

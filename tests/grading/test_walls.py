@@ -22,6 +22,7 @@ from grader.batch.sandbox import worker_uids_mapped
 
 from .conftest import grade, read_grades, read_results
 from .helpers import NOTEBOOKS, RIGHT, hand_in
+from .nobody import grade_as_nobody, needs_root_to_play_nobody
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_root = pytest.mark.skipif(
@@ -294,50 +295,7 @@ def test_workers_do_not_inherit_the_session_keyring(session_key):
     assert said.startswith("read 0 b''"), said  # readable: it is its own, and empty
 
 
-NOBODY = 65534
-
-
-def _closed_ancestors(paths: list[Path]) -> dict[Path, set[str]]:
-    """The folders above `paths` that others may not pass through (0700 /root, where Python
-    lives here; a 0700 `mktemp -d` a clone was made in), each with the names below it on the
-    way to one of the paths."""
-    closed: dict[Path, set[str]] = {}
-    for path in paths:
-        for above, below in zip(path.parents, [path, *path.parents][:-1], strict=True):
-            if not os.stat(above).st_mode & 0o001:
-                closed.setdefault(above, set()).add(below.name)
-    return closed
-
-
-def _as_nobody_reaching(paths: list[Path]):
-    """Between fork and exec, as root: become `nobody`, in a mount namespace where each folder
-    above `paths` that nobody may not pass through is covered by one (mode 711) that lets only
-    the way to them through, as a non-root instructor's own Python and course would be
-    reachable to them."""
-    from grader.batch.sandbox import libc
-
-    closed = sorted(_closed_ancestors(paths).items(), key=lambda item: len(item[0].parts))
-
-    def become_nobody() -> None:
-        libc.unshare(libc.CLONE_NEWNS)
-        libc.mount(None, "/", None, libc.MS_REC | libc.MS_PRIVATE)
-        for folder, names in closed:  # outermost first: deeper ones are reached through it
-            held = {name: os.open(folder / name, os.O_PATH) for name in names}
-            libc.mount("tmpfs", str(folder), "tmpfs", 0, "mode=711")
-            for name, fd in held.items():
-                os.mkdir(folder / name)
-                libc.mount(f"/proc/self/fd/{fd}", str(folder / name), None,
-                           libc.MS_BIND | libc.MS_REC)
-                os.close(fd)
-        os.setgroups([])
-        os.setresgid(NOBODY, NOBODY, NOBODY)
-        os.setresuid(NOBODY, NOBODY, NOBODY)
-
-    return become_nobody
-
-
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
-                    reason="plays a non-root instructor from root")
+@needs_root_to_play_nobody
 def test_walls_without_root():
     """What an instructor who isn't root gets: Landlock keeps learner code to the allowlist,
     says so before grading, and classmates' grades are untouched."""
@@ -351,9 +309,6 @@ def test_walls_without_root():
 
 
 def _grade_as_nobody(home: Path) -> None:
-    import subprocess
-    import sys
-
     (home / "secret.txt").write_text(SECRET)
     code = textwrap.dedent(f"""\
         import os
@@ -380,15 +335,7 @@ def _grade_as_nobody(home: Path) -> None:
         threshold = 0.6""")
     hand_in(home / "subs", "mallory", {"2": [code]})
     hand_in(home / "subs", "alice", {"2": RIGHT["2"], "1": RIGHT["1"]})
-    for path in [home, *home.rglob("*")]:
-        os.chown(path, NOBODY, NOBODY)
-    done = subprocess.run([sys.executable, "-m", "grader", "grade", str(home / "subs"), "-o",
-                           str(home / "out"), "-q", "--jobs", "2"], cwd=home,
-                          env=dict(os.environ, HOME=str(home), TMPDIR=str(home)),
-                          preexec_fn=_as_nobody_reaching([Path(sys.base_prefix).resolve(),
-                                                          Path(sys.prefix).resolve(), ROOT,
-                                                          home.resolve()]),
-                          capture_output=True, text=True, timeout=600)
+    done = grade_as_nobody(home, "--jobs", "2")
     assert done.returncode == 0, done.stderr
     assert "Warning: learner code runs as you" in done.stderr  # said before grading
     out = home / "out"

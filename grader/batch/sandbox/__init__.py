@@ -12,8 +12,8 @@ Read in this order, it is the whole isolation story:
    a scrubbed environment, limits whose hard values equal the soft ones, its slot's user (no
    capabilities), Landlock, the seccomp filter, refusals in the learner's words.
 3. `syscalls.py`: the seccomp filter (no namespaces, mounts, keyrings, bpf, ptrace, file
-   handles, SysV IPC, io_uring, sockets; no programs unless allowed) and the audit hook that
-   words refusals.
+   handles, SysV IPC, io_uring, sockets but TCP/IP, and on the machine's own network none but
+   step 8's plain TCP; no programs unless allowed) and the audit hook that words refusals.
 4. `cgroups.py`: a memory and pids group per slot: an out-of-memory kills only that worker,
    and the lane can tell it from a kill that came from outside (retried, never stored).
 5. `cleanup.py`: after a worker ends, its process group goes, and folders it could write to are

@@ -2,9 +2,11 @@
 and other processes' signals and abstract sockets, for good and for everything it starts.
 
 A worker builds its ruleset from descriptors the fork server opened once (`open_paths`): read
-beneath each allowed path, read and write beneath its own folder. Rights this kernel's Landlock
-doesn't know are left out (best effort, as its documentation asks); `abi()` says which version
-this kernel has, so the pool can say what is missing.
+beneath each allowed path, read and write beneath its own folder; TCP: no binding at all, and
+connections only to the ports it is given (Part 2's endpoint; ABI 4+). A port rule holds on
+every address, this machine's and any other's. Rights this kernel's Landlock doesn't know are
+left out (best effort, as its documentation asks); `abi()` says which version this kernel has,
+so the pool can say what is missing.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import ctypes
 import functools
 import os
 import stat
+from collections.abc import Iterable
 
 from .libc import PR_SET_NO_NEW_PRIVS, libc, prctl
 
 SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446  # the same everywhere
 CREATE_RULESET_VERSION = 1
-RULE_PATH_BENEATH = 1
+RULE_PATH_BENEATH, RULE_NET_PORT = 1, 2
 
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 REMOVE_DIR, REMOVE_FILE, MAKE_CHAR, MAKE_DIR, MAKE_REG, MAKE_SOCK, MAKE_FIFO, MAKE_BLOCK, \
@@ -43,6 +46,10 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
+class _NetPort(ctypes.Structure):
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("port", ctypes.c_uint64)]
+
+
 @functools.cache
 def abi() -> int:
     """This kernel's Landlock version; 0 where there is none (or it is switched off)."""
@@ -64,10 +71,11 @@ def open_paths(paths: list[str]) -> list[int]:
     return found
 
 
-def restrict(read: list[int], write: list[int]) -> int:
+def restrict(read: list[int], write: list[int], connect: Iterable[int] = ()) -> int:
     """Wall this process off: files readable only beneath `read`, writable only beneath
-    `write` (descriptors); no TCP; signals and abstract sockets only among its own. Returns the
-    ABI used (0: no Landlock here, nothing done)."""
+    `write` (descriptors); TCP connections only to the ports in `connect`, and no binding;
+    signals and abstract sockets only among its own. Returns the ABI used (0: no Landlock here,
+    nothing done)."""
     version = abi()
     if version < 1:
         return 0
@@ -88,6 +96,10 @@ def restrict(read: list[int], write: list[int]) -> int:
                 rule = _PathBeneath(allowed, fd)
                 if call(SYS_ADD_RULE, ruleset, RULE_PATH_BENEATH, ctypes.byref(rule), 0) != 0:
                     raise OSError(ctypes.get_errno(), "landlock_add_rule")
+        for port in sorted(set(connect)) if version >= 4 else ():
+            net = _NetPort(NET_CONNECT_TCP, port)
+            if call(SYS_ADD_RULE, ruleset, RULE_NET_PORT, ctypes.byref(net), 0) != 0:
+                raise OSError(ctypes.get_errno(), "landlock_add_rule (port)")
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         if call(SYS_RESTRICT_SELF, ruleset, 0) != 0:
             raise OSError(ctypes.get_errno(), "landlock_restrict_self")

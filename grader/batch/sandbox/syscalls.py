@@ -5,10 +5,16 @@ on earlier versions used: new namespaces (a user namespace, then ~600 network br
 teardown stalled the machine), mounts, kernel keyrings (a key outlived its worker and its run),
 bpf, perf, ptrace and reading other processes' memory, file handles (`open_by_handle_at`), SysV
 and POSIX message-queue IPC (memory beyond any limit), io_uring (which bypasses the filter for
-its operations), module loading, reboot and the like; sockets of any family but TCP/IP (the
-only network a worker has is its own loopback, where Part 2's fallback is judged against a
-real endpoint); and, unless the limits allow child processes, starting processes or programs
-at all (threads stay possible).
+its operations), module loading, reboot and the like; sockets of any family but TCP/IP; and,
+unless the limits allow child processes, starting processes or programs at all (threads stay
+possible).
+
+TCP/IP, by where the worker is (`network`): in a network namespace of its own with nothing but
+its loopback (root's full walls: "loopback"), any TCP/IP socket; on the machine's own network
+(the Landlock walls) none at all ("none"), or, for a step judged against Part 2's endpoint on
+127.0.0.1 ("connect"), plain TCP sockets that connect and nothing else: no UDP, no MPTCP or
+SCTP (Landlock guards TCP alone), no bind and no listen (the endpoint's sockets are made before
+the filter; Landlock keeps connections to their port).
 
 The filter is compiled once per fork server by libseccomp (through `pyseccomp`), and each
 worker loads the ready program with one `prctl`. Where libseccomp is missing, `compile_filter`
@@ -25,6 +31,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
+import ipaddress
 import sys
 import tempfile
 from typing import Any
@@ -54,6 +61,8 @@ DENIED = (
 # 127.0.0.1, in the worker); no Unix, netlink, packet or other family (socketpair stays).
 INET_FAMILIES = (2, 10)
 LAST_FAMILY = 45
+SOCK_STREAM, SOCK_TYPE_MASK, IPPROTO_TCP = 1, 0xF, 6
+NETWORKS = ("loopback", "connect", "none")
 PROGRAMS = ("fork", "vfork", "execve", "execveat")
 # Landlock (ABI 7) doesn't cover a file's metadata: where workers run as the instructor (the
 # Landlock walls), changing modes, owners, times or extended attributes is refused too, or a
@@ -67,9 +76,13 @@ SECCOMP_MODE_FILTER = 2
 
 
 @functools.cache
-def compile_filter(processes: bool, metadata: bool = False) -> bytes | None:
+def compile_filter(processes: bool, metadata: bool = False,
+                   network: str = "loopback") -> bytes | None:
     """The BPF program, or None where libseccomp isn't there. `processes`: may learner code
-    start child processes (and programs)? `metadata`: refuse changes to files' metadata too."""
+    start child processes (and programs)? `metadata`: refuse changes to files' metadata too.
+    `network`: which TCP/IP sockets it may have (one of `NETWORKS`, see above)."""
+    if network not in NETWORKS:
+        raise ValueError(f"unknown network {network!r}")
     try:
         import pyseccomp as seccomp
     except (ImportError, OSError, RuntimeError):  # the module loads libseccomp when imported
@@ -88,6 +101,8 @@ def compile_filter(processes: bool, metadata: bool = False) -> bytes | None:
         if family not in INET_FAMILIES:
             rules.add_rule(denied, "socket", seccomp.Arg(0, seccomp.EQ, family))
     rules.add_rule(denied, "socket", seccomp.Arg(0, seccomp.GT, LAST_FAMILY))
+    if network != "loopback":
+        _tcp_connect_only(seccomp, rules, denied, none=network == "none")
     for bit in range(32):  # any one namespace flag is enough to refuse
         if NEW_NAMESPACES & (1 << bit):
             rules.add_rule(denied, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, 1 << bit, 1 << bit))
@@ -97,6 +112,24 @@ def compile_filter(processes: bool, metadata: bool = False) -> bytes | None:
         rules.export_bpf(handle)
         handle.seek(0)
         return handle.read()
+
+
+def _tcp_connect_only(seccomp: Any, rules: Any, denied: Any, none: bool) -> None:
+    """No bind, no listen; TCP/IP sockets only of plain TCP (`none`: not even those)."""
+    rules.add_rule(denied, "bind")
+    rules.add_rule(denied, "listen")
+    for family in INET_FAMILIES:
+        is_inet = seccomp.Arg(0, seccomp.EQ, family)
+        if none:
+            rules.add_rule(denied, "socket", is_inet)
+            continue
+        for kind in range(SOCK_TYPE_MASK + 1):  # the type's flags (NONBLOCK, CLOEXEC) aside
+            if kind != SOCK_STREAM:
+                rules.add_rule(denied, "socket", is_inet,
+                               seccomp.Arg(1, seccomp.MASKED_EQ, SOCK_TYPE_MASK, kind))
+        rules.add_rule(denied, "socket", is_inet, seccomp.Arg(2, seccomp.GT, IPPROTO_TCP))
+        for protocol in range(1, IPPROTO_TCP):  # 0 (the default) or 6 (TCP) only
+            rules.add_rule(denied, "socket", is_inet, seccomp.Arg(2, seccomp.EQ, protocol))
 
 
 class _SockFprog(ctypes.Structure):
@@ -143,31 +176,71 @@ def _where(step: str) -> str:
     return f"your {what} cell, line {frame.f_lineno}"
 
 
-def refuse_in_words(step: str, processes: bool) -> None:
-    """Install the audit hook (for the rest of this process's life: hooks can't be removed)."""
+def refuse_in_words(step: str, processes: bool, ports: frozenset[int] | None = None) -> None:
+    """Install the audit hook (for the rest of this process's life: hooks can't be removed).
+    `ports`: None where the worker has a loopback of its own (any port there, binding too);
+    else the only ports learner code may connect to, on the loopback (none: no TCP/IP at all),
+    and no binding."""
     getframe, starts = sys._getframe, ({} if processes else STARTS_PROGRAMS)
 
     def hook(event: str, args: tuple) -> None:
         if event in starts:
             raise NotWhileGrading(f"while grading, notebooks can't start programs "
                                   f"(`{starts[event]}` in {_where(step)})")
-        if (event in LOOKS_UP and args and args[0] not in LOOPBACK) or (
-                event == "socket.connect" and _away(args[1])) or (
-                event == "socket.__new__" and args[1] not in INET_FAMILIES and (
-                args[1] != AF_UNIX or _opens_new(getframe(1)))):
-            call = LOOKS_UP.get(event, event if event == "socket.connect" else "socket.socket")
+        if event not in NETWORK_EVENTS:
+            return
+        call = _network_refusal(event, args, ports,
+                                getframe(1) if event == "socket.__new__" else None)
+        if call == "socket.bind":
+            raise NotWhileGrading(f"while grading, notebooks can't serve on the network "
+                                  f"(`{call}` in {_where(step)})")
+        if call:
             raise NotWhileGrading(f"while grading, notebooks can't open network connections "
                                   f"(`{call}` in {_where(step)})")
 
     sys.addaudithook(hook)
 
 
-LOOPBACK = ("127.0.0.1", "::1", "localhost", b"127.0.0.1", b"::1", b"localhost")
+NETWORK_EVENTS = frozenset({*LOOKS_UP, "socket.connect", "socket.bind", "socket.__new__"})
 
 
-def _away(address: Any) -> bool:
-    """A connection anywhere but this machine's loopback (the only network a worker has)."""
-    return not (isinstance(address, tuple) and address and address[0] in LOOPBACK)
+def _network_refusal(event: str, args: tuple, ports: frozenset[int] | None, frame: Any) -> str:
+    """The call to refuse, in the learner's terms ("" to let it through)."""
+    if event in LOOKS_UP:
+        return event if args and not _loopback(args[0]) else ""
+    if event == "socket.connect":
+        return event if _away(args[1], ports) else ""
+    if event == "socket.bind":
+        return event if ports is not None else ""
+    family = args[1]
+    if family in INET_FAMILIES:  # on the machine's own network: plain TCP to the endpoint only
+        plain_tcp = bool(ports) and args[2] & SOCK_TYPE_MASK == SOCK_STREAM and \
+            args[3] in (0, IPPROTO_TCP)
+        return "socket.socket" if ports is not None and not plain_tcp else ""
+    return "socket.socket" if family != AF_UNIX or _opens_new(frame) else ""
+
+
+def _loopback(host: Any) -> bool:
+    """127.0.0.0/8, ::1 (or 127.x mapped into IPv6), or `localhost`."""
+    if isinstance(host, bytes):
+        host = host.decode("latin-1")
+    if not isinstance(host, str):
+        return False
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return (getattr(address, "ipv4_mapped", None) or address).is_loopback
+
+
+def _away(address: Any, ports: frozenset[int] | None) -> bool:
+    """A connection anywhere but this machine's loopback (the only network a worker has), or,
+    where it is on the machine's own network, to any port but the endpoint's."""
+    if not (isinstance(address, tuple) and len(address) >= 2 and _loopback(address[0])):
+        return True
+    return ports is not None and address[1] not in ports
 
 
 def _opens_new(frame: Any) -> bool:

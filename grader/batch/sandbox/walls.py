@@ -16,9 +16,12 @@ Two ways to enforce it, one per kind of instructor:
   fresh, size-capped tmpfs on /tmp (`private_tmp`: about 0.2 ms), becomes its slot's own user id
   and, on top, walls itself in with Landlock as well.
 - **not root** (`landlock`): no namespaces; each worker walls itself in with Landlock (read
-  beneath the allowed paths, write only beneath the folder the lane made for it; no TCP;
-  signals and abstract sockets only among its own). Files outside the allowlist can't be
-  opened, listed or written, though their names can still be looked up (`os.stat`).
+  beneath the allowed paths, write only beneath the folder the lane made for it; signals and
+  abstract sockets only among its own). Files outside the allowlist can't be opened, listed
+  or written, though their names can still be looked up (`os.stat`). It is on the machine's
+  own network, so no TCP/IP socket at all, except for a step judged against Part 2's endpoint
+  (step 8): the worker makes the endpoint's sockets on 127.0.0.1 before its walls go up, then
+  may connect over plain TCP to their one port and nowhere else, and bind nothing.
 
 Either way a seccomp filter and a cgroup per slot bound what the kernel gives (`syscalls.py`,
 `cgroups.py`).
@@ -37,6 +40,8 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ...part2 import scenario_endpoint
+from ...spec import step_for
 from ..protocol import MB, ForkRequest, Handshake, Limits, WorkerJob
 from . import landlock, syscalls
 from .libc import (
@@ -358,7 +363,8 @@ class ServerWalls:
 
     kind: str  # "full" or "landlock"
     read: list[int]  # Landlock: descriptors of the allowed paths
-    programs: dict[bool, bytes | None]  # seccomp, by "may start processes"
+    programs: dict[tuple[bool, bool], bytes | None]  # seccomp, by (may start processes,
+    #                                                   reaches Part 2's endpoint)
     kept: list[str]  # full walls: allowed paths in /tmp, bound back in each worker
     address_space: int  # the server's, on top of which a worker may add --memory
 
@@ -396,18 +402,21 @@ def enter(job: WorkerJob, request: ForkRequest, server: ServerWalls, result_fd: 
     else:
         user = "same user"
     libc().prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)  # after the user change
+    endpoint = step_for(job.step).probe.endpoint
+    ports = scenario_endpoint.reserve() if endpoint else frozenset()  # before bind is refused
     walled = 0
     if server.kind == "landlock":  # (the full walls' view and user id already hold the same)
         own = os.open(workdir, os.O_PATH | os.O_CLOEXEC)
         null = os.open("/dev/null", os.O_PATH | os.O_CLOEXEC)
         try:
-            walled = landlock.restrict(server.read, [own, null])
+            walled = landlock.restrict(server.read, [own, null], connect=ports)
         finally:
             for fd in (own, null, *server.read):
                 os.close(fd)
-    program = server.programs.get(limits.processes > 0)
+    program = server.programs.get((limits.processes > 0, endpoint))
     if program is not None:
         syscalls.load_filter(program)
-    syscalls.refuse_in_words(job.step, limits.processes > 0)
+    syscalls.refuse_in_words(job.step, limits.processes > 0,
+                             None if server.kind == "full" else ports)
     kind = server.kind if (walled or server.kind == "full") else "none"
     return Handshake(user, kind)
