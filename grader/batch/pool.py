@@ -275,6 +275,8 @@ class WorkerPool:
                            "out-of-memory killer is retried as if killed from outside")
             else:
                 self._cgroups = made
+                for warning in made.warnings:
+                    self._warn(warning)
         allow, notes = allowlist(self.hide)
         for note in notes:
             self._warn(note)
@@ -511,8 +513,9 @@ class WorkerPool:
                     except _Retry:
                         again.append((key, plan, attempt))
                 if not self._running:
-                    if again:
+                    if len(self._retired) < self.jobs and again:
                         continue
+                    yield from self._unslotted(again, pending)
                     return
                 for item in self._wait():
                     self._running.remove(item)
@@ -524,6 +527,19 @@ class WorkerPool:
                         yield outcome
         finally:
             self.stop()
+
+    def _unslotted(self, again: list[tuple[Any, Plan, int]],
+                   pending: Iterator[tuple[Any, Plan]]) -> Iterator[Outcome]:
+        """Every slot retired (processes that outlived SIGKILL): what is left can't be graded
+        in this run, so each is a grader problem for that notebook, never a silent drop."""
+        why = ("every grading slot was retired (processes of earlier workers could not be "
+               "stopped)")
+        for key, _plan, attempt in [*again, *((k, p, 0) for k, p in pending)]:
+            self.faults += 1
+            yield Outcome(key, "fault", 0.0, message=(
+                f"the grader could not grade this notebook: {why}"
+                f"{f' ({attempt} tries)' if attempt else ''}; this is not the learner's doing, "
+                "and the next run grades it again"))
 
     def _wait(self) -> list[_Running]:
         """Wait for pipes and deadlines; return the workers that have ended. A worker whose

@@ -21,6 +21,7 @@ to the instructor: memory is then bounded by `RLIMIT_AS` alone (which a memfd, S
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import time
@@ -61,6 +62,7 @@ def _mount_points() -> dict[str, str]:
 
 
 PREFIX = "course-grading-"
+_POOLS = itertools.count()
 
 
 def _sweep(groups: dict[str, str], points: dict[str, str]) -> None:
@@ -102,6 +104,7 @@ class SlotCgroups:
     version: int
     memory: dict[int, str]
     others: dict[int, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # for the instructor, before grading
     _oom: dict[int, int] = field(default_factory=dict)
 
     # ------------------------------------------------------------------------ making
@@ -110,7 +113,8 @@ class SlotCgroups:
                name: str = "") -> SlotCgroups | str:
         """One group per slot, limits set; or, when that can't be done here, why not. Groups
         of earlier pools whose process is gone (a lane killed outright) are removed first."""
-        name = name or f"{PREFIX}{os.getpid()}"
+        name = name or f"{PREFIX}{os.getpid()}-{next(_POOLS)}"  # (a group left busy can't
+        # stop the next pool of this process; _sweep reads the pid, removes it once gone)
         groups, points = _own_groups(), _mount_points()
         _sweep(groups, points)
         if "memory" in points and "memory" in groups:
@@ -168,6 +172,7 @@ class SlotCgroups:
                 with contextlib.suppress(OSError):  # no swap accounting: nothing to cap
                     _write(os.path.join(memory, "memory.memsw.limit_in_bytes"),
                            str(memory_bytes))
+                made._limit_tcp(memory, memory_bytes)
                 made.others[slot] = []
                 if len(made.others[-1]) > 1:
                     pids = os.path.join(base("pids"), str(slot))
@@ -178,6 +183,18 @@ class SlotCgroups:
             made.remove()
             return f"cgroup v1: a group for the grading workers can't be made ({err})"
         return made
+
+    def _limit_tcp(self, folder: str, memory_bytes: int) -> None:
+        """cgroup v1 charges a group's TCP socket buffers only once this limit is written (and
+        never to `memory.limit_in_bytes`): the same bound again, or a warning."""
+        try:
+            _write(os.path.join(folder, "memory.kmem.tcp.limit_in_bytes"), str(memory_bytes))
+        except OSError as err:
+            why = (f"no TCP memory limit per worker here (cgroup v1: {err.strerror or err}): "
+                   "socket buffers a notebook fills on its own loopback are not counted "
+                   "against --memory, only bounded by its descriptors")
+            if why not in self.warnings:
+                self.warnings.append(why)
 
     # ------------------------------------------------------------------------ using
     def folders(self, slot: int) -> list[str]:

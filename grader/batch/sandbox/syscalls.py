@@ -70,7 +70,7 @@ PROGRAMS = ("fork", "vfork", "execve", "execveat")
 METADATA = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
             "utime", "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr",
             "removexattr", "lremovexattr", "fremovexattr", "setxattrat", "removexattrat")
-NEW_NAMESPACES = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+NEW_NAMESPACES = 0x7E020080  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME
 CLONE_THREAD = 0x00010000
 SECCOMP_MODE_FILTER = 2
 
@@ -108,6 +108,7 @@ def compile_filter(processes: bool, metadata: bool = False,
             rules.add_rule(denied, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, 1 << bit, 1 << bit))
     if not processes:  # threads only
         rules.add_rule(denied, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_THREAD, 0))
+    _add_resource_rules(rules, seccomp)
     with tempfile.TemporaryFile() as handle:
         rules.export_bpf(handle)
         handle.seek(0)
@@ -130,6 +131,56 @@ def _tcp_connect_only(seccomp: Any, rules: Any, denied: Any, none: bool) -> None
         rules.add_rule(denied, "socket", is_inet, seccomp.Arg(2, seccomp.GT, IPPROTO_TCP))
         for protocol in range(1, IPPROTO_TCP):  # 0 (the default) or 6 (TCP) only
             rules.add_rule(denied, "socket", is_inet, seccomp.Arg(2, seccomp.EQ, protocol))
+
+
+# ------------------------------------- what would cost the machine, or read as its fault
+# Flushing every file system's dirty pages (sync, syncfs on any file of the view): writeback
+# for everyone on the machine, called in a loop for the whole deadline. fsync stays (one file).
+FLUSHES = ("sync", "syncfs")
+# Socket buffers: cgroup v1 charges TCP buffers only against `memory.kmem.tcp.limit_in_bytes`
+# (cgroups.py sets it) and UDP ones never, and the kernel's TCP/UDP memory is machine-wide. So
+# a learner can't raise a socket's buffers past the defaults, nor open a UDP socket (Part 2's
+# endpoints and probes are TCP on 127.0.0.1; "localhost" is read from /etc/hosts).
+SOL_SOCKET = 1
+BUFFER_OPTIONS = (7, 8, 32, 33)  # SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE
+SOCK_DGRAM = 2  # the type argument also carries SOCK_NONBLOCK|CLOEXEC: masked with SOCK_TYPE_MASK
+# A SIGKILL a worker sends itself (kill(getpid()), kill(0), kill(-1), raise, a pidfd, a queued
+# signal, F_SETSIG, a POSIX timer) would read as a kill from outside, the machine's fault:
+# retried, never stored. Refused (POSIX timers altogether: nothing the course imports uses
+# them), as are the limits the kernel enforces with SIGKILL (lowering RLIMIT_CPU or
+# RLIMIT_RTTIME to their hard limit); other fatal signals stay the learner's own verdict.
+SIGKILL = 9
+SIGNAL_ARGUMENT = {"kill": 1, "tkill": 1, "tgkill": 2, "rt_sigqueueinfo": 1,
+                   "rt_tgsigqueueinfo": 2, "pidfd_send_signal": 1}
+F_SETSIG = 10
+KILLING_LIMITS = (0, 15)  # RLIMIT_CPU, RLIMIT_RTTIME
+
+
+def _add_resource_rules(rules: Any, seccomp: Any) -> None:
+    """The rules above, added to `rules` (a `pyseccomp.SyscallFilter`)."""
+    denied = seccomp.ERRNO(errno.EPERM)
+
+    def deny(name: str, *arguments: Any) -> None:
+        try:
+            rules.add_rule(denied, name, *arguments)
+        except (OSError, ValueError, RuntimeError):
+            pass  # not a system call on this architecture
+
+    for name in FLUSHES:
+        deny(name)
+    for option in BUFFER_OPTIONS:
+        deny("setsockopt", seccomp.Arg(1, seccomp.EQ, SOL_SOCKET),
+             seccomp.Arg(2, seccomp.EQ, option))
+    for family in INET_FAMILIES:
+        deny("socket", seccomp.Arg(0, seccomp.EQ, family),
+             seccomp.Arg(1, seccomp.MASKED_EQ, SOCK_TYPE_MASK, SOCK_DGRAM))
+    for name, argument in SIGNAL_ARGUMENT.items():
+        deny(name, seccomp.Arg(argument, seccomp.EQ, SIGKILL))
+    deny("fcntl", seccomp.Arg(1, seccomp.EQ, F_SETSIG), seccomp.Arg(2, seccomp.EQ, SIGKILL))
+    deny("timer_create")  # its signal is in memory, where a filter can't read it
+    for limit in KILLING_LIMITS:
+        deny("setrlimit", seccomp.Arg(0, seccomp.EQ, limit))
+        deny("prlimit64", seccomp.Arg(1, seccomp.EQ, limit), seccomp.Arg(2, seccomp.NE, 0))
 
 
 class _SockFprog(ctypes.Structure):
@@ -247,3 +298,22 @@ def _opens_new(frame: Any) -> bool:
     """A Unix socket made anew (to connect somewhere), not one of a `socketpair` being
     wrapped (which asyncio makes for itself)."""
     return frame.f_code.co_name != "__init__" or frame.f_locals.get("fileno") is None
+
+
+KILLS = {"os.kill": 1, "os.killpg": 1, "signal.pthread_kill": 1}
+
+
+def refuse_kill_in_words(step: str) -> None:
+    """An audit hook that says why a SIGKILL a notebook sends, or a UDP socket, is refused
+    (the filter refuses them anyway, where the call has no audit event: `signal.raise_signal`,
+    pidfds, C code)."""
+    def hook(event: str, args: tuple) -> None:
+        if event in KILLS and len(args) > KILLS[event] and args[KILLS[event]] == SIGKILL:
+            raise NotWhileGrading(f"while grading, notebooks can't send SIGKILL "
+                                  f"(`{event}` in {_where(step)})")
+        if event == "socket.__new__" and len(args) > 2 and args[1] in INET_FAMILIES and \
+                isinstance(args[2], int) and args[2] & SOCK_TYPE_MASK == SOCK_DGRAM:
+            raise NotWhileGrading(f"while grading, notebooks can't use UDP, only TCP on "
+                                  f"127.0.0.1 (`socket.socket` in {_where(step)})")
+
+    sys.addaudithook(hook)

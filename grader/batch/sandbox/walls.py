@@ -282,19 +282,26 @@ def server_limits(limits: Limits) -> int:
     space, on top of which each worker may add `--memory`."""
     _set(resource.RLIMIT_FSIZE, limits.file_mb * MB)
     _set(resource.RLIMIT_CORE, 0)
-    _set(resource.RLIMIT_NOFILE, 256)
+    _set(resource.RLIMIT_NOFILE, 256)  # the server's own (a socket per slot); see WORKER_FILES
     _set(resource.RLIMIT_MSGQUEUE, 0)
     # Writing past RLIMIT_FSIZE raises OSError instead of killing the worker outright.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     return _address_space()
 
 
+# Descriptors a worker may have open: the course's solutions need 12 under grading (notebook 06
+# serving and calling its endpoint included; measured by grading them with lower limits), and
+# each open TCP socket is kernel memory outside a cgroup v1 memory limit.
+WORKER_FILES = 64
+
+
 def apply_limits(limits: Limits, address_space: int) -> None:
-    """In each worker: CPU, memory and process caps, hard = soft (the rest came with the
-    fork, see `server_limits`)."""
+    """In each worker: CPU, memory, descriptor and process caps, hard = soft (the rest came
+    with the fork, see `server_limits`)."""
     _set(resource.RLIMIT_CPU, int(limits.timeout) + 2)  # a backstop: the lane kills first
     _set(resource.RLIMIT_AS, address_space + limits.memory_mb * MB)
     _set(resource.RLIMIT_NPROC, limits.processes)
+    _set(resource.RLIMIT_NOFILE, WORKER_FILES)
 
 
 def scrub_environment(home: str) -> None:
@@ -418,5 +425,6 @@ def enter(job: WorkerJob, request: ForkRequest, server: ServerWalls, result_fd: 
         syscalls.load_filter(program)
     syscalls.refuse_in_words(job.step, limits.processes > 0,
                              None if server.kind == "full" else ports)
+    syscalls.refuse_kill_in_words(job.step)
     kind = server.kind if (walled or server.kind == "full") else "none"
     return Handshake(user, kind)
