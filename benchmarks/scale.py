@@ -12,11 +12,19 @@ answers and typical mistakes, no infinite loops) of --small and --large notebook
                 notebooks per second any number of cores can grade), CPU time per notebook
                 writing the reports, and its peak resident memory. Memory per notebook is
                 the slope between the two class sizes.
+                The class report (class.html, class.json) is timed apart within the reports
+                (first run), and `python -m grader report OUT` as a command of its own.
   no-change     grade the large class again with nothing changed: in-process phases (collect,
   re-run        verdicts, reports; best of 3) and the whole `python -m grader grade` command
                 as an instructor runs it (best of 3), with how many report files were written.
 
     .venv/bin/python benchmarks/scale.py [--before 9198665] [--small 1600] [--large 6400]
+
+The class report alone, on a class graded already (OUT of an earlier run, e.g. the large
+class's): writing class.json and class.html from OUT/results.json, each round in a fresh process
+(matplotlib's import included, reading results.json not), wall and CPU seconds:
+
+    .venv/bin/python benchmarks/scale.py --class-report OUT [--rounds 5]
 
 Writes the Markdown table to stdout and to benchmarks/RESULTS-scale.md.
 """
@@ -27,6 +35,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -131,6 +140,7 @@ def run_probe(tree: str, mode: str, folder: str, out: str) -> dict:
         book.close()
         collection.close()
     graded, graded_cpu = time.perf_counter(), _cpu()
+    class_seconds = _timing_class_report()
     write_reports(result, out_path)
     done, done_cpu = time.perf_counter(), _cpu()
     after = _report_files(out_path)
@@ -142,7 +152,78 @@ def run_probe(tree: str, mode: str, folder: str, out: str) -> dict:
             "grade_cpu": graded_cpu - cpu, "reports_cpu": done_cpu - graded_cpu,
             "peak_mb": _peak_kb() / 1024,
             "written": sum(after[name] != before.get(name) for name in after),
-            "files": len(after)}
+            "files": len(after), "class_report": [sum(w for w, _ in class_seconds),
+                                                  sum(c for _, c in class_seconds)]}
+
+
+def _timing_class_report() -> list[tuple[float, float]]:
+    """Times the class report wherever the reports write it (a grader that has one), matplotlib's
+    import included: the list fills with (wall, CPU) seconds as it is written."""
+    seconds: list[tuple[float, float]] = []
+    try:
+        from grader.batch import reports
+    except ImportError:
+        return seconds
+    write = getattr(reports, "write_class_report", None)
+    if write is None:  # a grader from before the class report
+        return seconds
+
+    def timed(*args: object, **kwargs: object) -> object:
+        started, cpu = time.perf_counter(), _cpu()
+        try:
+            return write(*args, **kwargs)
+        finally:
+            seconds.append((time.perf_counter() - started, _cpu() - cpu))
+
+    reports.write_class_report = timed
+    return seconds
+
+
+def class_report_probe(out: str) -> dict:
+    """Inside a fresh process: OUT's class, read from results.json, then its class report
+    written and timed."""
+    from grader.batch.class_report import load_results, write_class_report
+    from grader.batch.reports import feedback_names
+
+    result = load_results(Path(out))
+    names = feedback_names(list(result.learners))
+    wall, cpu = time.perf_counter(), _cpu()
+    write_class_report(result, Path(out), names)
+    return {"wall": time.perf_counter() - wall, "cpu": _cpu() - cpu,
+            "notebooks": sum(len(lg.verdicts) for lg in result.learners.values()),
+            "learners": len(result.learners)}
+
+
+def class_report_alone(out: Path, rounds: int) -> int:
+    runs = []
+    for _ in range(rounds):
+        done = subprocess.run([sys.executable, __file__, "--probe-class", str(out)], cwd=ROOT,
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"the class report probe failed:\n{done.stderr[-3000:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    walls, cpus = sorted(r["wall"] for r in runs), sorted(r["cpu"] for r in runs)
+    print(f"class report of {runs[0]['notebooks']} verdicts ({runs[0]['learners']} learners), "
+          f"{rounds} fresh processes: wall {walls[0]:.2f}-{walls[-1]:.2f} s (median "
+          f"{statistics.median(walls):.2f}), CPU {cpus[0]:.2f}-{cpus[-1]:.2f} s; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
+    return 0
+
+
+def report_command_seconds(tree: Path, out: Path) -> tuple[float, float] | None:
+    """`python -m grader report OUT` as an instructor runs it: (wall, CPU) seconds (None: this
+    grader has no such command)."""
+    import resource
+
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "grader", "report", str(out)], env=env,
+                          cwd=tree, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return (wall, cpu) if done.returncode == 0 else None
 
 
 def command_seconds(tree: Path, folder: Path, out: Path) -> float:
@@ -153,6 +234,12 @@ def command_seconds(tree: Path, folder: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
+def _seconds(value: float | None, cpu: float | None = None) -> str:
+    if not value:
+        return "—"
+    return f"{value:.2f} s" + (f" ({cpu:.2f} s)" if cpu is not None else "")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", default=BEFORE, help="git revision of the 'before' grader")
@@ -161,6 +248,10 @@ def main() -> int:
     parser.add_argument("--probe", nargs=4, metavar=("TREE", "MODE", "CLASS", "OUT"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="keep benchmarks/work/scale")
+    parser.add_argument("--class-report", type=Path, metavar="OUT",
+                        help="only time the class report of a class graded into OUT")
+    parser.add_argument("--rounds", type=int, default=5, help="with --class-report")
+    parser.add_argument("--probe-class", metavar="OUT", help=argparse.SUPPRESS)
     parser.add_argument("--reruns", type=int, default=3,
                         help="no-change re-runs of each grader; the best is kept (default: 3)")
     add_no_write(parser, "RESULTS-scale.md")
@@ -168,11 +259,17 @@ def main() -> int:
     if args.probe:
         print(json.dumps(run_probe(*args.probe)))
         return 0
+    if args.probe_class:
+        print(json.dumps(class_report_probe(args.probe_class)))
+        return 0
+    if args.class_report:
+        return class_report_alone(args.class_report, args.rounds)
     classes = make_classes([args.small, args.large])
     trees = {"before": export(args.before), "after": ROOT}
     first: dict[tuple[str, int], dict] = {}
     rerun: dict[str, dict] = {}
     command: dict[str, float] = {}
+    report_command: dict[str, tuple[float, float] | None] = {}
     for label, tree in trees.items():
         for size, folder in classes.items():
             out = WORK / f"out-{label}-{size}"
@@ -185,6 +282,7 @@ def main() -> int:
         rerun[label] = min(runs, key=lambda r: r["total"])
         command[label] = min(command_seconds(tree, classes[args.large], out)
                              for _ in range(args.reruns))
+        report_command[label] = report_command_seconds(tree, out)
     lines = [f"| measure ({args.large} notebooks unless said) | before ({args.before}) | "
              "after |", "|---|---|---|"]
 
@@ -215,6 +313,13 @@ def main() -> int:
     row("no-change re-run: in-process total", "{total:.2f} s", again)
     row("no-change re-run: report files written", "{written} of {files}", again)
     row("no-change re-run: the whole `grade` command", "{command:.2f} s", again)
+    classes_done = {label: {"written": _seconds(*first[label, args.large]["class_report"]),
+                            "command": _seconds(*(report_command[label] or (None,)))}
+                    for label in trees}
+    row("writing the class report within the first run, wall (CPU), matplotlib's import "
+        "included", "{written}", classes_done)
+    row("`python -m grader report OUT`, wall (CPU): a fresh process, from results.json",
+        "{command}", classes_done)
     lines.append(f"\nOne run; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at "
                  "the end. Coordinator = the `grade` process itself (its lanes, fork server "
                  f"and workers are other processes); best of {args.reruns} for the re-runs.")

@@ -117,6 +117,9 @@ def parser() -> argparse.ArgumentParser:
     from .batch.export import register as register_export
 
     register_export(commands)
+    from .batch.class_report import register as register_report
+
+    register_report(commands)
     return top
 
 

@@ -18,6 +18,7 @@ class CheckResult:
     ran: bool = True  # False: skipped because a check it builds on failed
     started: bool = True  # False: the learner has not written this part yet
     line: str = ""  # the full answer line, shown only when asked or after repeated failures
+    kind: str = ""  # which branch of the check said it (see checks/): mistakes are counted by it
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -26,3 +26,26 @@ def playwright_driver() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         yield playwright
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core's source, to run in Chromium (fetched once with npm; skipped without npm)."""
+    from tests.axe import AxeUnavailable, axe_source
+
+    try:
+        return axe_source()
+    except AxeUnavailable as err:
+        pytest.skip(str(err))
+
+
+@pytest.fixture(scope="session")
+def known_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(SUBMISSIONS, OUT) of tests/known_class.py's class, graded once per session."""
+    from grader.cli import main
+    from tests.known_class import make
+
+    root = tmp_path_factory.mktemp("known-class")
+    submissions, out = make(root / "submissions"), root / "graded"
+    assert main(["grade", str(submissions), "-o", str(out), "-q"]) == 0
+    return submissions, out

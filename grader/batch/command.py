@@ -34,11 +34,17 @@ root, a user id of this run's own and a memory cgroup of its own (Landlock walls
 root); everything of it is killed when it ends. The verdicts come from the same checks as the
 learners' own check(N) cells.
 
+What counts is yours to choose: by default every notebook (Part 2 and 04b once anyone hands
+them in); --notebooks 01,02, --part 1 and --quiz/--no-quiz grade and total only those, and a
+notebook outside them is not called missing.
+
 Writes OUT/grades.csv (one row per learner), OUT/results.json (every check and every
-notebook's status and runtime), OUT/feedback/<learner>.html and .md (to hand back), and a
-SQLite gradebook that keys notebooks by content: running the command again only grades what
-changed (an unchanged file is not even read again) and rewrites only the reports that changed,
-keeps earlier hand-ins as history, and resumes an interrupted run.
+notebook's status and runtime), OUT/feedback/<learner>.html and .md (to hand back),
+OUT/class.html and OUT/class.json (the class at a glance: scores, each check's most common
+mistakes, the quiz's item analysis), and a SQLite gradebook that keys notebooks by content:
+running the command again only grades what changed (an unchanged file is not even read
+again) and rewrites only the reports that changed, keeps earlier hand-ins as history, and
+resumes an interrupted run.
 """
 
 EPILOG = """\
@@ -46,6 +52,8 @@ examples:
   python -m grader grade submissions/ -o graded/
   python -m grader grade week3-download.zip -o graded/ --jobs 4 --timeout 60
   python -m grader grade submissions.zip -o graded/ --cluster tcp://scheduler:8786
+  python -m grader grade submissions/ -o week1/ --notebooks 01,02
+  python -m grader grade submissions/ -o graded/ --part 1 --quiz
 exit status: 0 grading completed; 2 a problem to fix (message on stderr); 130 interrupted
 (Ctrl-C), 143 stopped (SIGTERM): verdicts reached so far are kept, run again to carry on.
 OUT and the gradebook are readable by you only (they hold every learner's grades).
@@ -105,6 +113,15 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                             "processes. Each worker host grades in its own sandboxed pool "
                             "(--jobs notebooks at once, default its Dask threads); the "
                             "gradebook and reports stay here. Needs pip install '.[cluster]'")
+    grade.add_argument("--notebooks", default=None, metavar="LIST",
+                       help="grade and total only these notebooks, comma-separated, by number "
+                            "or name (01,02,04b or 01_customer_data); the quiz too if named (05)")
+    grade.add_argument("--part", action="append", choices=("1", "2"), default=None,
+                       help="grade and total only this part (1: notebooks 01-04; 2: notebook "
+                            "06); may be given twice, and with --notebooks")
+    grade.add_argument("--quiz", action=argparse.BooleanOptionalAction, default=None,
+                       help="count the practice quiz (05) beside what --notebooks/--part "
+                            "chose, or not (--no-quiz); by default it counts")
     grade.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar and no summary")
     grade.set_defaults(run=run)
@@ -180,7 +197,13 @@ def _run(args: argparse.Namespace) -> int:
     from .pool import GraderFailure
     from .reports import write_reports
     from .sandbox import Limits
+    from .selection import SelectionError, select
 
+    try:
+        chosen = select(getattr(args, "notebooks", None), getattr(args, "part", None),
+                        getattr(args, "quiz", None))
+    except SelectionError as err:
+        return _fail(str(err))
     if not args.submissions.exists():
         return _fail(f"no such folder or zip file: {args.submissions}")
     made = _missing_folders(args.out)
@@ -207,7 +230,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         result = grade_class(collection, jobs=args.jobs, limits=limits, gradebook=book,
                              regrade=args.regrade, progress=not args.quiet,
-                             cluster=getattr(args, "cluster", None), hide=(str(args.out),))
+                             cluster=getattr(args, "cluster", None), hide=(str(args.out),),
+                             chosen=chosen)
     except (KeyboardInterrupt, Stopped) as err:
         done = book.graded_count()
         book.close()
@@ -241,6 +265,7 @@ def _run(args: argparse.Namespace) -> int:
         from .reports import terminal_safe
 
         print(terminal_safe(result.summary()))  # it names learners, whose ids are theirs
-        print(f"Wrote {written['grades']}, {written['results']} and {len(result.learners)} "
-              f"feedback report(s) in {written['feedback']}/; gradebook: {book.path}")
+        print(f"Wrote {written['grades']}, {written['results']}, {len(result.learners)} "
+              f"feedback report(s) in {written['feedback']}/ and the class report "
+              f"{written['class_html']}; gradebook: {book.path}")
     return 0

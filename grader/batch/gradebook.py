@@ -141,6 +141,12 @@ class Gradebook:
         except (ValueError, KeyError, TypeError):
             return None
 
+    def verdicts(self, fingerprint: str) -> Iterator[tuple[str, str, str]]:
+        """(notebook, sha256, whole verdict JSON) of every verdict this grader stored, in one
+        query: how the class report reads a whole class."""
+        yield from self._db.execute(
+            "SELECT notebook, sha256, data FROM grades WHERE fingerprint=?", (fingerprint,))
+
     def stored(self, fingerprint: str) -> dict[tuple[str, str], Stored]:
         """(notebook, sha256) -> what is stored of each verdict of this grader, in one query."""
         rows = self._db.execute("SELECT notebook, sha256, status, points, max_points, runtime, "

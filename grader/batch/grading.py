@@ -25,16 +25,17 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..spec import ALL_STEPS, Step, unit
 from .collect import MAX_ATTACHMENT_BYTES, Collection, HandIn, LearnerFiles
-from .gradebook import Gradebook, grader_fingerprint, number
+from .gradebook import Gradebook, Stored, grader_fingerprint, number
 from .lane import handin_hash
 from .notebook import MAX_CLASS_BYTES, MAX_NOTEBOOK_BYTES, InvalidNotebook
 from .readers import READ_ERRORS
 from .sandbox import Limits
+from .selection import Selection
 from .verdicts import STATUSES, NotebookGrade, failed
 
 
@@ -120,6 +121,18 @@ class ClassGrades:
     warnings: list[str] = field(default_factory=list)  # about the sandbox, for the instructor
     layout: str = ""  # the shape of download recognised, and why
     unplaced: list[str] = field(default_factory=list)  # files whose learner can't be told
+    chosen: str = ""  # how the instructor chose what counts (`--notebooks 01,02`); "": default
+    # every whole verdict stored for this grader: (unit, sha256, the verdict as JSON text or as
+    # a dict), in one pass: how the class report reads the class
+    stored: Callable[[], Iterable[tuple[str, str, str | dict]]] | None = field(
+        default=None, repr=False, compare=False)
+
+    def counts(self) -> dict:
+        """What counts in this run's totals, and who chose it (written into results.json and
+        the class report)."""
+        return {"steps": [s.key for s in self.steps],
+                "notebooks": list(dict.fromkeys(s.notebook for s in self.steps)),
+                "chosen": self.chosen or None}
 
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
@@ -167,8 +180,8 @@ class ClassGrades:
         return {"source": self.source, "layout": self.layout, "unplaced": list(self.unplaced),
                 "grader": {"fingerprint": self.fingerprint, "limits": self.limits.to_dict(),
                            "steps": [s.notebook for s in self.steps]},
-                "statuses": self.status_counts(), "ignored": list(self.ignored),
-                "warnings": list(self.warnings)}
+                "counts": self.counts(), "statuses": self.status_counts(),
+                "ignored": list(self.ignored), "warnings": list(self.warnings)}
 
     def to_dict(self) -> dict:
         return dict(self.head(),
@@ -183,10 +196,13 @@ def _progress_bar(total: int, enabled: bool, desc: str = "Grading",
                 file=sys.stderr, dynamic_ncols=True, smoothing=0.1, leave=desc == "Grading")
 
 
-def graded_steps(collection: Collection, steps: tuple[Step, ...]) -> tuple[Step, ...]:
-    """Part 2 and the choose-the-mode exercise are optional: their steps are graded (and get
-    their grades.csv columns) once any learner of the class hands in their notebook, so a class
-    doing the page's four steps only sees those."""
+def graded_steps(collection: Collection, steps: tuple[Step, ...],
+                 exact: bool = False) -> tuple[Step, ...]:
+    """Part 2 and the choose-the-mode exercise are optional (unless the instructor named them:
+    `exact`): their steps are graded (and get their grades.csv columns) once any learner of the
+    class hands in their notebook, so a class doing the page's four steps only sees those."""
+    if exact:
+        return steps
     handed_in = {name for files in collection.learners.values() for name in files.handins}
     return tuple(s for s in steps if not s.optional or s.notebook in handed_in)
 
@@ -265,157 +281,234 @@ def _where(content: object, inline: bool) -> dict:
 
 FLUSH_EVERY = 0.5  # seconds between gradebook commits while verdicts stream in
 
+Key = tuple[str, str]  # (unit, content hash): one distinct hand-in, graded once
+
 
 def grade_class(collection: Collection, *, jobs: int | None = None,
                 limits: Limits | None = None, gradebook: Gradebook | None = None,
                 regrade: bool = False, progress: bool = False,
                 steps: tuple[Step, ...] = ALL_STEPS, cluster: str | None = None,
-                hide: tuple[str, ...] = ()) -> ClassGrades:
+                hide: tuple[str, ...] = (), chosen: Selection | None = None) -> ClassGrades:
     """Grade every learner's notebooks; verdicts go to the gradebook as soon as they exist
     (without one, to a gradebook in memory). `cluster` (a Dask scheduler address, or local:N)
     runs the jobs on Dask workers instead of this machine's lanes; everything else stays here.
     No worker of the local pool sees the submissions, the gradebook or the folders in `hide`
-    (OUT, say)."""
+    (OUT, say). `chosen`, the instructor's choice of what counts (`--notebooks 01,02`, see
+    selection.py), replaces `steps`; by default Part 2 counts once anyone hands it in.
+
+    Four stages: plan (what the gradebook already knows, one job per distinct hand-in),
+    dispatch (the jobs to the lanes), record (each verdict to its learners and the gradebook),
+    assemble (the class, whose whole verdicts are loaded from the gradebook on demand)."""
     limits = limits or Limits()
-    steps = graded_steps(collection, steps)
-    fingerprint = grader_fingerprint({"limits": limits.to_dict()})
-    started = time.perf_counter()
-    private = [*hide, collection.source] + ([str(gradebook.path), f"{gradebook.path}-wal",
-                                             f"{gradebook.path}-shm"] if gradebook else [])
-    book = gradebook or Gradebook(":memory:")
-    run_id = book.start_run(collection.source, fingerprint)
-    by_unit = {unit(s): s for s in steps}
-    known = {} if regrade else book.stored(fingerprint)
-    hashes = _Hashes(book.known_hashes())
-    queued: dict[tuple[str, str], list[tuple[LearnerGrade, list[str]]]] = {}
-    plans: list[tuple[tuple[str, str], HandIn, Attached]] = []
-    submissions = []
-    learners: dict[str, LearnerGrade] = {}
-    reused = 0
-    read_so_far = 0
-    # One pass over the class: hash each hand-in (from memory when its file is unchanged),
-    # reuse what the gradebook knows, queue the rest, one job per distinct hand-in.
+    chosen = chosen or Selection(steps)
+    steps = graded_steps(collection, chosen.steps, chosen.exact)
+    run = _Run.start(collection, steps, limits, gradebook, hide)
+    plan = _plan(collection, steps, run, regrade, progress)
+    executor = _executor(cluster, jobs, limits, run.private)
+    ran = _dispatch(plan, run, executor, inline=cluster is not None, progress=progress)
+    warnings = [*getattr(executor, "warnings", []), *getattr(executor, "problems", [])]
+    return _assemble(collection, steps, plan, run, limits, ran, warnings, chosen)
+
+
+@dataclass
+class _Run:
+    """What one grading run knows from the start: its gradebook, its run id, its grader."""
+
+    book: Gradebook
+    run_id: int
+    fingerprint: str
+    by_unit: dict[str, Step]
+    private: list[str]  # what no worker may see
+    started: float
+
+    @classmethod
+    def start(cls, collection: Collection, steps: tuple[Step, ...], limits: Limits,
+              gradebook: Gradebook | None, hide: tuple[str, ...]) -> _Run:
+        started = time.perf_counter()
+        fingerprint = grader_fingerprint({"limits": limits.to_dict()})
+        private = [*hide, collection.source] + ([str(gradebook.path), f"{gradebook.path}-wal",
+                                                 f"{gradebook.path}-shm"] if gradebook else [])
+        book = gradebook or Gradebook(":memory:")
+        return cls(book, book.start_run(collection.source, fingerprint), fingerprint,
+                   {unit(s): s for s in steps}, private, started)
+
+
+@dataclass
+class _Plan:
+    """The class as planned: every learner's verdicts known so far, and the jobs for the rest
+    (one per distinct hand-in, with every learner who handed in those very bytes)."""
+
+    learners: dict[str, LearnerGrade] = field(default_factory=dict)
+    jobs: list[tuple[Key, HandIn, Attached]] = field(default_factory=list)
+    waiting: dict[Key, list[tuple[LearnerGrade, list[str]]]] = field(default_factory=dict)
+    reused: int = 0
+    bytes_read: int = 0
+
+
+def _plan(collection: Collection, steps: tuple[Step, ...], run: _Run, regrade: bool,
+          progress: bool) -> _Plan:
+    """One pass over the class: hash each hand-in (from memory when its file is unchanged),
+    reuse what the gradebook knows, queue the rest, one job per distinct hand-in."""
+    plan = _Plan()
+    known = {} if regrade else run.book.stored(run.fingerprint)
+    hashes = _Hashes(run.book.known_hashes())
+    submissions: list[tuple[str, str, str]] = []
     reading = _progress_bar(len(collection.learners), progress, "Reading", "learner")
     for learner_id in sorted(collection.learners, key=lambda n: (n.casefold(), n)):
         reading.update(1)  # type: ignore[attr-defined]
         files = collection.learners[learner_id]
-        learner = learners[learner_id] = LearnerGrade(
+        learner = plan.learners[learner_id] = LearnerGrade(
             learner_id, {}, files.ignored, files.name, files.late, files.upload_prefix)
         for step in steps:
-            name = unit(step)
-            handin = files.handins.get(step.notebook)
-            if handin is None:
-                learner.verdicts[name] = _made(step, "missing", "not handed in")
-                continue
-            try:
-                if read_so_far > MAX_CLASS_BYTES:
-                    raise InvalidNotebook(f"the class's hand-ins passed "
-                                          f"{MAX_CLASS_BYTES // 2**30} GB in total before it")
-                sha, size, attached = _hash_handin(handin, files, hashes)
-                read_so_far += size
-            except InvalidNotebook as err:
-                learner.verdicts[name] = _made(step, "invalid", str(err), handin.notes)
-                continue
-            submissions.append((learner_id, name, sha))
-            key = (name, sha)
-            if key in queued:
-                queued[key].append((learner, handin.notes))
-                continue
-            stored = known.get(key)
-            if stored is not None:
-                reused += 1
-                learner.verdicts[name] = Verdict(name, stored.status, stored.points,
-                                                 stored.max_points, stored.seconds, sha,
-                                                 notes=handin.notes, reused=True, run=stored.run)
-                continue
-            queued[key] = [(learner, handin.notes)]
-            plans.append((key, handin, attached))
+            sha = _plan_handin(plan, learner, files, step, known, hashes)
+            if sha:
+                submissions.append((learner_id, unit(step), sha))
     reading.close()  # type: ignore[attr-defined]
-    book.record_submissions(submissions, run_id)
-    book.remember_hashes(hashes.new, hashes.seen, run_id)
-    del submissions, known, hashes
+    run.book.record_submissions(submissions, run.run_id)
+    run.book.remember_hashes(hashes.new, hashes.seen, run.run_id)
+    return plan
 
-    inline = cluster is not None
-    keys: dict[int, tuple[str, str]] = {}
-    waiting: list[tuple[str, str, dict, str]] = []  # verdicts not yet committed
-    bar = _progress_bar(len(plans), progress)
-    ran = 0
 
-    def give(key: tuple[str, str], head: dict, why: str | None = None) -> None:
-        """The verdict to every learner who handed in these bytes; with `why`, one about
-        this run's reading of them, told but not stored (the next run grades them again)."""
-        nonlocal reused
-        for index, (learner, notes) in enumerate(queued.pop(key)):
-            learner.verdicts[key[0]] = Verdict(key[0], head["status"], number(head["points"]),
-                                               number(head["max_points"]),
-                                               float(head["seconds"]), key[1], why or "",
-                                               notes=notes, reused=index > 0,
-                                               run=run_id if why is None else 0)
-            reused += index > 0
-        bar.update(1)  # type: ignore[attr-defined]
+def _plan_handin(plan: _Plan, learner: LearnerGrade, files: LearnerFiles, step: Step,
+                 known: dict[Key, Stored], hashes: _Hashes) -> str:
+    """Settle one learner's one notebook now (missing, unreadable, known to the gradebook) or
+    queue it; returns its content hash when it was handed in and read."""
+    name = unit(step)
+    handin = files.handins.get(step.notebook)
+    if handin is None:
+        learner.verdicts[name] = _made(step, "missing", "not handed in")
+        return ""
+    try:
+        if plan.bytes_read > MAX_CLASS_BYTES:
+            raise InvalidNotebook(f"the class's hand-ins passed {MAX_CLASS_BYTES // 2**30} GB "
+                                  "in total before it")
+        sha, size, attached = _hash_handin(handin, files, hashes)
+        plan.bytes_read += size
+    except InvalidNotebook as err:
+        learner.verdicts[name] = _made(step, "invalid", str(err), handin.notes)
+        return ""
+    key = (name, sha)
+    stored = known.get(key)
+    if key in plan.waiting:  # the same bytes as another learner's, already queued
+        plan.waiting[key].append((learner, handin.notes))
+    elif stored is not None:
+        plan.reused += 1
+        learner.verdicts[name] = Verdict(name, stored.status, stored.points, stored.max_points,
+                                         stored.seconds, sha, notes=handin.notes, reused=True,
+                                         run=stored.run)
+    else:
+        plan.waiting[key] = [(learner, handin.notes)]
+        plan.jobs.append((key, handin, attached))
+    return sha
 
-    def flush() -> None:
-        if waiting:
-            book.store_many(waiting, fingerprint, run_id)
-            waiting.clear()
 
-    def jobs_to_send() -> Iterator[dict]:
-        for index, (key, handin, attached) in enumerate(plans):
-            content = handin.data if handin.data is not None else handin.opener
-            try:
-                job = {"i": index, "unit": key[0], "sha": key[1],
-                       "handin": _where(content, inline),
-                       "files": [[name, _where(extra, inline)] for name, extra in attached]}
-            except READ_ERRORS as err:  # only when the bytes go along (Dask)
-                grade = failed(by_unit[key[0]], "invalid", f"the file could not be read ({err})")
-                head = {"status": grade.status, "points": grade.points,
-                        "max_points": grade.max_points, "seconds": 0.0}
-                give(key, head, grade.message)
-                continue
-            keys[index] = key
-            yield job
-
+def _executor(cluster: str | None, jobs: int | None, limits: Limits,
+              private: list[str]) -> object:
+    """The grading lanes of this machine, or Dask workers (`cluster`): `run(jobs, count)`
+    yields (header, verdict JSON) as verdicts come back."""
     if cluster:
         from .cluster import ClusterPool
 
         # each worker host hides those of these folders it has (all of them, with local:N)
-        executor: object = ClusterPool(cluster, jobs, limits, hide=private)
-    else:
-        import os
+        return ClusterPool(cluster, jobs, limits, hide=private)
+    import os
 
-        from .lanes import Lanes
+    from .lanes import Lanes
 
-        executor = Lanes(jobs, limits, hide=[p for p in private if os.path.exists(p)])
-    outcome_text = "interrupted"
-    last_flush = time.monotonic()
+    return Lanes(jobs, limits, hide=[p for p in private if os.path.exists(p)])
+
+
+class _Recorder:
+    """Gives each verdict that comes back to every learner waiting for it, and keeps it in the
+    gradebook: committed in batches, at least every FLUSH_EVERY seconds, and on the way out."""
+
+    def __init__(self, plan: _Plan, run: _Run, bar: object) -> None:
+        self.plan, self.run, self.bar = plan, run, bar
+        self.unsaved: list[tuple[str, str, dict, str]] = []
+        self.last_flush = time.monotonic()
+
+    def record(self, key: Key, head: dict, verdict: str) -> None:
+        """A verdict from a lane: kept, unless it is about this run's reading of the file
+        (`again`: told to the learner, not stored, so the next run grades it again)."""
+        if head.get("again"):
+            self.give(key, head, str(json.loads(verdict).get("message", "")))
+            return
+        self.unsaved.append((*key, head, verdict))
+        self.give(key, head)
+        if time.monotonic() - self.last_flush > FLUSH_EVERY:
+            self.flush()
+
+    def give(self, key: Key, head: dict, why: str | None = None) -> None:
+        """The verdict to every learner who handed in these bytes (`why`: not stored)."""
+        for index, (learner, notes) in enumerate(self.plan.waiting.pop(key)):
+            learner.verdicts[key[0]] = Verdict(
+                key[0], head["status"], number(head["points"]), number(head["max_points"]),
+                float(head["seconds"]), key[1], why or "", notes=notes, reused=index > 0,
+                run=self.run.run_id if why is None else 0)
+            self.plan.reused += index > 0
+        self.bar.update(1)  # type: ignore[attr-defined]
+
+    def flush(self) -> None:
+        if self.unsaved:
+            self.run.book.store_many(self.unsaved, self.run.fingerprint, self.run.run_id)
+            self.unsaved.clear()
+        self.last_flush = time.monotonic()
+
+
+def _jobs(plan: _Plan, run: _Run, recorder: _Recorder, sent: dict[int, Key],
+          inline: bool) -> Iterator[dict]:
+    """Each planned hand-in as a job for a lane (`sent` maps the job's number back to it). A
+    file that can't be read to send along (Dask) is that learner's `invalid` at once."""
+    for index, (key, handin, attached) in enumerate(plan.jobs):
+        content = handin.data if handin.data is not None else handin.opener
+        try:
+            job = {"i": index, "unit": key[0], "sha": key[1],
+                   "handin": _where(content, inline),
+                   "files": [[name, _where(extra, inline)] for name, extra in attached]}
+        except READ_ERRORS as err:  # only when the bytes go along (Dask)
+            grade = failed(run.by_unit[key[0]], "invalid", f"the file could not be read ({err})")
+            recorder.give(key, {"status": grade.status, "points": grade.points,
+                                "max_points": grade.max_points, "seconds": 0.0}, grade.message)
+            continue
+        sent[index] = key
+        yield job
+
+
+def _dispatch(plan: _Plan, run: _Run, executor: object, *, inline: bool,
+              progress: bool) -> int:
+    """Send the planned jobs to `executor` and record each verdict as it comes back; every
+    verdict received is kept, even when the run is interrupted. Returns how many ran."""
+    bar = _progress_bar(len(plan.jobs), progress)
+    recorder = _Recorder(plan, run, bar)
+    sent: dict[int, Key] = {}
+    ran, outcome = 0, "interrupted"
     try:
-        if plans:
-            for head, verdict in executor.run(jobs_to_send(), len(plans)):  # type: ignore
-                key = keys.pop(head["i"])
-                if head.get("again"):  # the file, not its bytes: told, not kept
-                    give(key, head, str(json.loads(verdict).get("message", "")))
-                else:
-                    waiting.append((*key, head, verdict))
-                    give(key, head)
+        if plan.jobs:
+            jobs = _jobs(plan, run, recorder, sent, inline)
+            for head, verdict in executor.run(jobs, len(plan.jobs)):  # type: ignore
+                recorder.record(sent.pop(head["i"]), head, verdict)
                 ran += 1
-                if time.monotonic() - last_flush > FLUSH_EVERY:
-                    flush()
-                    last_flush = time.monotonic()
-        outcome_text = "complete"
+        outcome = "complete"
     finally:
         try:
-            flush()  # every verdict received is kept, even on Ctrl-C
+            recorder.flush()
         finally:
             bar.close()  # type: ignore[attr-defined]
-            book.finish_run(run_id, outcome_text, ran, reused)
-    warnings = [*getattr(executor, "warnings", []), *getattr(executor, "problems", [])]
-    reader = book.reader()
+            run.book.finish_run(run.run_id, outcome, ran, plan.reused)
+    return ran
+
+
+def _assemble(collection: Collection, steps: tuple[Step, ...], plan: _Plan, run: _Run,
+              limits: Limits, ran: int, warnings: list[str], chosen: Selection) -> ClassGrades:
+    """The class as graded, in course order, each learner's whole verdicts loadable from the
+    gradebook (or made again from the reason, for a notebook never graded)."""
+    reader = run.book.reader()
 
     def load(verdict: Verdict) -> NotebookGrade:
-        step = by_unit[verdict.unit]
+        step = run.by_unit[verdict.unit]
         if verdict.run == 0:
             return failed(step, verdict.status, verdict.message, notes=list(verdict.notes))
-        grade = reader.load(verdict.unit, verdict.sha256, fingerprint)
+        grade = reader.load(verdict.unit, verdict.sha256, run.fingerprint)
         if grade is None:
             return failed(step, "error", "its verdict could not be read back from the "
                           "gradebook; grade again with --regrade", sha256=verdict.sha256,
@@ -423,13 +516,14 @@ def grade_class(collection: Collection, *, jobs: int | None = None,
         return dataclasses.replace(grade, notes=grade.notes + list(verdict.notes),
                                    reused=verdict.reused)
 
-    for learner in learners.values():
+    for learner in plan.learners.values():
         learner.loader = load
         learner.ignored = sorted(learner.ignored)
-        learner.verdicts = {name: learner.verdicts[name] for name in by_unit}  # course order
-    return ClassGrades(collection.source, steps, learners, limits, fingerprint,
-                       sorted(collection.ignored), time.perf_counter() - started, ran, reused,
-                       warnings, collection.layout, list(collection.unplaced))
+        learner.verdicts = {name: learner.verdicts[name] for name in run.by_unit}
+    return ClassGrades(collection.source, steps, plan.learners, limits, run.fingerprint,
+                       sorted(collection.ignored), time.perf_counter() - run.started, ran,
+                       plan.reused, warnings, collection.layout, list(collection.unplaced),
+                       chosen.said, functools.partial(reader.verdicts, run.fingerprint))
 
 
 @functools.cache

@@ -1,4 +1,5 @@
-"""What a grading run leaves behind: grades.csv, results.json and one feedback file per learner.
+"""What a grading run leaves behind: grades.csv, results.json, one feedback file per learner
+and the class report (class_report.py).
 
 Every file is written to a temporary name beside its target and renamed into place, so a
 crash or Ctrl-C never leaves half a CSV for an instructor to upload. Learner-derived text is
@@ -29,6 +30,7 @@ from pathlib import Path
 from .. import feedback
 from ..files import write_atomic, write_atomic_parts
 from ..spec import unit
+from .class_report import FIGURES, PAGE, write_class_report
 from .grading import ClassGrades, LearnerGrade
 from .verdicts import NotebookGrade
 
@@ -188,10 +190,10 @@ def feedback_html(learner: LearnerGrade,
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>Feedback for {name}</title>"
             "<style>body{font-family:system-ui,sans-serif;max-width:50em;margin:2em auto;"
-            "line-height:1.4}code{background:#f3f3f3;padding:0 3px}</style></head><body>"
+            "line-height:1.4}code{background:#f3f3f3;padding:0 3px}</style></head><body><main>"
             f"<h1>Feedback for {name}</h1><p><i>{html.escape(COURSE)}</i></p>"
             f"<p><b>Total: {_format(learner.total)} / {_format(learner.max_total)} points</b>"
-            f"</p>{''.join(sections)}</body></html>\n")
+            f"</p>{''.join(sections)}</main></body></html>\n")
 
 
 def _write(path: Path, text: str) -> None:
@@ -249,13 +251,24 @@ def _results_parts(result: ClassGrades, rows: Iterator[str]) -> Iterator[str]:
     yield "\n}}\n"
 
 
+def _write_class(result: ClassGrades, out: Path, names: dict[str, str], whole: str,
+                 last: object) -> list:
+    """The class report, written again only when what it is made from (`whole`, the digest
+    of every learner's) or its files changed since the last run; returns its new state."""
+    now = [whole, _stamp(out / PAGE), _stamp(out / FIGURES)]
+    if last != now or None in now:
+        (out / STATE).unlink(missing_ok=True)
+        write_class_report(result, out, names)
+    return [whole, _stamp(out / PAGE), _stamp(out / FIGURES)]
+
+
 def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
     """Write every report into `out` (readable by its owner only), rendering only the learners
     whose reports changed; returns what was written, by kind."""
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     (out / "feedback").mkdir(exist_ok=True, mode=0o700)
     written = {"grades": out / "grades.csv", "results": out / "results.json",
-               "feedback": out / "feedback"}
+               "feedback": out / "feedback", "class_html": out / PAGE, "class_json": out / FIGURES}
     _write(written["grades"], grades_csv(result))
     before = _read_state(out)
     names = feedback_names(list(result.learners))
@@ -298,6 +311,7 @@ def write_reports(result: ClassGrades, out: Path) -> dict[str, Path]:
 
         write_atomic_parts(results, _results_parts(result, rows()), mode=0o600)
     state["results"] = [whole, _stamp(results)]
+    state["class"] = _write_class(result, out, names, whole, before.get("class"))
     if state != before:
         _write(out / STATE, json.dumps(state))
     return written

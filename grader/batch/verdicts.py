@@ -67,7 +67,7 @@ def not_checked(step: Step, reason: str, short: str) -> StepResult:
     """Every check of the step, failed and marked not run: points are visibly zero and the
     feedback says why once, instead of the learner's row silently missing."""
     checks = tuple(CheckResult(c.id, step.key, c.title, False, 0, c.points,
-                               f"Not checked: {short}.", ran=False)
+                               f"Not checked: {short}.", ran=False, kind="not checked")
                    for c in checks_for(step.key))
     return StepResult(step.key, step.title, checks, problem=reason)
 

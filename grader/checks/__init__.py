@@ -13,10 +13,18 @@ grading, so the two can't disagree. A step module is a list of such functions:
 `reads` names what the check judges: a failed cell that builds the name speaks for itself (see
 `cell_errors`), and a name no cell's latest run makes is never judged by an old value (see
 `stale`); `line` is the answer line offered behind "Show me the line" when the check fails.
+
+Every finding also carries a `kind`: which branch of which check said it, so the class report
+can count a class's mistakes by what was said, not by its exact words (`threshold = 0.7` and
+`threshold = 0.9` are one mistake). A check may name it (`fail(..., kind="swapped")`); else it
+is where the finding was made (`threshold+14`: that function, that many lines in), which is
+stable for as long as the check's code is, and verdicts are only ever compared under one grader
+fingerprint, which changes with the code.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -33,18 +41,25 @@ class Finding:
     hint: str = ""  # a nudge: where to look, never the answer itself
     started: bool = True
     line: str = ""  # the answer line, behind "Show me the line" until asked or failed often
+    kind: str = ""  # which branch said it (see above); the class report counts mistakes by it
 
 
-def ok(message: str) -> Finding:
-    return Finding(True, message)
+def _branch() -> str:
+    """Where the caller of `fail`/`not_started` made its finding: `function+line offset`."""
+    frame = sys._getframe(2)
+    return f"{frame.f_code.co_name}+{frame.f_lineno - frame.f_code.co_firstlineno}"
 
 
-def fail(message: str, hint: str = "", line: str = "") -> Finding:
-    return Finding(False, message, hint, line=line)
+def ok(message: str, kind: str = "") -> Finding:
+    return Finding(True, message, kind=kind)
 
 
-def not_started(message: str, hint: str = "", line: str = "") -> Finding:
-    return Finding(False, message, hint, started=False, line=line)
+def fail(message: str, hint: str = "", line: str = "", kind: str = "") -> Finding:
+    return Finding(False, message, hint, line=line, kind=kind or _branch())
+
+
+def not_started(message: str, hint: str = "", line: str = "", kind: str = "") -> Finding:
+    return Finding(False, message, hint, started=False, line=line, kind=kind or "not started")
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,9 @@ def check(step: str, name: str, title: str, points: float = 1, needs: tuple[str,
     return register
 
 
-from .cell_errors import broken_cell, explain  # noqa: E402  (needs Finding and fail above)
+CHECK_CRASHED = "check crashed"  # a grader bug, not the learner's: the class report lists it
+
+from .cell_errors import broken_cell, error_name, explain  # noqa: E402  (needs Finding, fail)
 from .stale import unbound  # noqa: E402
 
 
@@ -103,10 +120,11 @@ def _judge(item: Check, snapshot: Snapshot, known: frozenset[str]) -> Finding:
     except Exception:  # unreadable learner code must not stop the checks
         broken, missing = None, []
     if broken:
-        return fail(*explain(broken, snapshot.has(broken.name)))
+        return fail(*explain(broken, snapshot.has(broken.name)),
+                    kind=f"cell raised {error_name(broken)}")
     said = next((m for m in missing if m.message), None)
     if said:
-        return fail(said.message, said.hint)
+        return fail(said.message, said.hint, kind=f"`{said.name}` not made by its latest run")
     return item.run(snapshot.hiding(*(m.name for m in missing)) if missing else snapshot)
 
 
@@ -122,17 +140,18 @@ def evaluate(snapshot: Snapshot) -> StepResult:
             first = results[f"{step.key}.{blocked[0]}"]
             results[item.id] = CheckResult(
                 item.id, step.key, item.title, False, 0, item.points,
-                "Not checked yet: fix the check above first.", ran=False, started=first.started)
+                "Not checked yet: fix the check above first.", ran=False, started=first.started,
+                kind="not reached")
             continue
         try:
             found = _judge(item, snapshot, known)
         except Exception as err:  # a grader bug must not become a learner's traceback
             found = fail(f"This check could not run ({type(err).__name__}). Please tell your "
-                         "instructor; your work may be fine.")
+                         "instructor; your work may be fine.", kind=CHECK_CRASHED)
         results[item.id] = CheckResult(
             item.id, step.key, item.title, found.passed, item.points if found.passed else 0,
             item.points, found.message, found.hint, True, found.started,
-            "" if found.passed else found.line or item.line)
+            "" if found.passed else found.line or item.line, found.kind)
     return StepResult(step.key, step.title, tuple(results.values()))
 
 

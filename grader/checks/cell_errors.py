@@ -131,6 +131,12 @@ def _why(kind: str, detail: str) -> tuple[str, str, str]:
     return (detail[:80], "", "Read the error under that cell and fix the line it points to.")
 
 
+def error_name(broken: BrokenCell) -> str:
+    """The exception's name alone (`TypeError`), which names the mistake in the class report."""
+    match = _KIND.match(broken.error.strip())
+    return match.group(1) if match else "an error"
+
+
 # The grading sandbox's refusals (grader/batch/sandbox/syscalls.py) already say what happened.
 REFUSED = "NotWhileGrading"
 REFUSED_NUDGE = ("Take that line out of the cells that are graded: it works in your own "

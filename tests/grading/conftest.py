@@ -38,4 +38,5 @@ def graded():
 
 
 # What this folder's tests are (see tests/marking.py).
-pytest_collection_modifyitems = marks_below(Path(__file__).parent, "slow")
+pytest_collection_modifyitems = marks_below(Path(__file__).parent, "slow",
+                                            quick=("test_item_analysis.py",))  # pure figures

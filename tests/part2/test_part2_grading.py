@@ -133,3 +133,23 @@ def test_a_real_kernel_and_the_worker_agree(graded, step) -> None:
     worker = graded.learners["bo"].notebooks[unit(step)].result
     assert [(c.id, c.passed, c.message) for c in kernel.checks] == \
         [(c.id, c.passed, c.message) for c in worker.checks]
+
+
+def test_the_class_report_has_part_2_once_anyone_hands_it_in(graded) -> None:
+    """Part 2 is optional: handed in by three of four learners, its steps are in the class
+    report beside Part 1's, each with its failures by kind and the learners who made them."""
+    import json
+
+    out = Path(graded.source) / "out"
+    figures = json.loads((out / "class.json").read_text(encoding="utf-8"))
+    steps = {s["step"]: s for s in figures["steps"]}
+    assert [key for key in steps if key in "5678"] == ["5", "6", "7", "8"]
+    for key in "5678":
+        assert (steps[key]["handed_in"], steps[key]["statuses"]["missing"]) == (3, 1), key
+    assert steps["5"]["passed"] == 1  # ada; bo commits per row, di fixes 0.6
+    failing = {c["id"]: {e["id"] for m in c["mistakes"] for e in m["examples"]}
+               for c in figures["checks"] if c["step"] in "5678" and c["mistakes"]}
+    assert failing["8.short_timeout"] == {"bo", "di"}  # neither gives the call a timeout
+    assert all("ada" not in names for names in failing.values())
+    page = (out / "class.html").read_text(encoding="utf-8")
+    assert "Step 8" in page.split('id="steps-h"')[1].split("</figure>")[0]  # charted
