@@ -188,17 +188,17 @@ def run_ours(folder: Path, out: Path, timeout: float, jobs: int) -> tuple[float,
 KERNEL_SCRIPT = """
 import json, sys, time
 from pathlib import Path
+from grader.batch.harness import ask, judge
 from grader.batch.notebook import plan_notebook
 from grader.batch.reference import run_in_kernel
-from grader.batch.verdicts import judge_reply
 from grader.spec import PART1 as STEPS
 folder, timeout = Path(sys.argv[1]), float(sys.argv[2])
 verdicts = {}
 for learner in sorted(p for p in folder.iterdir() if p.is_dir()):
     for step in STEPS:
-        plan = plan_notebook((learner / step.notebook).read_bytes(), step.key)
+        plan = ask(plan_notebook((learner / step.notebook).read_bytes(), step.key))
         reply = run_in_kernel(plan, timeout=timeout)
-        verdicts[learner.name + "|" + step.notebook] = judge_reply(step, reply, 0).result.passed
+        verdicts[learner.name + "|" + step.notebook] = judge(step, plan, reply, 0).result.passed
 print(json.dumps(verdicts))
 """
 

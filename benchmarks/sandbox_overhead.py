@@ -8,12 +8,13 @@ the child. No walls, no probe, no judging.
 
 **The grader without walls** is the grading pool with every wall switched off (a mode for this
 benchmark alone): what the grader itself costs beyond the floor (its own fork server, the probe
-and snapshot, the protocol). **With every wall** is the grading pool itself (`WorkerPool`, one
-notebook at a time: fork server, memfd job, private /tmp in the allowlist view, its own user
-id, cgroups, seccomp, refusals in words, READY, cells, probe and snapshot, reply, clean-up),
-timed as
-`results.json`'s per-notebook runtime is (request to end). As root that is the full walls; the
-Landlock walls (what an instructor who isn't root gets) are measured too.
+answering the harness's questions, the protocol). **With every wall** is the grading pool itself
+(`WorkerPool`, one notebook at a time: fork server, memfd job, private /tmp in the allowlist
+view, its own user id, cgroups, seccomp, refusals in words, READY, cells, the probe answering
+the questions the harness drew for that notebook, reply, clean-up), timed as `results.json`'s
+per-notebook runtime is (request to end; the harness's asking and judging, in the lane, are
+not in it). As root that is the full walls; the Landlock walls (what an instructor who isn't
+root gets) are measured too.
 
 The two alternate in blocks over the same right-answer notebooks of `benchmarks/grading.py`'s
 class, for --rounds rounds, so a busy machine slows both alike; the figures are medians.
@@ -107,12 +108,21 @@ def floor_once(shell, plan) -> float:
 
 # ----------------------------------------------------------------- with the walls
 def walls_block(pool, block: list) -> tuple[list[float], float]:
+    """The block through the pool as a lane runs it: questions drawn afresh for each notebook
+    (`harness.ask`), the worker's answers judged by the harness (and checked to pass)."""
+    from grader.batch.harness import ask, judge
+    from grader.spec import step_for
+
+    asked = [ask(plan) for plan in block]
     seconds = []
     points = 0.0
-    for outcome in pool.run(list(enumerate(block))):
+    for outcome in pool.run(list(enumerate(asked))):
         assert outcome.status == "ok", outcome.message
         seconds.append(outcome.seconds)
-        points += len(outcome.reply.get("cell_errors", [])) == 0
+        plan = asked[outcome.key]
+        grade = judge(step_for(plan.step), plan, outcome.reply, outcome.seconds)
+        assert grade.status == "ok" and grade.result.passed, (grade.message, grade.result)
+        points += grade.points
     return seconds, points
 
 
@@ -221,7 +231,8 @@ def main() -> int:
             seconds.items()), flush=True)
     floor = statistics.median(seconds["floor"]) * 1000
     labels = {"floor": "floor: fork a warm IPython, run the cells, variables back as JSON",
-              "none": "the grader without walls (fork server, probe and snapshot, protocol)",
+              "none": "the grader without walls (fork server, the probe answering the "
+                      "harness's questions, protocol)",
               "auto": "every wall (as root: the view, its own user id, cgroups, seccomp, refusals)",
               "landlock": "the Landlock walls (what an instructor who isn't root gets)"}
     lines = ["| per notebook, one at a time | median (ms) | × floor |", "|---|---|---|"]

@@ -15,9 +15,10 @@ from typing import Any
 
 from . import feedback, progress
 from .checks import evaluate
-from .probe import MAX_PRINTED, error_text, snapshot_for
+from .probe import MAX_PRINTED, answer_all, error_text
+from .questions import course_questions
 from .results import CheckResult, StepResult
-from .snapshot import Snapshot
+from .snapshot import MAX_SOURCES, build_snapshot
 from .sources import Run, answer_cell_prefix, as_runs, choose_sources
 from .spec import step_for
 
@@ -174,10 +175,13 @@ class CheckReport:
 
 def judge(step: str, namespace: dict, sources: list[str] | list[Run],
           outcomes: dict[str, str] | None = None) -> StepResult:
-    """Probe and judge one step. The snapshot goes through JSON-shaped validation exactly as a
-    grading worker's would, so inline verdicts and grades agree. `sources`: the runs the checks
-    read (or bare sources, with `outcomes` giving each one's latest error)."""
-    return evaluate(Snapshot.load(snapshot_for(step, namespace, as_runs(sources, outcomes))))
+    """Ask the step's questions of the learner's own namespace and judge the answers. They
+    are read and the snapshot built exactly as a grading harness does with a worker's, so
+    inline verdicts and grades agree. `sources`: the runs the checks read (or bare sources,
+    with `outcomes` giving each one's latest error)."""
+    runs = as_runs(sources, outcomes)[-MAX_SOURCES:]
+    asked = course_questions(step, runs)
+    return evaluate(build_snapshot(step, asked, answer_all(asked, namespace), runs))
 
 
 def check(step: int | str, namespace: dict | None = None, source: str | list[str] | None = None,

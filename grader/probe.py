@@ -1,26 +1,40 @@
-"""The probe: the only grader code that runs beside learner code.
+"""The probe: the only grader code that runs beside learner code. It answers questions.
 
-It answers a step's `Probe` (see `spec.py`): it describes the names the step's checks read,
-calls the learner's `predict` on the inputs it is given (under a time limit, with `threshold`
-swapped and always restored), tells what step 4's cells printed when they ran, and gathers
-Part 2's facts. It returns plain JSON-able data: the *snapshot*. Verdicts are computed
-elsewhere, from the snapshot alone, so learner code can't reach the code that judges it.
+Each question (`questions.py`) gets one plain JSON answer: a description of a learner name,
+what the learner's `predict` did on an input (under a time limit, with `threshold` swapped and
+always restored), Part 2's facts, the quiz answers recorded, and (for cells whose prints were not
+heard as they ran) what cells print when run again. The same code answers in the learner's
+kernel (`check(N)`) and in a grading worker. It never builds the snapshot nor judges: the
+asker reads the answers against its own questions (`snapshot.build_snapshot`), so learner code
+can't reach what judges it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .deadline import TimeUp, time_limit
+from .questions import (
+    MAX_ERROR,
+    MAX_PRINTED,
+    Describe,
+    GatherFacts,
+    Question,
+    RecordedQuiz,
+    RerunCells,
+    course_questions,
+    kind_of,
+)
 from .sources import Run, as_runs
 from .spec import PredictCall, Step, step_for
 from .values import describe
 
-SNAPSHOT_VERSION = 2
+__all__ = ["MAX_PRINTED", "answer_all", "error_text", "snapshot_for", "take_snapshot"]
+
 CALL_SECONDS = 1.0
-MAX_PRINTED = 20_000
 
 
 class _CappedText(io.StringIO):
@@ -36,7 +50,7 @@ def error_text(err: BaseException) -> str:
         detail = str(err)
     except BaseException:  # a learner exception whose __str__ itself raises
         detail = ""
-    return (f"{type(err).__name__}: {detail}" if detail else type(err).__name__)[:300]
+    return (f"{type(err).__name__}: {detail}" if detail else type(err).__name__)[:MAX_ERROR]
 
 
 def _run_captured(func: Any, *args: Any) -> dict:
@@ -77,17 +91,18 @@ def probe_predict(predict: Any, calls: tuple[PredictCall, ...]) -> list[dict]:
             record["outcome"] = "skipped"  # not a plain function: its threshold can't be swapped
             records.append(record)
             continue
-        saved = home.get("threshold", _MISSING) if threshold is not None else _MISSING
+        swap = home if threshold is not None and isinstance(home, dict) else None
+        saved = swap.get("threshold", _MISSING) if swap is not None else _MISSING
         try:
-            if threshold is not None:
-                home["threshold"] = threshold
+            if swap is not None:
+                swap["threshold"] = threshold
             record.update(_run_captured(predict, argument))
         finally:
-            if threshold is not None:
+            if swap is not None:
                 if saved is _MISSING:
-                    home.pop("threshold", None)
+                    swap.pop("threshold", None)
                 else:
-                    home["threshold"] = saved
+                    swap["threshold"] = saved
         records.append(record)
     return records
 
@@ -104,7 +119,7 @@ def _transform(source: str) -> str:
         return source
 
 
-def rerun_printing(sources: list[str], namespace: dict) -> tuple[list[Run], bool]:
+def rerun_printing(sources: Sequence[str], namespace: dict) -> tuple[list[Run], bool]:
     """Run cells again in a copy of the namespace and keep what each prints: for an API caller
     (`check(4, source=...)`) whose cells' own prints were not recorded. (runs, timed out)."""
     scratch = dict(namespace)
@@ -124,68 +139,70 @@ def rerun_printing(sources: list[str], namespace: dict) -> tuple[list[Run], bool
     return runs, False
 
 
-def printing(runs: list[Run], namespace: dict) -> dict:
-    """What the step's cells printed when they ran, in order, and the first error among them;
-    cells whose prints were not recorded are run again (in a copy of the namespace)."""
-    timed_out = False
-    if any(run.printed is None for run in runs):
-        runs, timed_out = rerun_printing([run.source for run in runs], namespace)
-    share = MAX_PRINTED // max(len(runs), 1)  # one cell's flood can't push the others' out
-    printed = "".join((run.printed or "")[:share] for run in runs)
-    failed = next((run for run in runs if run.error), None)
-    if timed_out:
-        return {"outcome": "timeout", "printed": printed}
-    if failed is not None:
-        return {"outcome": "raised", "error": failed.error[:300], "printed": printed}
-    return {"outcome": "returned", "printed": printed}
+def describe_name(namespace: Mapping[str, Any], name: str) -> dict:
+    """A learner name's description (`None` when it is not defined)."""
+    if name not in namespace:
+        return {"name": name, "defined": False, "value": None}
+    try:
+        value = describe(namespace[name])
+    except BaseException as err:  # a learner container whose iteration raises
+        value = {"t": "object", "type": "unreadable", "text": error_text(err)}
+    return {"name": name, "defined": True, "value": value}
 
 
-def take_snapshot(step: str | Step, namespace: dict, runs: list[Run] | list[str],
-                  calls: tuple[PredictCall, ...] | None = None) -> dict:
-    """Everything the checks of `step` may look at, as JSON-able data, asked as its `Probe`
-    says. `runs`: the cells the checks read (see `sources.choose_sources`), newest last;
-    `calls`: the calls of `predict` to make (the step's own unless given)."""
-    record = step if isinstance(step, Step) else step_for(step)
-    probe = record.probe
-    runs = as_runs(runs)[-20:]
-    names: dict[str, Any] = {}
-    for name in probe.names:
-        if name in namespace:
-            try:
-                names[name] = describe(namespace[name])
-            except BaseException as err:  # a learner container whose iteration raises
-                names[name] = {"t": "object", "type": "unreadable", "text": error_text(err)}
-    snapshot: dict[str, Any] = {
-        "version": SNAPSHOT_VERSION,
-        "step": record.key,
-        "names": names,
-        "sources": [run.source[:20_000] for run in runs],
-        "cells": [run.cell[:200] for run in runs],
-        "errors": [run.error[:300] for run in runs],
-        "calls": [],
-        "printing": None,
-    }
+def _call_answer(record: dict) -> dict:
+    return {"outcome": record["outcome"], "value": record.get("value"),
+            "error": record.get("error", ""), "printed": record.get("printed", "")}
+
+
+def answer_all(questions: tuple[Question, ...], namespace: dict) -> list[dict]:
+    """One JSON answer per question, in order. The calls of `predict` are made together
+    (after a timeout the rest are skipped); none are made without a callable `predict`."""
+    calls = [q for q in questions if isinstance(q, PredictCall)]
     predict = namespace.get("predict")
-    wanted = probe.calls if calls is None else calls
-    if wanted and callable(predict):
-        snapshot["calls"] = probe_predict(predict, wanted)
-    if probe.printing and runs:
-        snapshot["printing"] = printing(runs, namespace)
-    if probe.facts:  # Part 2's own facts: a sample of their table, their app's replies…
-        from .part2.probe import gather_facts
+    made = iter(probe_predict(predict, tuple(calls)) if calls and callable(predict) else ())
+    answers: list[dict] = []
+    for question in questions:
+        kind = kind_of(question)
+        if isinstance(question, Describe):
+            answer = describe_name(namespace, question.name)
+        elif isinstance(question, PredictCall):
+            record = next(made, None)
+            answer = _call_answer(record) if record is not None else {"outcome": "absent"}
+        elif isinstance(question, RerunCells):
+            reran, timed_out = rerun_printing(question.sources, namespace)
+            answer = {"runs": [{"error": r.error, "printed": r.printed} for r in reran],
+                      "timed_out": timed_out}
+        elif isinstance(question, GatherFacts):
+            from .part2.probe import gather_facts
 
-        snapshot["facts"] = gather_facts(probe.facts, namespace)
-    return snapshot
+            answer = {"facts": gather_facts(question.gatherer, namespace, question.asked)}
+        elif isinstance(question, RecordedQuiz):
+            from churn_course.quiz_record import current_answers, solutions_seen
+
+            answer = {"answers": current_answers(),  # the score the widget shows too
+                      "seen": sorted(solutions_seen())}
+        answers.append({"kind": kind, **answer})
+    return answers
 
 
-def snapshot_for(step: str, namespace: dict, runs: list[Run] | list[str],
+def take_snapshot(step: str | Step, namespace: dict, runs: Sequence[Run] | Sequence[str],
+                  calls: tuple[PredictCall, ...] | None = None) -> dict:
+    """The snapshot of `step` as plain data, asked as `check(N)` asks: `runs` are the cells the
+    checks read (see `sources.choose_sources`), newest last; `calls` replace the step's own
+    calls of `predict`. For `check(N)`, and for tests and tools that want to look at one."""
+    from .questions import read_answer
+    from .snapshot import assemble
+
+    record = step if isinstance(step, Step) else step_for(step)
+    told = as_runs(runs)
+    asked = course_questions(record, told[-20:], calls)
+    answers = [read_answer(q, a) for q, a in zip(asked, answer_all(asked, namespace),
+                                                   strict=True)]
+    return assemble(record.key, asked, answers, told)
+
+
+def snapshot_for(step: str, namespace: dict, runs: Sequence[Run] | Sequence[str],
                  calls: tuple[PredictCall, ...] | None = None) -> dict:
-    """The snapshot of one step, taken the same way in the learner's kernel (`check(N)`) and in
-    a grading worker: the quiz reads the recorded answers, every other step answers its
-    `Probe` about `runs`, the cells its checks read (`sources.choose_sources`)."""
-    record = step_for(step)
-    if record.probe.quiz_answers:
-        from .quiz_probe import quiz_snapshot
-
-        return quiz_snapshot(namespace)
-    return take_snapshot(record, namespace, runs, calls)
+    """The same as `take_snapshot` (kept for tools written against the earlier name)."""
+    return take_snapshot(step, namespace, runs, calls)

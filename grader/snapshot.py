@@ -1,17 +1,37 @@
 """A validated snapshot: the only thing checks ever see of a learner's work.
 
-`Snapshot.load` refuses anything that is not shaped as the probe writes it, so a forged or
-truncated snapshot from a grading worker fails loudly here instead of confusing a check.
+A snapshot is assembled on the trusted side from the questions asked and the answers read
+(`build_snapshot`: in the learner's kernel for `check(N)`, in a grading lane for a grade), with
+the sources the asker chose. `Snapshot.load` then refuses anything not shaped as it should be,
+so a forged or truncated answer fails loudly here instead of confusing a check.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .part2.echoes import restore as restore_echoes
 from .part2.facts import hide_facts, load_facts
-from .probe import SNAPSHOT_VERSION
+from .questions import (
+    MAX_ERROR,
+    MAX_PRINTED,
+    SNAPSHOT_VERSION,
+    Answer,
+    Called,
+    Describe,
+    Described,
+    Gathered,
+    Question,
+    QuizRecord,
+    Reran,
+    calls_in,
+    read_answer,
+)
+from .sources import Run
 from .spec import ALL_STEPS, PredictCall
+from .spec import step_for as step_record
 from .values import Opaque, SnapshotError, rebuild, with_article
 
 _MISSING = object()
@@ -130,7 +150,7 @@ class Snapshot:
     def threshold_value(self, fallback: float) -> float:
         """The learner's threshold when it is a plain number, else the course's."""
         value = self._names.get("threshold")
-        if type(value) in (int, float):
+        if isinstance(value, (int, float)) and type(value) in (int, float):  # not a bool
             return float(value)
         return fallback
 
@@ -170,6 +190,107 @@ def _quiz_seen(data: dict) -> frozenset[str]:
             isinstance(q, str) and len(q) <= 10 for q in seen):
         raise SnapshotError("malformed quiz solutions seen")
     return frozenset(seen)
+
+
+MAX_SOURCES = 20  # the newest cells the checks read
+MAX_SOURCE = 20_000  # characters of each
+
+
+def assemble(step: str, questions: Sequence[Question], answers: Sequence[Answer],
+             runs: Sequence[Run], facts: int = 0) -> dict:
+    """The snapshot of `step` as plain data, from each question and its answer, and `runs`:
+    the runs of the learner's cells the checks read, as the asker knows them (never an
+    answer's say: their sources, ids and how each ended; what each printed, heard as it ran).
+    Part 2's facts are those of the `facts`-th question that gathers them (a harness asks on
+    the course's inputs, then on drawn ones)."""
+    if len(answers) != len(questions):
+        raise SnapshotError(f"{len(answers)} answers to {len(questions)} questions")
+    runs = list(runs)[-MAX_SOURCES:]
+    data: dict[str, Any] = {
+        "version": SNAPSHOT_VERSION, "step": step, "names": {},
+        "sources": [run.source[:MAX_SOURCE] for run in runs],
+        "cells": [run.cell[:200] for run in runs],
+        "errors": [run.error[:MAX_ERROR] for run in runs], "calls": [], "printing": None}
+    if step_record(step).probe.printing and runs:
+        data["printing"] = _printing(runs, next(
+            (a for a in answers if isinstance(a, Reran)), None))
+    _check_calls(questions, answers)
+    calls_over = False  # the calls made are a prefix of those asked
+    gathered = 0
+    for question, answer in zip(questions, answers, strict=True):
+        if isinstance(answer, Described):
+            if answer.value is not None:
+                data["names"][question.name] = answer.value  # type: ignore[union-attr]
+        elif isinstance(answer, Called):
+            calls_over = calls_over or answer.outcome == "absent"
+            if not calls_over:
+                data["calls"].append({
+                    "for": question.purpose, "threshold": question.threshold,  # type: ignore
+                    "outcome": answer.outcome, "value": answer.value, "error": answer.error,
+                    "printed": answer.printed})
+        elif isinstance(answer, Gathered):
+            if gathered == facts:  # judged against the inputs asked, whatever it echoes
+                data["facts"] = restore_echoes(question.gatherer, answer.facts,  # type: ignore
+                                               question.asked)  # type: ignore[union-attr]
+            gathered += 1
+        elif isinstance(answer, QuizRecord):
+            data["quiz_answers"], data["quiz_seen"] = answer.answers, answer.seen
+    return data
+
+
+def _printing(runs: list[Run], reran: Reran | None) -> dict:
+    """What the step's cells printed when they ran, in order, and the first error among them
+    (as run again, when their prints were not heard as they ran)."""
+    told = [(run.error, run.printed or "") for run in runs] if reran is None else reran.runs
+    share = MAX_PRINTED // max(len(told), 1)  # one cell's flood can't push the others' out
+    printed = "".join(text[:share] for _, text in told)
+    failed = next((error for error, _ in told if error), None)
+    if reran is not None and reran.timed_out:
+        return {"outcome": "timeout", "printed": printed}
+    if failed is not None:
+        return {"outcome": "raised", "error": failed[:MAX_ERROR], "printed": printed}
+    return {"outcome": "returned", "printed": printed}
+
+
+def _check_calls(questions: Sequence[Question], answers: Sequence[Answer]) -> None:
+    """The probe skips a call only after one timed out, or when `threshold` can't be swapped
+    for it (`predict` is not a plain function); it makes none only without a callable
+    `predict`. An answer that says otherwise did not come from the probe."""
+    kind = next((a.value.get("type") for q, a in zip(questions, answers, strict=True)
+                 if isinstance(q, Describe) and q.name == "predict"
+                 and isinstance(a, Described) and a.value is not None), None)
+    made = [(q, a) for q, a in zip(questions, answers, strict=True) if isinstance(a, Called)]
+    if any(a.outcome == "absent" for _, a in made) and \
+            not all(a.outcome == "absent" for _, a in made):
+        raise SnapshotError("some calls were made and others not")
+    timed_out = False
+    for question, answer in made:
+        swapped = getattr(question, "threshold", None) is not None
+        if answer.outcome == "skipped" and not timed_out and (kind == "function"
+                                                             or not swapped):
+            raise SnapshotError("a call was skipped that the probe makes")
+        timed_out = timed_out or answer.outcome == "timeout"
+
+
+def build_snapshots(step: str, questions: Sequence[Question], raw_answers: Sequence[object],
+                    runs: Sequence[Run]) -> tuple[Snapshot, ...]:
+    """Read each answer against its question, assemble, validate: the one way a snapshot is
+    made, whoever asked (`check(N)` or a grading harness) and whoever answered. One snapshot
+    for each question that gathers Part 2's facts (at least one)."""
+    if len(raw_answers) != len(questions):
+        raise SnapshotError(f"{len(raw_answers)} answers to {len(questions)} questions")
+    answers = [read_answer(q, raw) for q, raw in zip(questions, raw_answers, strict=True)]
+    gathered = max(1, sum(isinstance(a, Gathered) for a in answers))
+    asked = calls_in(tuple(questions))
+    return tuple(Snapshot.load(assemble(step, questions, answers, runs, facts), asked=asked)
+                 for facts in range(gathered))
+
+
+def build_snapshot(step: str, questions: Sequence[Question], raw_answers: Sequence[object],
+                   runs: Sequence[Run]) -> Snapshot:
+    """The snapshot of the answers to `questions`, which gather Part 2's facts once at most
+    (as `check(N)` asks)."""
+    return build_snapshots(step, questions, raw_answers, runs)[0]
 
 
 def type_name(value: Any) -> str:

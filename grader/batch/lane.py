@@ -6,8 +6,9 @@ most (`lanes.py`). A lane reads jobs, one JSON line each, on its stdin: which no
 content hash the coordinator found and where its bytes are (a file, a zip member, or the bytes
 themselves). For each it reads the bytes again and checks they are the ones hashed, plans them
 (`plan_notebook`: parsing untrusted JSON within bounds), runs them in its own sandboxed
-fork-server pool (`WorkerPool`: every isolation of a local run), judges the worker's reply
-(`judge_reply`) and writes one line back: a small JSON header (status, points), a tab, and the
+fork-server pool (`WorkerPool`: every isolation of a local run) with questions its harness drew
+for this run (`harness.ask`), judges the worker's answers (`harness.judge`) and writes one line
+back: a small JSON header (status, points), a tab, and the
 whole verdict as JSON, which the coordinator stores as it is. Learner code never runs in a
 lane: a lane only forks sandboxed workers and reads what they send as data.
 
@@ -28,10 +29,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..spec import ALL_STEPS, Step, unit
-from .notebook import MAX_NOTEBOOK_BYTES, InvalidNotebook, plan_notebook
+from . import harness
+from .notebook import (
+    MAX_NOTEBOOK_BYTES,
+    InvalidNotebook,
+    Parsed,
+    Plan,
+    plan_notebook,
+    read_notebook,
+)
 from .protocol import LaneJob, LaneSettings, VerdictHeader, decode, encode
 from .readers import READ_ERRORS, Opener
-from .verdicts import failed, judge_reply
+from .verdicts import failed
 
 STEP_OF = {unit(s): s for s in ALL_STEPS}
 READY = b'{"lane": "ready"}\n'
@@ -78,13 +87,38 @@ def read_job(job: LaneJob, opener: Opener) -> tuple[bytes, tuple[tuple[str, byte
     return data, files
 
 
+class ReadOnce:
+    """The notebooks this lane read last, by content hash: a notebook of several steps (06)
+    comes as one job per step, one after the other, and is parsed once, not once per step."""
+
+    KEEP = 4
+
+    def __init__(self) -> None:
+        self._read: dict[str, Parsed | str] = {}  # its cells, or why it can't be read
+
+    def __call__(self, sha: str, data: bytes) -> Parsed:
+        found = self._read.pop(sha, None)
+        if found is None:
+            try:
+                found = read_notebook(data)
+            except InvalidNotebook as err:
+                found = str(err)  # not the error: its traceback holds the file's bytes
+        self._read[sha] = found  # newest last
+        while len(self._read) > self.KEEP:
+            del self._read[next(iter(self._read))]
+        if isinstance(found, str):
+            raise InvalidNotebook(found)
+        return found
+
+
 def grade_jobs(jobs: Iterable[LaneJob], pool: Any, emit: Emit,
                opener: Opener | None = None) -> None:
     """Plan, run (in `pool`) and judge every job; `emit` each verdict as soon as it exists.
     A notebook the machine kept from grading (a `fault`, after retries) is told as a grader
     problem for that notebook, never stored, and the run goes on."""
     opener = opener or Opener()
-    waiting: dict[int, tuple[Step, str, list[str]]] = {}
+    waiting: dict[int, tuple[Step, str, Plan]] = {}
+    read = ReadOnce()
 
     def planned() -> Iterable[tuple[int, Any]]:
         for job in jobs:
@@ -95,22 +129,25 @@ def grade_jobs(jobs: Iterable[LaneJob], pool: Any, emit: Emit,
                 emit(index, failed(step, "invalid", str(err), sha256=job.sha), [], True)
                 continue
             try:
-                plan = dataclasses.replace(plan_notebook(data, step.key), files=files)
+                plan = dataclasses.replace(plan_notebook(read(job.sha, data), step.key),
+                                           files=files)
             except InvalidNotebook as err:
                 emit(index, failed(step, "invalid", str(err), sha256=job.sha), [], False)
                 continue
-            waiting[index] = (step, job.sha, list(plan.notes))
+            plan = harness.ask(plan)
+            waiting[index] = (step, job.sha, plan)
             yield index, plan
 
     try:
         for outcome in pool.run(planned()):
-            step, sha, notes = waiting.pop(outcome.key)
+            step, sha, plan = waiting.pop(outcome.key)
             if outcome.status == "ok" and outcome.reply is not None:
-                grade = judge_reply(step, outcome.reply, outcome.seconds, sha, notes)
+                grade = harness.judge(step, plan, outcome.reply, outcome.seconds, sha,
+                                      plan.notes)
             else:
                 status = "error" if outcome.status == "fault" else outcome.status
                 grade = failed(step, status, outcome.message, seconds=outcome.seconds,
-                               sha256=sha, notes=notes)
+                               sha256=sha, notes=list(plan.notes))
             emit(outcome.key, grade, [], outcome.status == "fault")
     finally:
         opener.close()

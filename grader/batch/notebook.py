@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..questions import Question
 from ..sources import (
     Run,
     answer_cell_prefix,
@@ -50,6 +51,7 @@ class Plan:
     sources: tuple[Cell, ...]  # the cells whose runs the checks read (`choose_sources`)
     notes: tuple[str, ...] = ()
     files: tuple[tuple[str, bytes], ...] = ()  # placed in the worker's empty folder first
+    questions: tuple[Question, ...] = ()  # what the worker answers (drawn by the harness)
 
 
 def _text(value: object) -> str:
@@ -88,21 +90,26 @@ def _upgrade(data: dict) -> tuple[dict, str]:
     return json.loads(json.dumps(node)), f"converted from notebook format {data['nbformat']}"
 
 
-def _without_outputs(data: dict) -> dict:
-    """An old notebook's cells, bounded in number and without their outputs (never read here),
-    before nbformat converts it: it validates every part, which costs seconds and hundreds of MB
-    on 20 MB of tiny cells or outputs."""
+def _tags_of(cell: dict) -> list[str]:
+    tags = _tags(cell)
+    return [t[:100] for t in tags[:20]]
+
+
+def _skeleton(data: dict) -> dict:
+    """An old notebook reduced to what grading reads (each code cell's code and tags) before
+    nbformat converts it: converting validates every part, which costs seconds and gigabytes
+    on 20 MB of metadata, outputs or prose, none of which grading reads."""
     sheets = data.get("worksheets")
-    if not isinstance(sheets, list):
-        return data
     cells = [cell for sheet in sheets if isinstance(sheet, dict)
-             and isinstance(sheet.get("cells"), list) for cell in sheet["cells"]]
-    if len(sheets) + len(cells) > MAX_CELLS:
+             and isinstance(sheet.get("cells"), list) for cell in sheet["cells"]
+             ] if isinstance(sheets, list) else []
+    if len(cells) > MAX_CELLS:
         raise InvalidNotebook(f"it has more than {MAX_CELLS} cells")
-    for cell in cells:
-        if isinstance(cell, dict) and "outputs" in cell:
-            cell["outputs"] = []
-    return data
+    code = [{"cell_type": "code", "input": cell.get("input", ""), "language": "python",
+             "outputs": [], "metadata": {"tags": _tags_of(cell)} if _tags(cell) else {}}
+            for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    return {"nbformat": data["nbformat"], "nbformat_minor": 0, "metadata": {},
+            "worksheets": [{"cells": code, "metadata": {}}]}
 
 
 def load_notebook(data: bytes) -> tuple[dict, list[str]]:
@@ -125,7 +132,7 @@ def load_notebook(data: bytes) -> tuple[dict, list[str]]:
     if not isinstance(version, int):
         raise InvalidNotebook("it is not a Jupyter notebook (its format number is not a number)")
     if version < 4:
-        parsed, note = _upgrade(_without_outputs(parsed))
+        parsed, note = _upgrade(_skeleton(parsed))
         notes.append(note)
     cells = parsed.get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
@@ -135,14 +142,27 @@ def load_notebook(data: bytes) -> tuple[dict, list[str]]:
     return parsed, notes
 
 
-def plan_notebook(data: bytes, step: str) -> Plan:
-    """Which cells to run for `step`, and the answer sources the checks will read.
+@dataclass(frozen=True)
+class CodeCell:
+    """A code cell as planning reads it."""
 
-    The worker runs the code cells top to bottom, skipping check cells and stopping at the last
-    one (in a notebook of several steps, at this step's own check cell): the grade is then what
-    the learner's own `check(N)` says after a clean run. Cells below the last check (the live
-    serving panel) and cells opening with `# Demonstration` are for exploring, not for grading.
-    """
+    id: str
+    source: str
+    tags: tuple[str, ...]
+    checks: frozenset[str] | None  # a check cell: the steps it checks; None: not a check cell
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A notebook's code cells, read once (within bounds), then planned for each of its steps:
+    notebook 06 holds four."""
+
+    code: tuple[CodeCell, ...]
+    notes: tuple[str, ...]
+
+
+def read_notebook(data: bytes) -> Parsed:
+    """The code cells of a notebook's bytes, or `InvalidNotebook` in one sentence."""
     notebook, notes = load_notebook(data)
     code = []
     seen: set[str] = set()
@@ -162,20 +182,36 @@ def plan_notebook(data: bytes, step: str) -> Plan:
             if name in seen:  # ids are unique in a valid notebook; a hand-edited one may repeat
                 name = f"{name}-{index + 1}"
             seen.add(name)
-            code.append((cell, name, source))
+            check = is_check_cell(cell, source)
+            code.append(CodeCell(name, source, tuple(_tags(cell)),
+                                 frozenset(checked_steps(source)) if check else None))
     if not code:
         raise InvalidNotebook("it has no code cells, so there is nothing to grade")
-    checks = [i for i, (cell, _, source) in enumerate(code) if is_check_cell(cell, source)]
+    return Parsed(tuple(code), tuple(notes))
+
+
+def plan_notebook(data: bytes | Parsed, step: str) -> Plan:
+    """Which cells to run for `step`, and the answer sources the checks will read (`data`:
+    the notebook's bytes, or its cells as `read_notebook` read them).
+
+    The worker runs the code cells top to bottom, skipping check cells and stopping at the last
+    one (in a notebook of several steps, at this step's own check cell): the grade is then what
+    the learner's own `check(N)` says after a clean run. Cells below the last check (the live
+    serving panel) and cells opening with `# Demonstration` are for exploring, not for grading.
+    """
+    parsed = data if isinstance(data, Parsed) else read_notebook(data)
+    code, notes = parsed.code, list(parsed.notes)
+    checks = [i for i, cell in enumerate(code) if cell.checks is not None]
     # A notebook of several steps (Part 2) is run up to *this* step's check cell.
-    own = [i for i in checks if step in checked_steps(code[i][2])]
+    own = [i for i in checks if step in code[i].checks]  # type: ignore[operator]
     last = own[-1] if own else checks[-1] if checks else len(code)
-    run = [Cell(cell_id, source) for i, (_, cell_id, source) in enumerate(code)
-           if i < last and i not in checks and not is_demo_source(source)]
+    run = [Cell(cell.id, cell.source) for i, cell in enumerate(code)
+           if i < last and cell.checks is None and not is_demo_source(cell.source)]
     if not checks:
         notes.append("no check cell found: every code cell was run")
     prefix = answer_cell_prefix(step)
-    answers = [Run(source, cell_id) for cell, cell_id, source in code[:last]
-               if "answer" in _tags(cell) or cell_id.startswith(prefix)]
+    answers = [Run(cell.source, cell.id) for cell in code[:last]
+               if "answer" in cell.tags or cell.id.startswith(prefix)]
     if step_for(step).sources == "printing_cells" and not answers:
         notes.append("no answer cell tagged: the checks read what its code cells printed")
     chosen = choose_sources(step, [Run(c.source, c.id) for c in run], answers)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..questions import question_data
 from . import forkserver
 from .notebook import Plan
 from .protocol import (
@@ -333,7 +334,8 @@ class WorkerPool:
     def _job_descriptor(self, plan: Plan) -> int:
         job = WorkerJob(plan.step, [(c.id, c.source) for c in plan.cells],
                         [(c.id, c.source) for c in plan.sources],
-                        list(plan.files), self.limits)
+                        list(plan.files), self.limits,
+                        [question_data(q) for q in plan.questions])
         if hasattr(os, "memfd_create"):
             fd = os.memfd_create("course-grading-job", os.MFD_CLOEXEC)
         else:

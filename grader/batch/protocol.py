@@ -3,14 +3,16 @@
     coordinator --LaneSettings, LaneJob--> lane --ServerSettings, ForkRequest--> fork server
     coordinator <--VerdictHeader---------- lane <--ServerReady, Forked, Exited-- fork server
                                            lane --WorkerJob--> worker (forked by the server)
-                                           lane <--Handshake (READY/FAILED), reply-- worker
+                                           lane <--Handshake (READY/FAILED), Reply-- worker
 
 Each record is a frozen dataclass that says what it carries; `encode` turns one into JSON
 bytes and `decode(Record, data)` reads it back, checking every field's type against the
 annotations (a message that doesn't fit raises `ProtocolError`, never half-reads). Only trusted
-processes exchange these records; what a worker says after READY is the learner's and is read
-by the judge, not here. To add a message (the trusted harness's questions and answers, say),
-write a dataclass with typed fields below: `encode`/`decode` need nothing else.
+processes exchange these records, but one: the `Reply` a worker sends after READY is written by
+a process learner code controls, so `Reply.read` checks every field's type *and bound*, one run
+per cell and one answer per question (each answer is then read against its own question by
+`snapshot.build_snapshots`); anything else is that learner's `error`. The questions themselves
+are records of `grader.questions` (the learner's own kernel asks them too).
 
 Kept import-light: the fork server and every worker import it.
 """
@@ -25,6 +27,8 @@ import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union
+
+from ..questions import MAX_ERROR, MAX_PRINTED, Question
 
 MB = 1024 * 1024
 T = TypeVar("T")
@@ -135,9 +139,10 @@ class WorkerJob:
 
     step: str
     cells: list[tuple[str, str]]
-    sources: list[tuple[str, str]]  # (cell id, source) of the cells the checks read
+    sources: list[tuple[str, str]]  # (cell id, source) of the cells whose prints are told
     files: list[tuple[str, bytes]]
     limits: Limits
+    questions: list[dict] = field(default_factory=list)  # `questions.question_data` each
 
 
 # -------------------------------------------------------- the READY / FAILED handshake
@@ -166,6 +171,87 @@ class Handshake:
         user = {v: k for k, v in USERS.items()}.get(data[1:2])
         walls = {v: k for k, v in WALLS.items()}.get(data[2:3])
         return cls(user, walls) if user and walls else None
+
+
+# ------------------------------------------------ the worker's reply (the learner's say)
+MAX_OUTPUT = 100_000  # characters of a notebook's printed output kept for the instructor
+MAX_NAMES = 50  # modules named as changed by learner code
+MAX_NAME = 100
+
+
+@dataclass(frozen=True)
+class CellRun:
+    """How one cell's run ended ("" when it ran cleanly, else its error: "NameError: ...")
+    and, for a cell whose prints the checks read, what it printed (else None)."""
+
+    error: str = ""
+    printed: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a worker sends back once, after learner code has run."""
+
+    cells: tuple[CellRun, ...]  # one per cell of the plan, in order
+    answers: tuple[Any, ...]  # one JSON answer per question, in order
+    tampered: tuple[str, ...] = ()  # grader modules learner code changed (restored since)
+    tampered_during: tuple[str, ...] = ()  # ... changed while its answers were being given
+    output: str = ""  # what the notebook printed, capped
+    dropped: int = 0  # characters of printed output beyond the cap
+    problem: str = ""  # why no answers came (the probe could not run), in the worker's words
+
+    def to_data(self) -> dict[str, Any]:
+        return {"cells": [{"error": c.error, "printed": c.printed} for c in self.cells],
+                "answers": list(self.answers),
+                "tampered": list(self.tampered), "tampered_during": list(self.tampered_during),
+                "output": self.output, "dropped": self.dropped, "problem": self.problem}
+
+    @classmethod
+    def read(cls, raw: object, cells: int, questions: tuple[Question, ...]) -> Reply:
+        """The reply in `raw` (decoded JSON) to a plan of `cells` cells and these questions."""
+        if not isinstance(raw, dict):
+            raise ProtocolError("the reply is not a record")
+        problem = _text(raw, "problem", MAX_ERROR)
+        runs = raw.get("cells")
+        if not isinstance(runs, list) or len(runs) != cells:
+            raise ProtocolError(f"the reply does not tell how each of the {cells} cells ran")
+        answers = raw.get("answers")
+        wanted = 0 if problem else len(questions)
+        if not isinstance(answers, list) or len(answers) != wanted:
+            raise ProtocolError(f"the reply does not hold one answer for each of the {wanted} "
+                                "questions")
+        output = raw.get("output", "")
+        dropped = raw.get("dropped", 0)
+        if not isinstance(output, str) or type(dropped) is not int or dropped < 0:
+            raise ProtocolError("the reply's printed output is malformed")
+        return cls(tuple(_cell_run(run) for run in runs), tuple(answers),
+                   _names(raw, "tampered"), _names(raw, "tampered_during"),
+                   output[:MAX_OUTPUT], dropped + max(0, len(output) - MAX_OUTPUT), problem)
+
+
+def _text(raw: dict, key: str, limit: int) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str) or len(value) > limit:
+        raise ProtocolError(f"the reply's {key} is not a string of at most {limit} characters")
+    return value
+
+
+def _cell_run(raw: object) -> CellRun:
+    if not isinstance(raw, dict):
+        raise ProtocolError("a cell's run is not a record")
+    printed = raw.get("printed")
+    if printed is not None and (not isinstance(printed, str) or len(printed) > MAX_PRINTED):
+        raise ProtocolError(f"what a cell printed is not a string of at most {MAX_PRINTED:,} "
+                            "characters")
+    return CellRun(_text(raw, "error", MAX_ERROR), printed)
+
+
+def _names(raw: dict, key: str) -> tuple[str, ...]:
+    names = raw.get(key, [])
+    if not isinstance(names, list) or len(names) > MAX_NAMES or not all(
+            isinstance(n, str) and len(n) <= MAX_NAME for n in names):
+        raise ProtocolError(f"the reply's {key} is malformed")
+    return tuple(names)
 
 
 # ------------------------------------------------------------------------ encoding

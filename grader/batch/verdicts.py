@@ -1,10 +1,9 @@
-"""Judging, in the trusted process: a worker's JSON reply becomes a graded notebook.
+"""A graded notebook, and the verdict for one that could not be checked.
 
-The reply is learner-influenced data. The snapshot inside it goes through `Snapshot.load`
-(which refuses anything not shaped as the probe writes it) before the same checks as the inline
-`check(N)` read it. Everything that kept a notebook from being checked (a timeout, a crash, a
-file that is not a notebook) still becomes a full set of failed checks with one plain reason,
-so every learner gets a row and a report.
+A worker's reply is judged by the harness (`harness.py`). Everything that kept a notebook from
+being checked (a timeout, a crash, a reply that breaks the protocol, a file that is not a
+notebook) still becomes a full set of failed checks with one plain reason, so every learner
+gets a row and a report.
 """
 
 from __future__ import annotations
@@ -12,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..checks import checks_for, evaluate
+from ..checks import checks_for
 from ..results import CheckResult, StepResult
-from ..snapshot import Snapshot
 from ..spec import Step, unit
-from ..values import SnapshotError
 
 STATUSES = ("ok", "timeout", "error", "invalid", "missing")
 
@@ -94,46 +91,3 @@ def failed(step: Step, status: str, detail: str, **extra: Any) -> NotebookGrade:
     reason = reason[0].upper() + reason[1:]
     return NotebookGrade(unit(step), step.key, status, not_checked(step, reason, short),
                          message=detail, **extra)
-
-
-def _text(value: Any, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
-
-
-def _cell_errors(reply: dict) -> list[dict]:
-    errors = reply.get("cell_errors")
-    if not isinstance(errors, list):
-        return []
-    return [{"cell": _text(e.get("cell"), 100), "error": _text(e.get("error"), 300)}
-            for e in errors[:20] if isinstance(e, dict)]
-
-
-def judge_reply(step: Step, reply: dict, seconds: float, sha256: str = "",
-                notes: list[str] | None = None) -> NotebookGrade:
-    """Validate a worker's reply and run the checks on its snapshot."""
-    notes = list(notes or [])
-    extra = {"seconds": seconds, "sha256": sha256, "cell_errors": _cell_errors(reply),
-             "output": _text(reply.get("output"), 100_000)}
-    dropped = reply.get("dropped")
-    if isinstance(dropped, int) and dropped > 0:
-        notes.append(f"output capped: {dropped} characters of printed output were dropped")
-    tampered = reply.get("tampered")
-    if isinstance(tampered, list) and tampered:
-        names = ", ".join(str(t)[:60] for t in tampered[:10])
-        notes.append(f"learner code changed {names}; restored before the checks ran")
-    during = reply.get("tampered_during_probe")
-    if isinstance(during, list) and during:
-        names = ", ".join(str(t)[:60] for t in during[:10])
-        return failed(step, "error", f"its code changed the grader ({names}) while it was "
-                      "being checked", notes=notes, **extra)
-    if reply.get("snapshot") is None:
-        detail = _text(reply.get("worker_error"), 300) or "no snapshot came back"
-        return failed(step, "error", detail, notes=notes, **extra)
-    try:
-        snapshot = Snapshot.load(reply["snapshot"])
-        if snapshot.step != step.key:
-            raise SnapshotError("snapshot of another step")
-    except (SnapshotError, RecursionError, TypeError, KeyError) as err:
-        return failed(step, "error", f"what it produced could not be checked ({err})",
-                      notes=notes, **extra)
-    return NotebookGrade(unit(step), step.key, "ok", evaluate(snapshot), notes=notes, **extra)

@@ -7,14 +7,17 @@ imported), so a notebook costs milliseconds, not a kernel start. Two parts, kept
   the walls (`sandbox.enter`: a private /tmp in the allowlist view, limits, its own user id,
   Landlock, the seccomp filter, refusals in words), then send READY;
 - `answer`, after READY, the learner's: it runs the cells with IPython's
-`InteractiveShell` (so `%magics` and `!`-lines work as in Jupyter), takes the snapshot exactly
-as the inline `check(N)` does and writes it to its pipe as JSON. It never computes a verdict:
-the parent validates the JSON and judges.
+`InteractiveShell` (so `%magics` and `!`-lines work as in Jupyter), then answers the questions
+that came with its job (`probe.answer_all`, exactly as the inline `check(N)` answers them) and
+writes one `protocol.Reply` to its pipe as JSON: how each cell's run ended (and what the cells
+the checks read printed) and one answer per question. It never builds a snapshot nor computes
+a verdict: the lane's harness reads the reply against its own questions, with the sources it
+read from the notebook itself.
 
 Learner code shares this process, so it *can* tamper with what runs here. The worker holds its
 own references to everything it needs, restores the probe's modules and the builtins before the
 probe runs and reports any tampering; the worst a determined learner can do is forge their own
-snapshot, which the parent still validates and judges with checks this process never touches.
+answers, which must then be what right code computes on inputs drawn for this run.
 Imports are kept to what the fork server preloads anyway.
 """
 
@@ -29,18 +32,18 @@ import threading
 import time
 from typing import Any
 
-from .. import quiz_probe as _quiz_probe  # noqa: F401  (loaded before learner code: guarded)
-from ..probe import MAX_PRINTED, snapshot_for
-from ..sources import Run
+from churn_course import quiz_record as _quiz_record  # noqa: F401  (loaded before learner code)
+
+from ..probe import MAX_PRINTED, answer_all
+from ..questions import question_from_data
 from . import sandbox
-from .protocol import FAILED, ForkRequest, WorkerJob, decode
+from .protocol import FAILED, MAX_NAME, CellRun, ForkRequest, Reply, WorkerJob, decode
 
 MAX_RESULT_BYTES = 4 * 1024 * 1024
-MAX_CELL_ERRORS = 20
 # Modules whose attributes the probe relies on while it describes learner values.
 GUARDED = ("builtins", "grader.probe", "grader.spec", "grader.sources", "grader.values",
-           "grader.deadline", "grader.quiz_probe", "churn_course.quiz_bank",
-           "churn_course.quiz_record", "grader.batch.worker",
+           "grader.deadline", "grader.questions", "churn_course.quiz_bank",
+           "churn_course.quiz_record", "grader.batch.worker", "grader.batch.protocol",
            "grader.part2.probe", "grader.part2.asgi", "grader.part2.calls",
            "grader.part2.batch", "grader.part2.serving", "grader.part2.measure",
            "grader.part2.fallback", "grader.part2.scenario_endpoint", "grader.part2.questions",
@@ -165,7 +168,7 @@ class Guard:
         sys.setprofile(None)
         threading.settrace(None)  # type: ignore[arg-type]
         threading.setprofile(None)  # type: ignore[arg-type]
-        return sorted(changed)
+        return sorted(str(name)[:MAX_NAME] for name in changed)[:50]
 
 
 def _describe_error(err: BaseException | None) -> str:
@@ -231,43 +234,51 @@ def run_worker(request: ForkRequest, fds: list[int], server: Any) -> None:
     exit_now(0)
 
 
-def answer(job: WorkerJob, shell: Any, guard: Guard, send: Any) -> None:
-    """After READY, as the learner's own process: run the cells, take the snapshot, send it."""
-    dumps = json.dumps
-    snapshot_of = snapshot_for  # our own reference, taken before learner code runs
-    output = CappedOutput(job.limits.output_bytes)
-    prints = CellPrints(output)
-    take_prints = prints.take
-    run_cell = shell.run_cell
-    started = time.perf_counter()
-    reply: dict[str, Any] = {"cell_errors": [], "tampered": [], "output": "", "dropped": 0}
-    errors = reply["cell_errors"]
-    ran: dict[tuple[str, str], Run] = {}  # (cell id, source) -> its run, for the checks
-    sys.stdout, sys.stderr = prints, output
+def _run_cells(run_cell: Any, job: WorkerJob, prints: CellPrints) -> list[CellRun]:
+    """Run every cell; how each run ended, and what it printed when the checks read it (one
+    record per cell, whatever happens)."""
+    told = set(job.sources)
+    runs: list[CellRun] = []
     try:
         for cell_id, source in job.cells:
-            take_prints()
+            prints.take()
             result = run_cell(source, store_history=False, silent=False, cell_id=cell_id)
-            err = result.error_before_exec or result.error_in_exec
-            ran[(cell_id, source)] = Run(source, cell_id, _describe_error(err), take_prints())
-            if err is not None and len(errors) < MAX_CELL_ERRORS:
-                errors.append({"cell": cell_id, "error": _describe_error(err)})
+            printed = prints.take()
+            runs.append(CellRun(_describe_error(result.error_before_exec or result.error_in_exec),
+                                printed if (cell_id, source) in told else None))
     except BaseException as err:  # escaped IPython's own handlers (e.g. a broken shell)
-        errors.append({"cell": "", "error": _describe_error(err)})
+        stopped = f"the notebook stopped before this cell ran ({_describe_error(err)})"
+        for index, (cell_id, source) in enumerate(job.cells[len(runs):]):
+            error = _describe_error(err) if index == 0 else stopped[:300]
+            runs.append(CellRun(error, "" if (cell_id, source) in told else None))
+    return runs
+
+
+def answer(job: WorkerJob, shell: Any, guard: Guard, send: Any) -> None:
+    """After READY, as the learner's own process: run the cells, answer the questions, send
+    the reply."""
+    dumps = json.dumps
+    answer_with = answer_all  # our own reference, taken before learner code runs
+    asked = tuple(question_from_data(q) for q in job.questions)
+    output = CappedOutput(job.limits.output_bytes)
+    prints = CellPrints(output)
+    started = time.perf_counter()
+    sys.stdout, sys.stderr = prints, output
+    runs = _run_cells(shell.run_cell, job, prints)
+    answers: list = []
+    problem, tampered, during = "", [], []
     try:
         sys.stdout, sys.stderr = output, output
-        reply["tampered"] = guard.restore()
-        runs = [ran.get((cell_id, source), Run(source, cell_id))
-                for cell_id, source in job.sources]
-        reply["snapshot"] = snapshot_of(job.step, shell.user_ns, runs)
-        after = guard.restore()
-        if after:
-            reply["tampered_during_probe"] = after
+        tampered = guard.restore()
+        answers = answer_with(asked, shell.user_ns)
     except BaseException as err:
-        reply["snapshot"] = None
-        reply["worker_error"] = f"the probe could not run: {_describe_error(err)}"
-    reply["output"] = output.getvalue()
-    reply["dropped"] = output.dropped
+        answers, problem = [], f"the probe could not run: {_describe_error(err)}"[:300]
+    try:
+        during = guard.restore()  # learner code that ran while answering changed the grader?
+    except BaseException as err:
+        during = [f"(could not be checked: {_describe_error(err)})"[:MAX_NAME]]
+    reply = Reply(tuple(runs), tuple(answers), tuple(tampered), tuple(during),
+                  output.getvalue(), output.dropped, problem).to_data()
     reply["seconds"] = time.perf_counter() - started
     data = dumps(reply).encode()
     if len(data) > MAX_RESULT_BYTES:

@@ -8,9 +8,12 @@ harness can draw fresh inputs for every run (`draw`) and the checks stay as they
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
+import typing
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from ..spec import FALLBACK_TIMEOUT_MAX
 
@@ -155,9 +158,25 @@ def as_data(record: object) -> dict:
     return json.loads(json.dumps(asdict(record)))  # type: ignore[call-overload]
 
 
+def from_data(kind: Any, data: Any) -> Any:
+    """The inverse of `as_data` for a record of type `kind`: JSON's lists become the tuples
+    and records its annotations name (the questions travel to a grading worker as JSON)."""
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+        hints = typing.get_type_hints(kind)
+        return kind(**{f.name: from_data(hints[f.name], data[f.name])
+                       for f in dataclasses.fields(kind) if f.name in data})
+    if typing.get_origin(kind) is tuple:
+        args = typing.get_args(kind)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(from_data(args[0], item) for item in data)
+        return tuple(from_data(arg, item) for arg, item in zip(args, data, strict=True))
+    return data
+
+
 def draw(seed: int) -> Questions:
-    """The same kinds of question with other customer IDs and features: for a harness that
-    asks afresh on every run (and for tests proving the checks read only the echoed inputs)."""
+    """The same kinds of question with other customer IDs, features, measurements and prices:
+    for a harness that asks afresh on every run (and for tests proving the checks read only
+    the echoed inputs)."""
     rng = random.Random(seed)
 
     def ids(first: int, n: int) -> list[int]:
@@ -188,5 +207,42 @@ def draw(seed: int) -> Questions:
         batch=BatchQuestions(customers=job, versions=(f"probe-{version}", f"probe-{version}b")),
         serving=ServingQuestions(customers=skew, online=online, asks=asks,
                                  model_version=version),
-        measure=DEFAULT.measure,
-        fallback=DEFAULT.fallback)
+        measure=_drawn_measure(rng),
+        fallback=_drawn_fallback(rng))
+
+
+def _drawn_measure(rng: random.Random) -> MeasureQuestions:
+    """The course's measurements moved without changing what tells the statistics apart:
+    each list's values mapped by a rising line (`a * v + b`: the same order, the same ranks),
+    each measurement's latencies and budget scaled alike by a whole number (the same
+    comparisons, exactly), and its client counts renamed in the same order."""
+    base = DEFAULT.measure
+    a, b = rng.randint(2, 9), rng.randint(0, 50)
+    percentile_calls = tuple((tuple(a * v + b for v in values), p)
+                             for values, p in base.percentile_calls)
+    scale = rng.randint(2, 5)
+    counts = sorted({c for levels, _ in base.capacity_calls for c, _ in levels})
+    renamed = dict(zip(counts, sorted(rng.sample(range(1, 65), len(counts))), strict=True))
+    capacity_calls = tuple(
+        (tuple((renamed[c], tuple(scale * ms for ms in measured)) for c, measured in levels),
+         scale * budget) for levels, budget in base.capacity_calls)
+    return MeasureQuestions(percentile_calls, capacity_calls)
+
+
+def _drawn_fallback(rng: random.Random) -> FallbackQuestions:
+    """The course's fallback questions about other customers, whose live and stored answers are
+    drawn (each customer's stored answer still agrees or disagrees with its live one as in the
+    course's, so an answer's source can be told), and other prices."""
+    base = DEFAULT.fallback
+    ids = sorted({c for c, *_ in base.stored} | {c for _, c in base.scenarios})
+    renamed = dict(zip(ids, rng.sample(range(100, 10_000), len(ids)), strict=True))
+    live = {c: rng.random() < 0.5 for c, _ in base.live}
+    agrees = {c: bool(churn) == dict(base.live)[c] for c, _, churn in base.stored}
+    stored = tuple((renamed[c], f, int(live[c] == agrees[c])) for c, f, _ in base.stored)
+    price = rng.randint(2, 9)
+    return FallbackQuestions(
+        stored=stored, live=tuple((renamed[c], live[c]) for c, _ in base.live),
+        scenarios=tuple((scenario, renamed[c]) for scenario, c in base.scenarios),
+        timeout_cap=base.timeout_cap,
+        cost_calls=tuple((scored, per_second, used, price * cost)
+                         for scored, per_second, used, cost in base.cost_calls))

@@ -5,7 +5,7 @@ different mistakes are two."""
 from __future__ import annotations
 
 from grader.checks import evaluate
-from grader.inline import snapshot_for
+from grader.probe import snapshot_for
 from grader.snapshot import Snapshot
 
 from .helpers import first_failure, run_step

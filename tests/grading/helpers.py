@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import nbformat
@@ -64,3 +65,22 @@ def hand_in(root: Path, learner: str, notebooks: dict[str, bytes | list[str]]) -
         data = content if isinstance(content, bytes) else notebook_bytes(step, content)
         (folder / NOTEBOOKS[step]).write_bytes(data)
     return folder
+
+
+def mutations(value, rng: random.Random, depth: int = 0):
+    """Every node of a JSON value replaced in turn by something else a forger might send."""
+    odd = [None, True, 0, -1, 2**70, 1.5e308, float("nan"), "", "x" * 5000, [], {}, [[]],
+           {"t": "int", "v": "7"}, {"t": "bool", "v": 1}, {"t": "list", "items": 3}]
+    yield rng.choice(odd)
+    if isinstance(value, dict) and depth < 6:
+        for key in list(value):
+            for changed in mutations(value[key], rng, depth + 1):
+                yield {**value, key: changed}
+            yield {k: v for k, v in value.items() if k != key}
+        yield {**value, "extra": rng.choice(odd)}
+    elif isinstance(value, list) and depth < 6:
+        for index, item in enumerate(value):
+            for changed in mutations(item, rng, depth + 1):
+                yield [*value[:index], changed, *value[index + 1:]]
+        yield value[:-1]
+        yield [*value, rng.choice(odd)]

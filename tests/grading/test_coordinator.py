@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 import shutil
 
+import grader.batch.harness as harness
 import grader.batch.lane as lane
 import grader.batch.lanes as lanes
 import grader.batch.notebook as notebook
 import grader.batch.readers as readers
-import grader.batch.verdicts as verdicts
 from grader.batch.gradebook import Gradebook
 
 from .conftest import grade, read_grades, read_results
@@ -39,7 +39,7 @@ def test_the_coordinating_process_never_parses_or_judges_a_learner_notebook(tmp_
         raise AssertionError("learner notebooks are planned and judged in the grading lanes")
 
     for module, name in [(notebook, "plan_notebook"), (notebook, "load_notebook"),
-                         (verdicts, "judge_reply"), (lane, "plan_notebook"),
+                         (harness, "judge"), (harness, "ask"), (lane, "plan_notebook"),
                          (lane, "grade_jobs"), (lane, "read_job")]:
         monkeypatch.setattr(module, name, not_here)
     _class(tmp_path / "subs")

@@ -77,7 +77,8 @@ def test_a_file_changed_while_graded_is_not_remembered_as_that_contents_verdict(
 def test_an_old_format_notebook_is_bounded_before_nbformat_converts_it(monkeypatch):
     """nbformat validates every cell and output while converting a format-3 notebook: 20 MB of
     tiny outputs cost a grading lane about 15 s and 550 MB (measured), per hand-in. Outputs are
-    never graded, so they are dropped first, and too many cells are refused before."""
+    never graded, so they are dropped first (with the prose and every metadata: only the code
+    cells are converted), and too many cells are refused before."""
     nb3 = nbformat.convert(learner_notebook("2", ["threshold = 0.6"]), 3)
     cells = nb3.worksheets[0].cells
     too_many = nbformat.writes(nbformat.v3.new_notebook(worksheets=[nbformat.v3.new_worksheet(
@@ -94,7 +95,8 @@ def test_an_old_format_notebook_is_bounded_before_nbformat_converts_it(monkeypat
     plan = notebook.plan_notebook(data, "2")
     assert "threshold = 0.6" in [c.source for c in plan.sources]
     assert "converted from notebook format 3" in plan.notes
-    assert given == [[0] * len(cells)]  # outputs dropped before converting
+    code = sum(c.cell_type == "code" for c in cells)
+    assert given == [[0] * code]  # only the code cells go to nbformat, without their outputs
     with pytest.raises(notebook.InvalidNotebook, match="more than 2000 cells"):
         notebook.plan_notebook(too_many, "2")
     assert len(given) == 1

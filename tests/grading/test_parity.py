@@ -11,10 +11,10 @@ import pytest
 from kernels import PrivateKernelManager
 
 from grader.batch.grading import grade_class
+from grader.batch.harness import ask, judge
 from grader.batch.notebook import plan_notebook
 from grader.batch.reference import run_in_kernel
 from grader.batch.sandbox import Limits
-from grader.batch.verdicts import judge_reply
 from grader.spec import step_for
 
 from .helpers import MODE_RIGHT, MODE_WRONG, RIGHT, WRONG, notebook_bytes
@@ -45,8 +45,8 @@ def test_worker_and_kernel_agree_on_every_check():
         learner = f"learner{index:02d}"
         collection.learners[learner] = LearnerFiles(
             learner, {step.notebook: HandIn(step.notebook, step.notebook, data)})
-        reply = run_in_kernel(plan_notebook(data, step_key), timeout=30)
-        kernel_results[learner] = judge_reply(step, reply, 0.0).result
+        plan = ask(plan_notebook(data, step_key))
+        kernel_results[learner] = judge(step, plan, run_in_kernel(plan, timeout=30), 0.0).result
     graded = grade_class(collection, jobs=2, limits=Limits(), steps=tuple(
         step_for(k) for k in ("1", "2", "3", "4", "mode")))
     verdicts = set()

@@ -67,15 +67,26 @@ def test_a_zip_of_many_large_entries_is_read_one_at_a_time(tmp_path):
     assert statuses[NOTEBOOKS["1"]]["status"] == "invalid"
 
 
-def test_a_reply_carrying_another_steps_snapshot_is_not_judged():
-    """A worker (or learner code in it) that answers step 3's job with a passing step 2
-    snapshot gets an error, not step 2's points under step 3."""
-    from grader.batch.verdicts import judge_reply
-    from grader.probe import snapshot_for
+def test_a_reply_carrying_another_steps_answers_is_not_judged():
+    """A worker (or learner code in it) that answers step 3's questions with step 2's answers
+    (a right `threshold`) gets an error, not step 2's points under step 3; the same answers
+    to step 2's own questions pass."""
+    import random
+
+    from grader.batch.harness import ask, judge
+    from grader.batch.notebook import plan_notebook
+    from grader.batch.protocol import CellRun, Reply
+    from grader.probe import answer_all
+    from grader.questions import course_questions
     from grader.spec import step_for
 
-    step2 = snapshot_for("2", {"threshold": 0.6}, [])
-    grade_ = judge_reply(step_for("3"), {"snapshot": step2, "cell_errors": []}, 0.1)
-    assert grade_.status == "error" and grade_.points == 0
-    assert "snapshot of another step" in grade_.message
-    assert judge_reply(step_for("2"), {"snapshot": step2}, 0.1).result.passed
+    step2 = answer_all(course_questions("2"), {"threshold": 0.6})
+    for step, answers in (("3", RIGHT["3"]), ("2", RIGHT["2"])):
+        plan = ask(plan_notebook(notebook_bytes(step, answers), step), random.Random(1))
+        runs = tuple(CellRun(printed="") for _ in plan.cells)
+        grade_ = judge(step_for(step), plan, Reply(runs, tuple(step2)).to_data(), 0.1)
+        if step == "3":
+            assert grade_.status == "error" and grade_.points == 0
+            assert "one answer for each of the" in grade_.message
+        else:
+            assert grade_.status == "ok" and grade_.result.passed

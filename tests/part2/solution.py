@@ -89,14 +89,18 @@ PARTS = {"5": ("job", "vectorised"), "6": ("skew", "serving", "app"),
          "7": ("percentile", "capacity"), "8": ("fallback", "cost")}
 
 
-def run_part2(step: str, **replaced: str) -> StepResult:
-    """Run the given code and the step's answers (some `replaced`), then judge the step."""
+def namespace_for(step: str, **replaced: str) -> dict:
+    """The namespace after the given code and the step's answers (some `replaced`) ran."""
     namespace: dict = {}
     exec(GIVEN, namespace)
     for part in PARTS[step]:
-        code = textwrap.dedent(replaced.get(part, RIGHT[part]))
-        exec(code, namespace)
-    return judge(step, namespace, [])
+        exec(textwrap.dedent(replaced.get(part, RIGHT[part])), namespace)
+    return namespace
+
+
+def run_part2(step: str, **replaced: str) -> StepResult:
+    """Run the given code and the step's answers (some `replaced`), then judge the step."""
+    return judge(step, namespace_for(step, **replaced), [])
 
 
 def failures(result: StepResult) -> list[CheckResult]:

@@ -124,12 +124,12 @@ def test_each_step_runs_up_to_its_own_check_and_skips_demonstrations() -> None:
 def test_a_real_kernel_and_the_worker_agree(graded, step) -> None:
     """In a kernel (an event loop running: the app is called from a helper thread) and in the
     worker (no thread allowed: called inline), the same snapshot, so the same verdicts."""
+    from grader.batch.harness import ask, judge
     from grader.batch.reference import run_in_kernel
-    from grader.batch.verdicts import judge_reply
 
     data = _notebook([MISTAKEN[i] for i in range(len(ORDER))])
-    reply = run_in_kernel(plan_notebook(data, step.key), timeout=60)
-    kernel = judge_reply(step, reply, 0.0).result
+    plan = ask(plan_notebook(data, step.key))
+    kernel = judge(step, plan, run_in_kernel(plan, timeout=60), 0.0).result
     worker = graded.learners["bo"].notebooks[unit(step)].result
     assert [(c.id, c.passed, c.message) for c in kernel.checks] == \
         [(c.id, c.passed, c.message) for c in worker.checks]

@@ -5,7 +5,6 @@ every run) give the same verdicts, and nothing the probe set for a call stays be
 from __future__ import annotations
 
 import socket
-import textwrap
 
 import pytest
 
@@ -15,16 +14,8 @@ from grader.part2.questions import DEFAULT, draw
 from grader.probe import snapshot_for
 from grader.snapshot import Snapshot
 
-from .solution import GIVEN, PARTS, RIGHT, failures
+from .solution import RIGHT, failures, namespace_for
 from .test_part2_checks import HTTPX, fallback, route
-
-
-def _namespace(step: str, **replaced: str) -> dict:
-    namespace: dict = {}
-    exec(GIVEN, namespace)
-    for part in PARTS[step]:
-        exec(textwrap.dedent(replaced.get(part, RIGHT[part])), namespace)
-    return namespace
 
 
 def _judge(step: str, namespace: dict, seed: int | None):
@@ -38,7 +29,7 @@ def _judge(step: str, namespace: dict, seed: int | None):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("step", ["5", "6", "7", "8"])
 def test_the_solution_passes_on_fresh_inputs(step: str, seed: int) -> None:
-    result = _judge(step, _namespace(step), seed)
+    result = _judge(step, namespace_for(step), seed)
     assert result.passed, [(c.id, c.message) for c in failures(result)]
 
 
@@ -60,8 +51,8 @@ FRESH_MISTAKES = [
                          ids=[m[2] for m in FRESH_MISTAKES])
 def test_a_mistake_is_named_the_same_on_fresh_inputs(step: str, replaced: dict,
                                                      check_id: str) -> None:
-    same = _judge(step, _namespace(step, **replaced), None)
-    fresh = _judge(step, _namespace(step, **replaced), 7)
+    same = _judge(step, namespace_for(step, **replaced), None)
+    fresh = _judge(step, namespace_for(step, **replaced), 7)
     assert failures(same)[0].id == failures(fresh)[0].id == check_id
 
 
@@ -69,7 +60,7 @@ SENTINEL = object()
 
 
 def _fallback_home(**names: object) -> dict:
-    namespace = _namespace("8")
+    namespace = namespace_for("8")
     for name in ("conn", "ENDPOINT_URL"):
         namespace.pop(name, None)
     namespace.update(names)
@@ -103,7 +94,7 @@ def test_the_fallback_probe_restores_its_names_even_when_the_fallback_raises() -
 
 
 def test_the_endpoint_probe_gives_back_threshold_version_and_online_table() -> None:
-    namespace = _namespace("6")
+    namespace = namespace_for("6")
     table = namespace["online_features"]
     before = (namespace["threshold"], namespace["MODEL_VERSION"], dict(table))
     part2_facts("6", namespace)
@@ -112,7 +103,7 @@ def test_the_endpoint_probe_gives_back_threshold_version_and_online_table() -> N
 
 
 def test_the_batch_probe_gives_back_threshold_and_predict() -> None:
-    namespace = _namespace("5")
+    namespace = namespace_for("5")
     model = namespace["predict"]
     part2_facts("5", namespace)
     assert namespace["predict"] is model and namespace["threshold"] == 0.6
