@@ -22,15 +22,14 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .part2.questions import DEFAULT as PART2_DEFAULT
-from .part2.questions import Questions as Part2Questions
-from .part2.questions import as_data, from_data
-from .part2.questions import draw as draw_part2
 from .sources import Run
 from .spec import EXPECTED_THRESHOLD, PredictCall, Step, step_for
 from .values import SnapshotError
+
+if TYPE_CHECKING:  # Part 2's inputs are loaded when a Part 2 question is made or read
+    from .part2.questions import Questions as Part2Questions
 
 SNAPSHOT_VERSION = 3
 MAX_PRINTED = 20_000  # what one call or one re-run of a cell may be heard printing
@@ -63,7 +62,9 @@ class GatherFacts:
 
     @property
     def asked(self) -> Part2Questions:
-        return PART2_DEFAULT if self.inputs is None else self.inputs
+        from .part2.questions import DEFAULT
+
+        return DEFAULT if self.inputs is None else self.inputs
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,9 @@ def draw(step: str | Step, rng: random.Random) -> tuple[Question, ...]:
     for question in course_questions(step):
         asked += (question,)
         if isinstance(question, GatherFacts):  # then again, on inputs drawn for this run
-            asked += (GatherFacts(question.gatherer, draw_part2(rng.getrandbits(32))),)
+            from .part2.questions import draw
+
+            asked += (GatherFacts(question.gatherer, draw(rng.getrandbits(32))),)
     places = [i for i, q in enumerate(asked) if isinstance(q, PredictCall)]
     if not places:
         return asked
@@ -255,6 +258,8 @@ def question_data(question: Question) -> dict[str, Any]:
     if isinstance(question, RerunCells):
         return {"ask": kind, "sources": list(question.sources)}
     if isinstance(question, GatherFacts):
+        from .part2.questions import as_data
+
         return {"ask": kind, "gatherer": question.gatherer,
                 "inputs": None if question.inputs is None else as_data(question.inputs)}
     return {"ask": kind}
@@ -272,6 +277,9 @@ def question_from_data(data: dict[str, Any]) -> Question:
     if kind == "rerun":
         return RerunCells(tuple(data["sources"]))
     if kind == "facts":
+        from .part2.questions import Questions as Part2Questions
+        from .part2.questions import from_data
+
         inputs = data.get("inputs")
         return GatherFacts(data["gatherer"],
                            None if inputs is None else from_data(Part2Questions, inputs))

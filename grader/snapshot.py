@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .part2.echoes import restore as restore_echoes
 from .part2.facts import hide_facts, load_facts
 from .questions import (
     MAX_ERROR,
@@ -230,6 +229,8 @@ def assemble(step: str, questions: Sequence[Question], answers: Sequence[Answer]
                     "printed": answer.printed})
         elif isinstance(answer, Gathered):
             if gathered == facts:  # judged against the inputs asked, whatever it echoes
+                from .part2.echoes import restore as restore_echoes  # Part 2 only
+
                 data["facts"] = restore_echoes(question.gatherer, answer.facts,  # type: ignore
                                                question.asked)  # type: ignore[union-attr]
             gathered += 1
