@@ -67,6 +67,18 @@ def hand_in(root: Path, learner: str, notebooks: dict[str, bytes | list[str]]) -
     return folder
 
 
+def hand_in_with_and_without(place: Path, honest: dict[str, dict],
+                             attackers: dict[str, dict]) -> tuple[Path, Path]:
+    """The same honest learners as two classes: `place/subs` with the attackers among them,
+    `place/honest` without. An attack holds when the honest rows of both gradings are equal."""
+    for learner, notebooks in honest.items():
+        hand_in(place / "subs", learner, notebooks)
+        hand_in(place / "honest", learner, notebooks)
+    for learner, notebooks in attackers.items():
+        hand_in(place / "subs", learner, notebooks)
+    return place / "subs", place / "honest"
+
+
 def mutations(value, rng: random.Random, depth: int = 0):
     """Every node of a JSON value replaced in turn by something else a forger might send."""
     odd = [None, True, 0, -1, 2**70, 1.5e308, float("nan"), "", "x" * 5000, [], {}, [[]],

@@ -21,7 +21,7 @@ import pytest
 from grader.batch.sandbox import worker_uids_mapped
 
 from .conftest import grade, read_grades, read_results
-from .helpers import NOTEBOOKS, RIGHT, hand_in
+from .helpers import NOTEBOOKS, RIGHT, hand_in, hand_in_with_and_without
 from .nobody import grade_as_nobody, needs_root_to_play_nobody
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,11 +157,7 @@ def graded_classes(tmp_path_factory):
     place = ROOT / f".test-walls-{os.getpid()}"
     work = tmp_path_factory.mktemp("walls")
     try:
-        for learner, notebooks in HONEST.items():
-            hand_in(place / "subs", learner, notebooks)
-            hand_in(place / "honest", learner, notebooks)
-        for learner, notebooks in _attackers(place).items():
-            hand_in(place / "subs", learner, notebooks)
+        subs, apart = hand_in_with_and_without(place, HONEST, _attackers(place))
         hand_in(place / "other-class", "dave", {"2": [f"threshold = 0.6  # {SECRET}"]})
         (place / "secret.txt").write_text(SECRET)
         with zipfile.ZipFile(place / "download.zip", "w") as archive:
@@ -169,8 +165,8 @@ def graded_classes(tmp_path_factory):
         os.environ["COURSE_INSTRUCTOR_TOKEN"] = ENV_SECRET  # the lanes inherit it; no worker may
         try:
             out, honest = work / "out", work / "honest"
-            assert grade(place / "subs", out, "--jobs", "2", "--memory", "128") == 0
-            assert grade(place / "honest", honest, "--jobs", "2", "--memory", "128") == 0
+            assert grade(subs, out, "--jobs", "2", "--memory", "128") == 0
+            assert grade(apart, honest, "--jobs", "2", "--memory", "128") == 0
         finally:
             del os.environ["COURSE_INSTRUCTOR_TOKEN"]
         yield out, honest

@@ -21,7 +21,7 @@ from grader.batch.sandbox.walls import WORKER_FILES
 from grader.spec import ALL_STEPS, unit
 
 from .conftest import grade, read_grades, read_results
-from .helpers import NOTEBOOKS, RIGHT, hand_in, notebook_bytes
+from .helpers import NOTEBOOKS, RIGHT, hand_in_with_and_without, notebook_bytes
 from .test_walls import needs_root
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,14 +133,11 @@ def graded_classes(tmp_path_factory):
     place = ROOT / f".test-walls-kernel-{os.getpid()}"
     work = tmp_path_factory.mktemp("walls-kernel")
     try:
-        for learner, notebooks in HONEST.items():
-            hand_in(place / "subs", learner, notebooks)
-            hand_in(place / "honest", learner, notebooks)
-        for learner, code in ATTACKERS.items():
-            hand_in(place / "subs", learner, {"2": [code]})
+        subs, apart = hand_in_with_and_without(
+            place, HONEST, {learner: {"2": [code]} for learner, code in ATTACKERS.items()})
         out, honest = work / "out", work / "honest"
-        assert grade(place / "subs", out, "--jobs", "2", "--memory", str(MEMORY_MB)) == 0
-        assert grade(place / "honest", honest, "--jobs", "2", "--memory", str(MEMORY_MB)) == 0
+        assert grade(subs, out, "--jobs", "2", "--memory", str(MEMORY_MB)) == 0
+        assert grade(apart, honest, "--jobs", "2", "--memory", str(MEMORY_MB)) == 0
         yield out, honest
     finally:
         shutil.rmtree(place, ignore_errors=True)
