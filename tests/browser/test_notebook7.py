@@ -41,8 +41,20 @@ def _wait_for_idle_kernel(server: LabServer, name: str) -> None:
     raise AssertionError(f"no idle kernel for {name} in Notebook 7")
 
 
+def _end_sessions_of(server: LabServer, name: str) -> None:
+    """Earlier browser tests on this JupyterLab may have left (or be ending) a session of the
+    same notebook: a page that joins it can meet its kernel as it goes ("no attribute
+    kernel_ws_protocol", then Run All stuck after the first cell). This test starts its own."""
+    with urllib.request.urlopen(server.url("/api/sessions"), timeout=30) as reply:
+        sessions = [s["id"] for s in json.load(reply) if s["path"].endswith(name)]
+    for session in sessions:
+        request = urllib.request.Request(server.url(f"/api/sessions/{session}"), method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+
+
 def test_step4_runs_and_serves_in_notebook_7(browser: Any, lab_server: LabServer,
                                              screenshots: Any) -> None:
+    _end_sessions_of(lab_server, STEP4_NOTEBOOK)
     page = new_page(browser)
     try:
         page.goto(lab_server.url(f"/notebooks/{STEP4_NOTEBOOK}"), wait_until="domcontentloaded")
