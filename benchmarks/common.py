@@ -13,6 +13,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK_ENV = "COURSE_BENCHMARK_WORK"
+#: Right answers to steps 1-4, as a learner types them into the answer cells.
+RIGHT = {
+    "1": ["customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]"],
+    "2": ["threshold = 0.6"],
+    "3": ["def predict(feature):\n    return feature > threshold",
+          "batch_results = [predict(feature) for customer_id, feature in customers]"],
+    "4": ["print(batch_results)\nprint(predict(0.7))"],
+}
 
 
 def work_dir(name: str) -> Path:

@@ -40,20 +40,13 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from common import add_no_write, work_dir, write_results  # noqa: E402
+from common import RIGHT, add_no_write, work_dir, write_results  # noqa: E402
 
 from grader.spec import PART1 as STEPS  # noqa: E402  (the class benchmark is Part 1)
 
 WORK = work_dir("grading")
 NBGRADER_ENV = work_dir("nbgrader-venv")
 PY = sys.executable
-RIGHT = {
-    "1": ["customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]"],
-    "2": ["threshold = 0.6"],
-    "3": ["def predict(feature):\n    return feature > threshold",
-          "batch_results = [predict(feature) for customer_id, feature in customers]"],
-    "4": ["print(batch_results)\nprint(predict(0.7))"],
-}
 MISTAKE = {
     "1": ["customers = {101: 0.2, 102: 0.8, 103: 0.5, 104: 0.9}"],
     "2": ["threshold = '0.6'"],

@@ -39,15 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from common import add_no_write, write_results  # noqa: E402
-
-RIGHT = {
-    "1": ["customers = [(101, 0.2), (102, 0.8), (103, 0.5), (104, 0.9)]"],
-    "2": ["threshold = 0.6"],
-    "3": ["def predict(feature):\n    return feature > threshold",
-          "batch_results = [predict(feature) for customer_id, feature in customers]"],
-    "4": ["print(batch_results)\nprint(predict(0.7))"],
-}
+from common import RIGHT, add_no_write, write_results  # noqa: E402
 
 
 def plans(count: int) -> list:

@@ -23,9 +23,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import signal
-import time
 from dataclasses import dataclass, field
+
+from .uids import kill_until_gone
 
 MOUNTS = "/proc/self/mountinfo"
 
@@ -238,17 +238,7 @@ class SlotCgroups:
 
     def empty(self, slot: int, seconds: float = 2.0, but: int = 0) -> bool:
         """Kill whatever is left in the slot but its server (`but`); True once nothing is."""
-        deadline = time.monotonic() + seconds
-        while True:
-            left = self.members(slot, but)
-            if not left:
-                return True
-            for pid in left:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.002)
+        return kill_until_gone(lambda: self.members(slot, but), seconds)
 
     def remove(self) -> None:
         """Remove every group (each emptied first); what can't be removed stays, harmlessly."""

@@ -11,6 +11,7 @@ import signal
 import stat
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 
 
 def is_root() -> bool:
@@ -125,12 +126,12 @@ def processes_of(uids: range, thorough: bool = True) -> list[int]:
     return found
 
 
-def kill_uids(uids: range, seconds: float = 2.0, thorough: bool = True) -> bool:
-    """SIGKILL every process of these user ids until none is left; False if some outlived
-    `seconds` (the caller then never uses those ids again)."""
+def kill_until_gone(find: Callable[[], Iterable[int]], seconds: float) -> bool:
+    """SIGKILL every process `find` names, again and again, until it names none (True) or
+    `seconds` have passed (False)."""
     deadline = time.monotonic() + seconds
     while True:
-        alive = processes_of(uids, thorough)
+        alive = list(find())
         if not alive:
             return True
         for pid in alive:
@@ -139,6 +140,12 @@ def kill_uids(uids: range, seconds: float = 2.0, thorough: bool = True) -> bool:
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.002)
+
+
+def kill_uids(uids: range, seconds: float = 2.0, thorough: bool = True) -> bool:
+    """SIGKILL every process of these user ids until none is left; False if some outlived
+    `seconds` (the caller then never uses those ids again)."""
+    return kill_until_gone(lambda: processes_of(uids, thorough), seconds)
 
 
 def kill_uid(uid: int, could_fork: bool = True) -> bool:
